@@ -1,0 +1,44 @@
+// The command line: run, validate, plugins list|inspect, version. Exit codes (docs/cli.md):
+//   0 success, 1 runtime failure, 2 usage or configuration error, 3 a plugin was refused.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace siemhub::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitPluginRefused = 3;
+
+int main(int argc, char** argv);
+
+/// The directory bundled plugins are installed to, relative to the executable
+/// (<prefix>/bin/siemhub -> <prefix>/lib/siemhub/plugins; same layout in the build tree).
+std::filesystem::path bundled_plugin_dir();
+
+/// Options shared by the plugin commands.
+struct PluginCommandOptions {
+  std::string config;                 // -c CONFIG (reads plugins.dirs)
+  std::vector<std::string> dirs;      // --plugin-dir (repeatable)
+  std::string inspect_path;           // plugins inspect PATH
+  bool json = false;                  // --json
+};
+
+struct PluginCommands {
+  CLI::App* list = nullptr;
+  CLI::App* inspect = nullptr;
+  std::shared_ptr<PluginCommandOptions> opts = std::make_shared<PluginCommandOptions>();
+};
+PluginCommands add_plugin_commands(CLI::App& app);
+int run_plugins_list(const std::shared_ptr<PluginCommandOptions>& opts);
+int run_plugins_inspect(const std::shared_ptr<PluginCommandOptions>& opts);
+
+}  // namespace siemhub::cli

@@ -1,0 +1,40 @@
+#include "core/runtime.hpp"
+
+#include "core/log.hpp"
+
+namespace siemhub::core {
+
+Runtime::Runtime(unsigned threads, unsigned blocking_threads)
+    : blocking_(std::make_unique<boost::asio::thread_pool>(blocking_threads ? blocking_threads : 2)),
+      threads_(threads ? threads : std::max(1u, std::thread::hardware_concurrency())) {}
+
+Runtime::~Runtime() { stop(); }
+
+void Runtime::start() {
+  if (!workers_.empty()) return;
+  guard_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+      io_.get_executor());
+  for (unsigned i = 0; i < threads_; ++i) {
+    workers_.emplace_back([this] {
+      for (;;) {
+        try {
+          io_.run();
+          return;
+        } catch (const std::exception& e) {
+          // A handler that throws must not take a worker down with it.
+          log_error("runtime", std::string("unhandled exception in a handler: ") + e.what());
+        }
+      }
+    });
+  }
+}
+
+void Runtime::stop() {
+  guard_.reset();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+  if (blocking_) blocking_->join();
+  io_.restart();
+}
+
+}  // namespace siemhub::core

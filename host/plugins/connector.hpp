@@ -1,0 +1,200 @@
+// One configured instance of a plugin (a "connector"): owns the plugin instance, its strand,
+// its host context, and the operations in flight. Every call into the plugin runs on the
+// strand; callers get results through completion callbacks (or futures for the lifecycle).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "core/runtime.hpp"
+#include "http/http_service.hpp"
+#include "plugins/loader.hpp"
+
+namespace siemhub::plugins {
+
+/// Durable key-value state per connector (SQLite in the hub; in memory in some tests).
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+  virtual std::optional<std::string> get(const std::string& connector, const std::string& key) = 0;
+  virtual void put(const std::string& connector, const std::string& key, std::string_view value) = 0;
+  virtual void erase(const std::string& connector, const std::string& key) = 0;
+};
+
+class MemoryKvStore final : public KvStore {
+ public:
+  std::optional<std::string> get(const std::string& c, const std::string& k) override;
+  void put(const std::string& c, const std::string& k, std::string_view v) override;
+  void erase(const std::string& c, const std::string& k) override;
+
+ private:
+  std::mutex mu_;
+  std::map<std::pair<std::string, std::string>, std::string> data_;
+};
+
+/// What every connector shares.
+struct HostEnvironment {
+  core::Runtime& runtime;
+  const core::Clock& clock;
+  http::HttpService& http;
+  KvStore& kv;
+  core::MetricsRegistry& metrics;
+};
+
+/// Outcome of a call into the plugin.
+struct CallStatus {
+  siemhub_rc rc = SIEMHUB_RC_OK;
+  uint32_t category = SIEMHUB_CAT_NONE;
+  int32_t code = 0;
+  uint32_t retry_after_ms = 0;
+  std::string message;
+  bool ok() const { return rc == SIEMHUB_RC_OK && category == SIEMHUB_CAT_NONE; }
+};
+
+struct EventResult {
+  siemhub_outcome outcome = SIEMHUB_OUTCOME_UNSET;
+  uint32_t category = SIEMHUB_CAT_NONE;
+  uint32_t retry_after_ms = 0;
+  std::string reason;
+  std::string response;
+};
+
+struct LookupAnswer {
+  bool answered = false;
+  bool found = false;
+  std::string value;
+  uint32_t ttl_ms = 0;
+};
+
+/// Everything one operation produced.
+struct OpResult {
+  CallStatus status;
+  std::vector<std::string> events;    // pull: emitted events
+  std::optional<std::string> cursor;  // pull: next cursor
+  std::vector<EventResult> results;   // sink: per event
+  std::vector<LookupAnswer> lookups;  // enrich: per key
+  std::string action_result;          // action: JSON
+};
+
+using OpDone = std::function<void(OpResult)>;
+
+/// A push emit: events (copied) and a completion to run once they are durable (may be empty).
+using EmitHandler = std::function<siemhub_rc(std::vector<std::string> events,
+                                             std::function<void(siemhub_rc, const CallStatus&)> durable)>;
+
+struct ActionCall {
+  std::string action;
+  std::string params = "{}";
+  std::string idempotency_key;
+  std::string prior;
+  bool simulate = false;
+};
+
+class Connector : public std::enable_shared_from_this<Connector> {
+ public:
+  /// `id` is the connector's name from the config (also its KV namespace and metric label).
+  static std::shared_ptr<Connector> make(std::string id, std::shared_ptr<PluginModule> module, HostEnvironment& env,
+                                         http::ConnectorPolicy http_policy);
+  ~Connector();
+
+  const std::string& id() const { return id_; }
+  const PluginModule& module() const { return *module_; }
+  core::Strand& strand() { return strand_; }
+  HostEnvironment& env() { return env_; }
+
+  // Lifecycle: synchronous for the caller (run on the strand; must not be called from it).
+  CallStatus create(const std::string& config_json);
+  CallStatus start();
+  CallStatus stop(int64_t deadline_ms);
+  void destroy();
+
+  // Operations: `done` runs once on the strand. `timeout_ms` 0 = no host deadline.
+  void poll(std::string cursor, uint32_t max_events, uint32_t timeout_ms, OpDone done);
+  void write(std::vector<std::string> events, std::vector<std::string> ids, uint32_t timeout_ms, OpDone done);
+  void lookup(std::vector<std::pair<std::string, std::string>> keys, uint32_t timeout_ms, OpDone done);
+  void execute(ActionCall call, uint32_t timeout_ms, OpDone done);
+  void status(ActionCall call, uint32_t timeout_ms, OpDone done);
+  void pause();
+  void resume();
+
+  void set_emit_handler(EmitHandler h);
+  /// Plugin health (its own health() and report_health), for /readyz and `status`.
+  siemhub_health health();
+
+  // --- used by the host services table (host_services.cpp) ---
+  struct Op;
+  void log(siemhub_log_level level, const char* message);
+  siemhub_rc emit(const siemhub_batch* batch, siemhub_emit_done_fn done, void* user, siemhub_status* st);
+  siemhub_rc http_request(const siemhub_http_request* req, siemhub_http_done_fn done, void* user, uint64_t* out_id,
+                          siemhub_status* st);
+  void http_cancel(uint64_t id);
+  uint64_t timer_start(uint32_t delay_ms, uint32_t flags, siemhub_timer_fn fn, void* user);
+  void timer_cancel(uint64_t id);
+  siemhub_rc run_blocking(siemhub_blocking_fn work, siemhub_blocking_done_fn done, void* user);
+  siemhub_metric* metric_define(const char* name, const char* help, uint32_t type);
+  bool stopping() const { return stopping_.load(); }
+  void report_health(int32_t state, const char* reason);
+  void complete_op(Op* op, const siemhub_status* st);
+
+ private:
+  Connector(std::string id, std::shared_ptr<PluginModule> module, HostEnvironment& env,
+            http::ConnectorPolicy http_policy);
+  template <class F>
+  CallStatus run_sync(F&& f);
+  std::shared_ptr<Op> begin_op(uint32_t timeout_ms, OpDone done);
+  void finish_call(const std::shared_ptr<Op>& op, siemhub_rc rc, const siemhub_status& st);
+  void deliver(const std::shared_ptr<Op>& op);
+  void schedule_timer(uint64_t id, uint32_t delay_ms);
+
+  std::string id_;
+  std::shared_ptr<PluginModule> module_;  // keeps the library loaded while this lives
+  HostEnvironment& env_;
+  http::ConnectorPolicy http_policy_;
+  http::RequestMetrics http_metrics_;
+  core::Strand strand_;
+  std::unique_ptr<siemhub_host_ctx> ctx_;
+  void* instance_ = nullptr;
+  bool created_ = false;
+  bool started_ = false;
+  std::atomic<bool> stopping_{false};
+  EmitHandler emit_handler_;
+  std::mutex emit_mu_;
+
+  // strand-only state
+  std::map<Op*, std::shared_ptr<Op>> ops_;
+  struct Timer {
+    std::unique_ptr<boost::asio::steady_timer> timer;
+    siemhub_timer_fn fn;
+    void* user;
+    bool repeat;
+    uint32_t delay_ms;
+  };
+  std::map<uint64_t, Timer> timers_;
+  uint64_t next_timer_ = 1;
+  std::map<uint64_t, uint64_t> http_ids_;  // plugin-visible id -> service id
+  std::atomic<uint64_t> next_http_{1};
+  std::mutex health_mu_;
+  int32_t reported_state_ = SIEMHUB_HEALTH_OK;
+  std::string reported_reason_;
+};
+
+/// The host services table handed to every plugin's init.
+const siemhub_host_api* host_api();
+
+}  // namespace siemhub::plugins
+
+/// The C handle behind siemhub_host_ctx.
+struct siemhub_host_ctx {
+  siemhub::plugins::Connector* connector;
+};
