@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error")->capture_default_str();
 
   auto* version = app.add_subcommand("version", "Print the hub and plugin ABI versions");
+  RunCommands run;
+  add_run_commands(app, run);
   PluginCommands plugins = add_plugin_commands(app);
 
   try {
@@ -50,6 +52,8 @@ int main(int argc, char** argv) {
     std::printf("siemhub %s\nplugin ABI %d.%d\n", SIEMHUB_VERSION, SIEMHUB_ABI_MAJOR, SIEMHUB_ABI_MINOR);
     return kExitOk;
   }
+  if (run.run->parsed()) return run_run(*run.opts);
+  if (run.validate->parsed()) return run_validate(*run.opts);
   if (plugins.list->parsed()) return run_plugins_list(plugins.opts);
   if (plugins.inspect->parsed()) return run_plugins_inspect(plugins.opts);
   return kExitUsage;

@@ -38,6 +38,25 @@ struct PluginCommands {
   std::shared_ptr<PluginCommandOptions> opts = std::make_shared<PluginCommandOptions>();
 };
 PluginCommands add_plugin_commands(CLI::App& app);
+
+/// Options of `run` and `validate`.
+struct RunOptions {
+  std::string config;
+  std::string conf_d;
+  std::string data_dir;
+  unsigned threads = 0;
+  int summary_seconds = 5;
+  int drain_ms = 5000;
+  int run_seconds = 0;
+};
+struct RunCommands {
+  CLI::App* run = nullptr;
+  CLI::App* validate = nullptr;
+  std::shared_ptr<RunOptions> opts = std::make_shared<RunOptions>();
+};
+void add_run_commands(CLI::App& app, RunCommands& cmds);
+int run_run(const RunOptions& opts);
+int run_validate(const RunOptions& opts);
 int run_plugins_list(const std::shared_ptr<PluginCommandOptions>& opts);
 int run_plugins_inspect(const std::shared_ptr<PluginCommandOptions>& opts);
 

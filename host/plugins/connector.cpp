@@ -13,23 +13,6 @@ namespace siemhub::plugins {
 
 namespace asio = boost::asio;
 
-// ------------------------------------------------------------------------------- KV in memory
-
-std::optional<std::string> MemoryKvStore::get(const std::string& c, const std::string& k) {
-  std::lock_guard lock(mu_);
-  auto it = data_.find({c, k});
-  if (it == data_.end()) return std::nullopt;
-  return it->second;
-}
-void MemoryKvStore::put(const std::string& c, const std::string& k, std::string_view v) {
-  std::lock_guard lock(mu_);
-  data_[{c, k}] = std::string(v);
-}
-void MemoryKvStore::erase(const std::string& c, const std::string& k) {
-  std::lock_guard lock(mu_);
-  data_.erase({c, k});
-}
-
 // ------------------------------------------------------------------------------- helpers
 
 namespace {

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/clock.hpp"
+#include "core/kv.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
 #include "http/http_service.hpp"
@@ -23,32 +24,12 @@
 
 namespace siemhub::plugins {
 
-/// Durable key-value state per connector (SQLite in the hub; in memory in some tests).
-class KvStore {
- public:
-  virtual ~KvStore() = default;
-  virtual std::optional<std::string> get(const std::string& connector, const std::string& key) = 0;
-  virtual void put(const std::string& connector, const std::string& key, std::string_view value) = 0;
-  virtual void erase(const std::string& connector, const std::string& key) = 0;
-};
-
-class MemoryKvStore final : public KvStore {
- public:
-  std::optional<std::string> get(const std::string& c, const std::string& k) override;
-  void put(const std::string& c, const std::string& k, std::string_view v) override;
-  void erase(const std::string& c, const std::string& k) override;
-
- private:
-  std::mutex mu_;
-  std::map<std::pair<std::string, std::string>, std::string> data_;
-};
-
 /// What every connector shares.
 struct HostEnvironment {
   core::Runtime& runtime;
   const core::Clock& clock;
   http::HttpService& http;
-  KvStore& kv;
+  core::KvStore& kv;
   core::MetricsRegistry& metrics;
 };
 

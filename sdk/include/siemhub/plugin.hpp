@@ -21,7 +21,8 @@
 //   static std::vector<ActionDef> actions() + void execute(ActionOp&, const ActionRequest&)
 //     + void status(ActionOp&, const ActionRequest&)    -> action
 // Optional: void start(), void stop(int64_t deadline_ms), siemhub::sdk::Health health(),
-// static metadata vendor, description, license, homepage, ocsf_classes (C strings).
+// static metadata vendor, description, license, homepage, ocsf_classes (C strings), and tuning
+// constants poll_interval_ms, max_batch_events, max_batch_bytes (uint32_t), lookup_key_types.
 //
 // A method with the right name and the wrong signature fails to compile with a static_assert
 // that states the expected signature. Every exception stops at the boundary and becomes an
@@ -793,13 +794,28 @@ struct Adapter {
     return m;
   }
 
-  static const char* opt(const char* s) { return s; }
+  static uint32_t max_batch_events() {
+    if constexpr (requires { T::max_batch_events; }) return T::max_batch_events;
+    return 0;
+  }
+  static uint32_t max_batch_bytes() {
+    if constexpr (requires { T::max_batch_bytes; }) return T::max_batch_bytes;
+    return 0;
+  }
+  static uint32_t poll_interval_ms() {
+    if constexpr (requires { T::poll_interval_ms; }) return T::poll_interval_ms;
+    return 1000;
+  }
+  static const char* key_types() {
+    if constexpr (requires { T::lookup_key_types; }) return T::lookup_key_types;
+    return "[]";
+  }
 
   static const siemhub_plugin_descriptor* descriptor() noexcept {
-    static const siemhub_source_pull_vtable pull{sizeof(siemhub_source_pull_vtable), 1000, &poll};
     static const siemhub_source_push_vtable push{sizeof(siemhub_source_push_vtable), &pause, &resume};
-    static const siemhub_sink_vtable sink{sizeof(siemhub_sink_vtable), 0, 0, &write};
-    static const siemhub_enrich_vtable enrich{sizeof(siemhub_enrich_vtable), "[]", &lookup};
+    static const siemhub_sink_vtable sink{sizeof(siemhub_sink_vtable), max_batch_events(), max_batch_bytes(), &write};
+    static const siemhub_enrich_vtable enrich{sizeof(siemhub_enrich_vtable), key_types(), &lookup};
+    static const siemhub_source_pull_vtable pull{sizeof(siemhub_source_pull_vtable), poll_interval_ms(), &poll};
     try {
       static const siemhub_action_vtable action{sizeof(siemhub_action_vtable),
                                                 static_cast<uint32_t>(manifest().ptrs.size()),
@@ -842,6 +858,14 @@ struct Adapter {
 };
 
 }  // namespace detail
+
+/// The descriptor of plugin class T without exporting an entry point: for plugins linked
+/// statically into a host (the hub's built-in connectors) and for in-process tests.
+template <class T>
+const siemhub_plugin_descriptor* descriptor_of() {
+  return detail::Adapter<T>::descriptor();
+}
+
 }  // namespace siemhub::sdk
 
 /// Registers `CLASS` as this library's plugin: the ELF note and the entry point.

@@ -24,7 +24,7 @@ struct Env {
   core::Runtime runtime{2, 1};
   core::ManualClock clock;
   http::HttpService http;
-  plugins::MemoryKvStore kv;
+  core::MemoryKvStore kv;
   core::MetricsRegistry metrics;
   plugins::HostEnvironment env{runtime, clock, http, kv, metrics};
   Env() { runtime.start(); }

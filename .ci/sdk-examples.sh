@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Builds the SDK examples OUT OF TREE against the INSTALLED SDK and checks them.
+#
+#   .ci/sdk-examples.sh <source-dir> <build-dir>
+#
+# <build-dir> must already be configured and built. Steps:
+#   1. cmake --install <build-dir> into a temporary prefix, and check the installed layout
+#      (SDK headers, CMake package, test kit, conformance runner);
+#   2. copy sdk/examples/* to a temporary directory outside the repository;
+#   3. configure each with -DCMAKE_PREFIX_PATH=<prefix>, build it;
+#   4. run the installed siemhub-conformance on each plugin (with the example's
+#      conformance.json, @WORKDIR@ replaced by a scratch directory, when there is one);
+#   5. run `siemhub plugins inspect` on each plugin if <build-dir>/host/cli/siemhub exists.
+# Exits non-zero on the first failure.
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+  echo "usage: $0 <source-dir> <build-dir>" >&2
+  exit 2
+fi
+SRC=$(cd "$1" && pwd)
+BUILD=$(cd "$2" && pwd)
+JOBS=${JOBS:-2}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/siemhub-sdk-examples.XXXXXX")
+if [[ -z "${KEEP_TMP:-}" ]]; then
+  trap 'rm -rf "$TMP"' EXIT
+else
+  echo "== keeping $TMP"
+fi
+PREFIX="$TMP/sdk-prefix"
+
+echo "== [1/5] installing the SDK from $BUILD into $PREFIX"
+cmake --install "$BUILD" --prefix "$PREFIX" >"$TMP/install.log" || { cat "$TMP/install.log"; exit 1; }
+
+LIBDIR=lib
+[[ -d "$PREFIX/lib64/cmake/siemhub-sdk" ]] && LIBDIR=lib64
+for f in \
+  include/siemhub/plugin.h \
+  include/siemhub/plugin.hpp \
+  include/siemhub/elf_note.hpp \
+  include/siemhub/testing/fake_host.hpp \
+  include/siemhub/testing/loader.hpp \
+  include/siemhub/testing/conformance.hpp \
+  "$LIBDIR/cmake/siemhub-sdk/siemhub-sdkConfig.cmake" \
+  "$LIBDIR/cmake/siemhub-sdk/siemhub-sdkConfigVersion.cmake" \
+  "$LIBDIR/cmake/siemhub-sdk/siemhub-sdk-targets.cmake" \
+  "$LIBDIR/cmake/siemhub-sdk/siemhub-testkit-targets.cmake" \
+  "$LIBDIR/cmake/siemhub-sdk/siemhub-plugin.cmake" \
+  "$LIBDIR/cmake/siemhub-sdk/siemhub-plugin.map" \
+  "$LIBDIR/libsiemhub_testkit.a" \
+  bin/siemhub-conformance; do
+  if [[ ! -e "$PREFIX/$f" ]]; then
+    echo "FAIL: the installed SDK lacks $f" >&2
+    exit 1
+  fi
+done
+echo "   installed layout OK (headers, cmake package, test kit, conformance runner)"
+CONFORMANCE="$PREFIX/bin/siemhub-conformance"
+
+echo "== [2/5] copying $SRC/sdk/examples to $TMP/examples (outside the repository)"
+mkdir -p "$TMP/examples"
+cp -R "$SRC"/sdk/examples/. "$TMP/examples/"
+
+CLI="$BUILD/host/cli/siemhub"
+status=0
+for dir in "$TMP"/examples/*/; do
+  name=$(basename "$dir")
+  [[ -f "$dir/CMakeLists.txt" ]] || continue
+  echo "== [3/5] $name: configure and build against the installed SDK"
+  cmake -S "$dir" -B "$TMP/build-$name" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    >"$TMP/configure-$name.log" 2>&1 || { cat "$TMP/configure-$name.log"; echo "FAIL: $name: configure" >&2; exit 1; }
+  cmake --build "$TMP/build-$name" -j "$JOBS" 2>&1 | tee "$TMP/build-$name.log"
+  if grep -q "warning:" "$TMP/build-$name.log"; then
+    echo "FAIL: $name: the build has warnings" >&2
+    exit 1
+  fi
+  mapfile -t plugins < <(find "$TMP/build-$name" -maxdepth 1 -name '*.so' -type f | sort)
+  if [[ ${#plugins[@]} -eq 0 ]]; then
+    echo "FAIL: $name: no plugin .so was built" >&2
+    exit 1
+  fi
+
+  args=()
+  if [[ -f "$dir/conformance.json" ]]; then
+    work="$TMP/work-$name"
+    mkdir -p "$work"
+    sed "s|@WORKDIR@|$work|g" "$dir/conformance.json" >"$work/config.json"
+    args=(--config "$work/config.json")
+  fi
+  for so in "${plugins[@]}"; do
+    echo "== [4/5] $name: siemhub-conformance $(basename "$so") ${args[*]}"
+    if ! "$CONFORMANCE" "$so" "${args[@]}"; then
+      echo "FAIL: $name: conformance" >&2
+      status=1
+    fi
+    if [[ -x "$CLI" ]]; then
+      echo "== [5/5] $name: siemhub plugins inspect $(basename "$so")"
+      if ! "$CLI" plugins inspect "$so"; then
+        echo "FAIL: $name: siemhub plugins inspect" >&2
+        status=1
+      fi
+    else
+      echo "== [5/5] $name: skipped 'siemhub plugins inspect' ($CLI not built)"
+    fi
+  done
+done
+
+if [[ $status -ne 0 ]]; then
+  echo "== sdk-examples: FAILED" >&2
+  exit 1
+fi
+echo "== sdk-examples: all examples built out of tree and passed"

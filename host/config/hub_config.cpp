@@ -1,0 +1,208 @@
+// load_config: main file + conf.d, structure validation against main_schema(), merge, paths.
+#include <algorithm>
+#include <map>
+#include <system_error>
+
+#include "config/config.hpp"
+#include "config/schema_check.hpp"
+#include "config/yaml_json.hpp"
+
+namespace siemhub::config {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// conf.d files may only hold connectors and routes; same definitions as the main file.
+json confd_schema(const json& main) {
+  json s = main;
+  s["title"] = "siemhub conf.d file";
+  s["properties"] = json{{"connectors", main["properties"]["connectors"]},
+                         {"routes", main["properties"]["routes"]}};
+  return s;
+}
+
+fs::path resolve_path(const fs::path& base_dir, const std::string& p) {
+  const fs::path path(p);
+  return (path.is_absolute() ? path : base_dir / path).lexically_normal();
+}
+
+// Copies the locations under `from` (the node and its descendants) to the same places under `to`.
+void copy_sources(const SourceMap& src, const std::string& from, SourceMap& dst, const std::string& to) {
+  for (auto* maps : {&src.values, &src.keys}) {
+    auto& out = maps == &src.values ? dst.values : dst.keys;
+    for (auto it = maps->lower_bound(from); it != maps->end(); ++it) {
+      const std::string& k = it->first;
+      if (k.compare(0, from.size(), from) != 0) break;
+      if (k.size() > from.size() && k[from.size()] != '/') continue;
+      out[to + k.substr(from.size())] = it->second;
+    }
+  }
+}
+
+std::vector<fs::path> confd_files(const fs::path& dir, bool explicit_dir, std::vector<ConfigError>& errors) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) {
+    if (explicit_dir) errors.push_back(make_error({dir.string(), 0, 0}, "", "conf.d directory not found"));
+    return files;
+  }
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec))
+    if (it->path().extension() == ".yaml" && it->is_regular_file(ec)) files.push_back(it->path());
+  if (ec) errors.push_back(make_error({dir.string(), 0, 0}, "", "cannot list conf.d: " + ec.message()));
+  std::sort(files.begin(), files.end(),
+            [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+  return files;
+}
+
+// Adds one conf.d document's connectors and routes to the merged document.
+void merge_confd(const YamlDocument& part, json& merged, SourceMap& sources, std::vector<ConfigError>& errors) {
+  if (!part.value.is_object()) return;
+  if (auto c = part.value.find("connectors"); c != part.value.end() && c->is_object()) {
+    json& all = merged["connectors"];
+    if (!all.is_object()) return;
+    for (const auto& [name, value] : c->items()) {
+      const std::string ptr = "/connectors/" + pointer_escape(name);
+      if (all.contains(name)) {
+        const SourceLocation first = sources.key_or_value(ptr);
+        errors.push_back(make_error(part.sources.key_or_value(ptr), "connectors." + name,
+                                    "connector '" + name + "' is already defined in " + first.file + ":" +
+                                        std::to_string(first.line)));
+        continue;
+      }
+      all[name] = value;
+      copy_sources(part.sources, ptr, sources, ptr);
+    }
+  }
+  if (auto r = part.value.find("routes"); r != part.value.end() && r->is_array()) {
+    json& all = merged["routes"];
+    if (all.is_null()) all = json::array();
+    if (!all.is_array()) return;
+    for (std::size_t i = 0; i < r->size(); ++i) {
+      copy_sources(part.sources, "/routes/" + std::to_string(i), sources, "/routes/" + std::to_string(all.size()));
+      all.push_back((*r)[i]);
+    }
+  }
+}
+
+std::vector<std::string> string_list(const json& v) {
+  std::vector<std::string> out;
+  if (v.is_array())
+    for (const auto& e : v)
+      if (e.is_string()) out.push_back(e.get<std::string>());
+  return out;
+}
+
+// Route endpoints must name connectors (checked on the merged document).
+void check_routes(const json& merged, const SourceMap& sources, std::vector<ConfigError>& errors) {
+  const auto r = merged.find("routes");
+  if (r == merged.end() || !r->is_array()) return;
+  std::vector<std::string> names;
+  if (auto c = merged.find("connectors"); c != merged.end() && c->is_object())
+    for (const auto& [name, _] : c->items()) names.push_back(name);
+  for (std::size_t i = 0; i < r->size(); ++i) {
+    if (!(*r)[i].is_object()) continue;
+    for (const char* side : {"from", "to"}) {
+      const auto list = (*r)[i].find(side);
+      if (list == (*r)[i].end() || !list->is_array()) continue;
+      for (std::size_t j = 0; j < list->size(); ++j) {
+        const json& n = (*list)[j];
+        if (!n.is_string() || std::find(names.begin(), names.end(), n.get<std::string>()) != names.end())
+          continue;
+        const std::string ptr = "/routes/" + std::to_string(i) + "/" + side + "/" + std::to_string(j);
+        std::string msg = "unknown connector '" + n.get<std::string>() + "'";
+        if (auto s = closest_name(n.get<std::string>(), names); !s.empty()) msg += " (did you mean '" + s + "'?)";
+        errors.push_back(make_error(sources.value_or_ancestor(ptr), dotted_path(merged, ptr), msg));
+      }
+    }
+  }
+}
+
+ConnectorConfig build_connector(const std::string& name, const json& c, const SourceMap& sources) {
+  ConnectorConfig out;
+  out.name = name;
+  out.plugin = c.value("plugin", "");
+  out.enabled = c.value("enabled", true);
+  out.required = c.value("required", false);
+  out.config = c.value("config", json::object());
+  out.where = sources.key_or_value("/connectors/" + pointer_escape(name));
+  out.file = out.where.file;
+  const json http = c.value("http", json::object());
+  out.http.verify_tls = http.value("verify_tls", true);
+  if (http.contains("ca_file"))
+    out.http.ca_file = resolve_path(fs::path(out.file).parent_path(), http["ca_file"].get<std::string>()).string();
+  out.http.proxy = http.value("proxy", "");
+  out.http.egress_allow = string_list(http.value("egress_allow", json::array()));
+  out.http.timeout_ms = http.value("timeout_ms", 30000);
+  out.http.connect_timeout_ms = http.value("connect_timeout_ms", 10000);
+  return out;
+}
+
+HubConfig build(const fs::path& main, const json& merged, SourceMap sources, const std::vector<std::string>& file_order) {
+  HubConfig h;
+  const fs::path base = main.parent_path();
+  h.file = main;
+  h.data_dir = resolve_path(base, merged.value("data_dir", "./siemhub-data"));
+  h.log_level = merged.value("log_level", "info");
+  const json plugins = merged.value("plugins", json::object());
+  for (const auto& d : string_list(plugins.value("dirs", json::array()))) h.plugin_dirs.push_back(resolve_path(base, d));
+  h.required_plugins = string_list(plugins.value("required", json::array()));
+  h.limits = merged.value("limits", json::object());
+  for (const auto& [name, c] : merged.value("connectors", json::object()).items())
+    h.connectors.push_back(build_connector(name, c, sources));
+  auto rank = [&](const ConnectorConfig& c) {
+    const auto f = std::find(file_order.begin(), file_order.end(), c.file);
+    return std::make_tuple(f - file_order.begin(), c.where.line, c.where.column);
+  };
+  std::stable_sort(h.connectors.begin(), h.connectors.end(),
+                   [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  const json routes = merged.value("routes", json::array());
+  for (std::size_t i = 0; i < routes.size(); ++i)
+    h.routes.push_back(Route{string_list(routes[i]["from"]), string_list(routes[i]["to"]),
+                             sources.value_or_ancestor("/routes/" + std::to_string(i))});
+  h.sources = std::move(sources);
+  return h;
+}
+
+}  // namespace
+
+LoadResult load_config(const fs::path& main_file, std::optional<fs::path> conf_d) {
+  LoadResult r;
+  try {
+    std::error_code ec;
+    fs::path main = fs::absolute(main_file, ec).lexically_normal();
+    if (ec) main = main_file;
+    const json schema = json::parse(main_schema());
+    auto doc = parse_yaml_file(main, r.errors);
+    if (!doc) return r;
+    auto errs = check_schema(doc->value, schema, doc->sources, DocPlace{});
+    r.errors.insert(r.errors.end(), errs.begin(), errs.end());
+
+    json merged = doc->value;
+    SourceMap sources = doc->sources;
+    std::vector<std::string> file_order{main.string()};
+    if (merged.is_object() && !merged.contains("connectors")) merged["connectors"] = json::object();
+    const bool explicit_dir = conf_d.has_value();
+    const fs::path dir = explicit_dir ? fs::absolute(*conf_d, ec).lexically_normal() : main.parent_path() / "conf.d";
+    const json part_schema = confd_schema(schema);
+    for (const auto& file : confd_files(dir, explicit_dir, r.errors)) {
+      auto part = parse_yaml_file(file, r.errors);
+      if (!part) continue;
+      if (part->value.is_null()) part->value = json::object();  // an empty file is fine
+      errs = check_schema(part->value, part_schema, part->sources, DocPlace{});
+      r.errors.insert(r.errors.end(), errs.begin(), errs.end());
+      file_order.push_back(file.string());
+      if (merged.is_object()) merge_confd(*part, merged, sources, r.errors);
+    }
+    if (merged.is_object()) check_routes(merged, sources, r.errors);
+    if (r.errors.empty()) r.config = build(main, merged, std::move(sources), file_order);
+  } catch (const std::exception& e) {
+    // Not expected (everything above reports through errors): never let it escape.
+    r.errors.push_back(make_error({main_file.string(), 0, 0}, "", std::string("internal error: ") + e.what()));
+    r.config.reset();
+  }
+  return r;
+}
+
+}  // namespace siemhub::config

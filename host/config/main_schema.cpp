@@ -1,0 +1,95 @@
+// The built-in JSON Schema (draft-07) of the main config file and of conf.d files.
+// Single source of truth for docs/config.md: a test asserts every property path below is
+// documented there. Keep "default" values in sync with the structs in config.hpp.
+#include "config/config.hpp"
+
+namespace siemhub::config {
+
+std::string main_schema() {
+  return R"json({
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "https://siemhub.dev/schemas/config.json",
+  "title": "siemhub main configuration file",
+  "type": "object",
+  "additionalProperties": false,
+  "properties": {
+    "data_dir": {
+      "type": "string", "minLength": 1, "default": "./siemhub-data",
+      "description": "State directory (journal, key-value state, DLQ); relative paths resolve against the config file's directory."
+    },
+    "log_level": {
+      "type": "string", "enum": ["trace", "debug", "info", "warn", "error"], "default": "info",
+      "description": "Minimum level of log lines the hub writes."
+    },
+    "plugins": {
+      "type": "object", "additionalProperties": false, "default": {},
+      "description": "Where plugins are loaded from.",
+      "properties": {
+        "dirs": {
+          "type": "array", "items": {"type": "string", "minLength": 1}, "default": [],
+          "description": "Plugin directories; relative paths resolve against the config file's directory."
+        },
+        "required": {
+          "type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": true, "default": [],
+          "description": "Plugin ids that must load, else the hub refuses to start."
+        }
+      }
+    },
+    "limits": {
+      "type": "object", "default": {},
+      "description": "Reserved for resource limits (journal caps etc.); must be an object, its keys are validated by the features that use them."
+    },
+    "connectors": {
+      "type": "object", "default": {},
+      "description": "Connector instances by name; names match ^[a-z0-9][a-z0-9_-]*$ and are unique across the main file and conf.d.",
+      "propertyNames": {"pattern": "^[a-z0-9][a-z0-9_-]*$"},
+      "additionalProperties": {"$ref": "#/definitions/connector"}
+    },
+    "routes": {
+      "type": "array", "items": {"$ref": "#/definitions/route"},
+      "description": "Where events go. Absent or empty: every source connector to every sink connector."
+    }
+  },
+  "definitions": {
+    "connector": {
+      "type": "object", "additionalProperties": false, "required": ["plugin"],
+      "properties": {
+        "plugin": {
+          "type": "string", "minLength": 1,
+          "description": "Plugin id: a built-in (generator, file, stdout) or a loaded plugin's id."
+        },
+        "enabled": {"type": "boolean", "default": true, "description": "false: the connector is neither created nor started."},
+        "required": {"type": "boolean", "default": false, "description": "true: failing to create or start this connector stops the hub."},
+        "config": {
+          "type": "object", "default": {},
+          "description": "The plugin's own settings, validated against the plugin's config_schema; ${env:NAME} and ${file:/path} references are resolved."
+        },
+        "http": {
+          "type": "object", "additionalProperties": false, "default": {},
+          "description": "Network policy for the host HTTP requests this connector makes.",
+          "properties": {
+            "verify_tls": {"type": "boolean", "default": true, "description": "Verify the peer certificate and host name."},
+            "ca_file": {"type": "string", "minLength": 1, "description": "CA bundle (PEM) instead of the system bundle; relative paths resolve against the defining file's directory."},
+            "proxy": {"type": "string", "minLength": 1, "description": "Proxy URL, e.g. http://proxy:3128; the environment's proxy variables are ignored."},
+            "egress_allow": {
+              "type": "array", "items": {"type": "string", "minLength": 1}, "default": [],
+              "description": "Allowed destinations as host[:port] patterns (\"*.splunkcloud.com:8088\"); empty denies all, \"*\" allows all."
+            },
+            "timeout_ms": {"type": "integer", "minimum": 0, "maximum": 3600000, "default": 30000, "description": "Whole-request timeout in milliseconds; 0 = none."},
+            "connect_timeout_ms": {"type": "integer", "minimum": 0, "maximum": 600000, "default": 10000, "description": "Connect timeout in milliseconds; 0 = libcurl's default."}
+          }
+        }
+      }
+    },
+    "route": {
+      "type": "object", "additionalProperties": false, "required": ["from", "to"],
+      "properties": {
+        "from": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "Source connector names."},
+        "to": {"type": "array", "minItems": 1, "items": {"type": "string"}, "description": "Sink connector names."}
+      }
+    }
+  }
+})json";
+}
+
+}  // namespace siemhub::config

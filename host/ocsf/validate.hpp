@@ -1,0 +1,41 @@
+// Validation of one event against the generated OCSF tables: the base attributes DESIGN §5 requires,
+// class-required attributes, JSON types of every top-level attribute the class declares, enums
+// (activity_id per class, severity_id, status_id and every other *_id the class declares),
+// class/category/type_uid consistency. Nested objects are not validated beyond metadata.product
+// and metadata.version. Never throws, whatever the input.
+#pragma once
+
+#include "ocsf/event.hpp"
+
+#include <string>
+#include <vector>
+
+namespace siemhub::ocsf {
+
+enum class Problem {
+  parse_error,    // not JSON (syntax, truncation, invalid UTF-8, nesting over 1024, ...)
+  not_an_object,  // the event is valid JSON but not an object
+  missing,        // a required attribute is absent
+  wrong_type,     // the JSON type does not match the OCSF type
+  out_of_range,   // an integer does not fit in int64
+  not_in_enum,    // an enum attribute holds a value the class does not define
+  unknown_class,  // class_uid is not in the generated subset
+  inconsistent,   // category_uid or type_uid disagrees with class_uid / activity_id
+};
+
+std::string_view to_string(Problem problem);
+
+struct Violation {
+  std::string path;  // "" for the whole document, else an attribute path ("metadata.version")
+  Problem problem;
+  std::string message;
+
+  /// "path: message" (or just the message for the whole document).
+  std::string to_string() const;
+  bool operator==(const Violation&) const = default;
+};
+
+/// Every violation found; empty means valid.
+std::vector<Violation> validate(const Event& event);
+
+}  // namespace siemhub::ocsf

@@ -1,0 +1,79 @@
+// The running hub: everything `siemhub run` puts together from a config — data directory and
+// store, plugin loader with the built-in connectors, connectors validated against their
+// plugins' schemas, the pipeline, and an orderly stop.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "core/clock.hpp"
+#include "core/metrics.hpp"
+#include "core/runtime.hpp"
+#include "http/http_service.hpp"
+#include "pipeline/pipeline.hpp"
+#include "plugins/connector.hpp"
+#include "plugins/loader.hpp"
+
+namespace siemhub::store {
+class DataDir;
+}
+
+namespace siemhub::pipeline {
+
+/// The embedded default config (YAML) `siemhub run` uses without -c.
+std::string default_config_yaml();
+
+struct HubOptions {
+  unsigned threads = 0;                    // 0 = one per core
+  std::vector<std::filesystem::path> extra_plugin_dirs;  // e.g. the bundled directory
+  bool open_store = true;                  // false for `validate`: check only, touch nothing
+};
+
+/// What went wrong while building a hub: one line each, already formatted for the user.
+struct HubErrors {
+  std::vector<std::string> lines;
+  bool plugin_refused = false;  // a required plugin or connector could not load/start
+  bool empty() const { return lines.empty(); }
+};
+
+class Hub {
+ public:
+  /// Loads plugins, validates every connector config against its plugin's schema (all errors,
+  /// not just the first), and — unless options.open_store is false — opens the data directory,
+  /// creates the connectors and the pipeline. Returns nullptr with `errors` filled on failure.
+  static std::unique_ptr<Hub> build(config::HubConfig cfg, const HubOptions& options, HubErrors& errors);
+  ~Hub();
+
+  /// Starts sinks, then sources.
+  void start();
+  /// Stops sources, drains in-flight batches until the deadline, stops and destroys connectors.
+  void stop(int64_t drain_ms);
+
+  /// One line: events in/out/invalid/rejected/queued per connector.
+  std::string summary() const;
+  const config::HubConfig& config() const { return cfg_; }
+  Pipeline* pipeline() { return pipeline_.get(); }
+  core::MetricsRegistry& metrics() { return metrics_; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  Hub() = default;
+
+  config::HubConfig cfg_;
+  core::MetricsRegistry metrics_;
+  std::unique_ptr<core::Runtime> runtime_;
+  std::unique_ptr<http::HttpService> http_;
+  std::unique_ptr<store::DataDir> data_;
+  std::unique_ptr<core::KvStore> kv_;
+  std::unique_ptr<CursorStore> cursors_;
+  std::unique_ptr<plugins::HostEnvironment> env_;
+  std::unique_ptr<plugins::Loader> loader_;
+  std::vector<std::shared_ptr<plugins::Connector>> connectors_;
+  std::unique_ptr<Pipeline> pipeline_;
+  std::vector<std::string> warnings_;
+  bool started_ = false;
+};
+
+}  // namespace siemhub::pipeline

@@ -1,0 +1,16 @@
+// The normalize stage: every event leaves it as a valid OCSF 1.8.0 event with its derivable base
+// attributes filled (type_uid, category_uid, metadata.version) and a deterministic id.
+#pragma once
+
+#include "pipeline/pipeline.hpp"
+
+namespace siemhub::pipeline {
+
+/// The hub's normalizer (OCSF completion + validation).
+Normalizer make_normalizer();
+
+/// Deterministic event id: metadata.uid when present, else a 64-bit FNV-1a hash of the text
+/// (hex), so a replay produces the same ids.
+std::string event_id(std::string_view json, std::string_view metadata_uid);
+
+}  // namespace siemhub::pipeline

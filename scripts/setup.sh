@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what siemhub needs from Debian 12 packages and builds it.
+#   scripts/setup.sh [BUILD_DIR] [extra cmake args...]
+# Idempotent: packages already present are skipped; an existing build directory is reused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_dir=${1:-build}
+shift || true
+
+packages=(
+  build-essential cmake ninja-build pkg-config ccache
+  libboost-dev libboost-filesystem-dev libboost-system-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev
+  libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libsimdjson-dev libcli11-dev
+  liblua5.4-dev libre2-dev libsqlite3-dev catch2
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
+cmake --build "$build_dir" -j "$(nproc)"
