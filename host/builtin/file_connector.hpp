@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include "siemhub/plugin.hpp"
 
@@ -32,7 +33,7 @@ class FileConnector {
   static constexpr const char* license = "Apache-2.0";
   static constexpr const char* ocsf_classes = "[]";
   static constexpr uint32_t poll_interval_ms = 200;
-  static constexpr const char* config_schema = R"({
+  static constexpr const char* config_schema = R"json({
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
     "additionalProperties": false,
@@ -43,13 +44,14 @@ class FileConnector {
       "fsync": {"type": "boolean", "default": false, "description": "fsync after every batch (sink)"},
       "start_at": {"type": "string", "enum": ["beginning", "end"], "default": "beginning", "description": "Where a source without a cursor starts"}
     }
-  })";
+  })json";
   using Config = FileConfig;
 
   FileConnector(sdk::Host host, Config cfg);
   ~FileConnector();
   FileConnector(const FileConnector&) = delete;
   FileConnector& operator=(const FileConnector&) = delete;
+  // The SDK's instance holder needs a movable type (it is only ever moved while empty).
 
   void poll(sdk::PullOp& op);
   void write(sdk::SinkOp& op, const sdk::Batch& batch);

@@ -38,7 +38,7 @@ class Generator {
   static constexpr const char* license = "Apache-2.0";
   static constexpr const char* ocsf_classes = "[3002, 4001, 1007]";
   static constexpr uint32_t poll_interval_ms = 1000;
-  static constexpr const char* config_schema = R"({
+  static constexpr const char* config_schema = R"json({
     "$schema": "http://json-schema.org/draft-07/schema#",
     "type": "object",
     "additionalProperties": false,
@@ -50,7 +50,7 @@ class Generator {
       "start_time_ms": {"type": "integer", "minimum": 0, "default": 0, "description": "Epoch ms of event 0 (0 = host clock)"},
       "time_step_ms": {"type": "integer", "minimum": 0, "default": 1000, "description": "Spacing of event times with start_time_ms"}
     }
-  })";
+  })json";
   using Config = GeneratorConfig;
 
   Generator(sdk::Host host, Config cfg) : host_(host), cfg_(cfg) {}

@@ -35,7 +35,7 @@ std::optional<config::HubConfig> load(const RunOptions& o, bool& is_default) {
       return std::nullopt;
     }
     file = dir / "siemhub.default.yaml";
-    std::ofstream(file) << pipeline::default_config_yaml();
+    std::ofstream(file) << pipeline::default_config_yaml(dir);
   }
   auto r = config::load_config(file, o.conf_d.empty() ? std::nullopt : std::optional<fs::path>(o.conf_d));
   if (!r.errors.empty()) {

@@ -149,7 +149,8 @@ HubConfig build(const fs::path& main, const json& merged, SourceMap sources, con
   for (const auto& d : string_list(plugins.value("dirs", json::array()))) h.plugin_dirs.push_back(resolve_path(base, d));
   h.required_plugins = string_list(plugins.value("required", json::array()));
   h.limits = merged.value("limits", json::object());
-  for (const auto& [name, c] : merged.value("connectors", json::object()).items())
+  const json connectors = merged.value("connectors", json::object());
+  for (const auto& [name, c] : connectors.items())
     h.connectors.push_back(build_connector(name, c, sources));
   auto rank = [&](const ConnectorConfig& c) {
     const auto f = std::find(file_order.begin(), file_order.end(), c.file);

@@ -143,7 +143,8 @@ struct Walk {
       return "unknown key '" + msg.substr(q1 + 1, q2 - q1 - 1) + "'";
     }
     if (msg.rfind("Missing required property '", 0) == 0) {
-      const auto name = msg.substr(26, msg.rfind('\'') - 26);
+      const auto first = msg.find('\'') + 1;
+      const auto name = msg.substr(first, msg.rfind('\'') - first);
       return "missing required key '" + name + "'";
     }
     if (s == nullptr || node == nullptr) return msg;

@@ -12,8 +12,8 @@ char lower(char c) {
 
 bool valid_host_chars(std::string_view host) {
     return !host.empty() && std::all_of(host.begin(), host.end(), [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-               c == '_' || c == ':' || c == '%';
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'
+               || c == ':' || c == '%';
     });
 }
 
@@ -41,49 +41,64 @@ std::string normalize_host(std::string_view host) {
     return out;
 }
 
-std::optional<EgressRule> EgressRule::parse(std::string_view pattern) {
-    std::string_view host = pattern;
+namespace {
+
+struct HostPort {
+    std::string_view host;
     std::string_view port;
     bool has_port = false;
+};
+
+/// "host", "host:port", "[v6]", "[v6]:port"; an unbracketed multi-colon string is a v6 host.
+std::optional<HostPort> split_host_port(std::string_view pattern) {
+    HostPort out{pattern, {}, false};
     if (!pattern.empty() && pattern.front() == '[') {
         const auto close = pattern.find(']');
         if (close == std::string_view::npos) {
             return std::nullopt;
         }
-        host = pattern.substr(0, close + 1);
+        out.host = pattern.substr(0, close + 1);
         const auto rest = pattern.substr(close + 1);
         if (!rest.empty()) {
             if (rest.front() != ':') {
                 return std::nullopt;
             }
-            port = rest.substr(1);
-            has_port = true;
+            out.port = rest.substr(1);
+            out.has_port = true;
         }
     } else if (const auto colon = pattern.rfind(':');
                colon != std::string_view::npos && pattern.find(':') == colon) {
-        host = pattern.substr(0, colon);
-        port = pattern.substr(colon + 1);
-        has_port = true;
+        out.host = pattern.substr(0, colon);
+        out.port = pattern.substr(colon + 1);
+        out.has_port = true;
     }
+    return out;
+}
 
-    EgressRule rule;
-    rule.host = normalize_host(host);
-    if (rule.host.empty()) {
+/// "*" alone, a leading "*." label followed by a plain host, or a plain host.
+bool valid_host_pattern(const std::string& host) {
+    if (host.find('*') == std::string::npos) {
+        return valid_host_chars(host);
+    }
+    if (host == "*") {
+        return true;
+    }
+    return host.size() > 2 && host.compare(0, 2, "*.") == 0
+           && host.find('*', 1) == std::string::npos
+           && valid_host_chars(std::string_view(host).substr(2));
+}
+
+} // namespace
+
+std::optional<EgressRule> EgressRule::parse(std::string_view pattern) {
+    const auto parts = split_host_port(pattern);
+    if (!parts) {
         return std::nullopt;
     }
-    // Wildcards: "*" alone or a leading "*." label only.
-    const auto star = rule.host.find('*');
-    if (star != std::string::npos) {
-        const bool alone = rule.host == "*";
-        const bool leading = rule.host.size() > 2 && rule.host.compare(0, 2, "*.") == 0 &&
-                             rule.host.find('*', 1) == std::string::npos;
-        if (!alone && !leading) {
-            return std::nullopt;
-        }
-        if (leading && !valid_host_chars(std::string_view(rule.host).substr(2))) {
-            return std::nullopt;
-        }
-    } else if (!valid_host_chars(rule.host)) {
+    const auto [host, port, has_port] = *parts;
+    EgressRule rule;
+    rule.host = normalize_host(host);
+    if (!valid_host_pattern(rule.host)) {
         return std::nullopt;
     }
 
@@ -121,8 +136,8 @@ bool EgressRule::matches(const UrlTarget& target) const {
     }
     if (host.size() > 2 && host[0] == '*') {
         const std::string_view suffix = std::string_view(host).substr(1); // ".example.com"
-        return want.size() > suffix.size() &&
-               want.compare(want.size() - suffix.size(), suffix.size(), suffix) == 0;
+        return want.size() > suffix.size()
+               && want.compare(want.size() - suffix.size(), suffix.size(), suffix) == 0;
     }
     return want == host;
 }

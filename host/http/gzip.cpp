@@ -13,8 +13,8 @@ std::optional<std::string> gzip_compress(std::string_view data) {
     }
     z_stream zs{};
     // 15 window bits + 16 = gzip wrapper.
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
+        != Z_OK) {
         return std::nullopt;
     }
     std::string out;

@@ -17,8 +17,8 @@ void curl_global_once() {
     static CURLcode result = CURLE_OK;
     std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
     if (result != CURLE_OK) {
-        throw std::runtime_error(std::string("curl_global_init failed: ") +
-                                 curl_easy_strerror(result));
+        throw std::runtime_error(std::string("curl_global_init failed: ")
+                                 + curl_easy_strerror(result));
     }
 }
 

@@ -37,8 +37,8 @@ struct ConnectorPolicy {
     bool verify_tls = true; ///< verify peer certificate and host name
     std::string ca_file;    ///< optional CA bundle (PEM); empty = system bundle
     std::string proxy;      ///< optional proxy URL; empty = no proxy (environment ignored)
-    std::vector<std::string> egress_allow; ///< EgressRule patterns; empty denies all; "*" all
-    std::chrono::milliseconds timeout{30000};         ///< whole request; 0 = none
+    std::vector<std::string> egress_allow;    ///< EgressRule patterns; empty denies all; "*" all
+    std::chrono::milliseconds timeout{30000}; ///< whole request; 0 = none
     std::chrono::milliseconds connect_timeout{10000}; ///< 0 = libcurl default
 };
 

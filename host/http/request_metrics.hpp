@@ -10,7 +10,7 @@ namespace siemhub::http {
 
 /// Upper bounds (ms) of the latency histogram buckets; one more bucket catches the rest (+Inf).
 inline constexpr std::array<uint32_t, 10> latency_bounds_ms{5,   10,  25,   50,   100,
-                                                             250, 500, 1000, 2500, 5000};
+                                                            250, 500, 1000, 2500, 5000};
 inline constexpr std::size_t latency_bucket_count = latency_bounds_ms.size() + 1;
 
 /// Plain copy of RequestMetrics. Buckets are NOT cumulative: latency_buckets[i] counts

@@ -11,11 +11,11 @@ namespace siemhub::http {
 
 std::optional<std::string_view> find_header(const Headers& headers, std::string_view name) {
     for (const auto& [key, value] : headers) {
-        if (key.size() == name.size() &&
-            std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-                return std::tolower(static_cast<unsigned char>(a)) ==
-                       std::tolower(static_cast<unsigned char>(b));
-            })) {
+        if (key.size() == name.size()
+            && std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a))
+                          == std::tolower(static_cast<unsigned char>(b));
+               })) {
             return std::string_view(value);
         }
     }
@@ -58,8 +58,8 @@ namespace detail {
 namespace {
 
 bool is_tchar(char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    return std::isalnum(static_cast<unsigned char>(c)) != 0
+           || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
 bool is_token(std::string_view s) {
@@ -68,8 +68,8 @@ bool is_token(std::string_view s) {
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x))
+                      == std::tolower(static_cast<unsigned char>(y));
            });
 }
 
@@ -77,8 +77,8 @@ std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
         s.remove_prefix(1);
     }
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                          s.back() == '\n')) {
+    while (!s.empty()
+           && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n')) {
         s.remove_suffix(1);
     }
     return s;
@@ -178,7 +178,12 @@ std::optional<Failure> build_headers(Transfer& t) {
         }
         has_expect = has_expect || iequals(name, "Expect");
         // "Name;" is libcurl's way to send a header with an empty value.
-        const std::string line = value.empty() ? name + ";" : name + ": " + value;
+        std::string line = name;
+        if (value.empty()) {
+            line += ';';
+        } else {
+            line.append(": ").append(value);
+        }
         curl_slist* next = curl_slist_append(t.header_list, line.c_str());
         if (next == nullptr) {
             return Failure{SIEMHUB_CAT_INTERNAL, "out of memory"};
@@ -205,6 +210,29 @@ std::optional<Failure> build_headers(Transfer& t) {
 long to_long_ms(std::chrono::milliseconds ms) {
     return static_cast<long>(std::clamp<std::chrono::milliseconds::rep>(
         ms.count(), 0, std::numeric_limits<long>::max()));
+}
+
+CURLcode apply_method(Transfer& t) {
+    CURL* e = t.easy;
+    const std::string& method = t.request.method;
+    if (method == "HEAD") {
+        return curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    }
+    if (method == "GET" && t.upload.empty()) {
+        return curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    }
+    if (t.upload.empty() && method != "POST" && method != "PUT" && method != "PATCH") {
+        return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method.c_str()); // DELETE, OPTIONS...
+    }
+    CURLcode rc =
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.upload.size()));
+    if (rc == CURLE_OK) {
+        rc = curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.upload.data());
+    }
+    if (rc == CURLE_OK && method != "POST") {
+        rc = curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method.c_str());
+    }
+    return rc;
 }
 
 } // namespace
@@ -235,9 +263,11 @@ std::optional<Failure> prepare(Transfer& t, const ConnectorPolicy& policy,
     }
     if (!egress_allowed(policy.egress_allow, target)) {
         const bool v6 = target.host.find(':') != std::string::npos;
-        return config("egress to " + (v6 ? "[" + target.host + "]" : target.host) + ":" +
-                      std::to_string(target.port) + " not allowed for connector " +
-                      policy.connector_id);
+        std::string message = "egress to ";
+        message.append(v6 ? "[" : "").append(target.host).append(v6 ? "]" : "");
+        message.append(":").append(std::to_string(target.port));
+        message.append(" not allowed for connector ").append(policy.connector_id);
+        return config(std::move(message));
     }
     if (!is_token(t.request.method)) {
         return config("invalid HTTP method");
@@ -303,19 +333,8 @@ std::optional<Failure> prepare(Transfer& t, const ConnectorPolicy& policy,
     set(CURLOPT_WRITEFUNCTION, &on_body);
     set(CURLOPT_WRITEDATA, static_cast<void*>(&t));
 
-    const std::string& method = t.request.method;
-    if (method == "HEAD") {
-        set(CURLOPT_NOBODY, 1L);
-    } else if (method == "GET" && t.upload.empty()) {
-        set(CURLOPT_HTTPGET, 1L);
-    } else if (!t.upload.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-        set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.upload.size()));
-        set(CURLOPT_POSTFIELDS, t.upload.data());
-        if (method != "POST") {
-            set(CURLOPT_CUSTOMREQUEST, method.c_str());
-        }
-    } else {
-        set(CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (rc == CURLE_OK) {
+        rc = apply_method(t);
     }
     if (rc != CURLE_OK) {
         return Failure{category_for_curl_code(rc), curl_easy_strerror(rc)};
@@ -325,10 +344,9 @@ std::optional<Failure> prepare(Transfer& t, const ConnectorPolicy& policy,
 
 std::variant<Response, Failure> conclude(Transfer& t, CURLcode rc) {
     curl_off_t uploaded = 0;
-    if (curl_easy_getinfo(t.easy, CURLINFO_SIZE_UPLOAD_T, &uploaded) == CURLE_OK &&
-        uploaded > 0 && t.metrics != nullptr) {
-        t.metrics->bytes_out.fetch_add(static_cast<uint64_t>(uploaded),
-                                       std::memory_order_relaxed);
+    if (curl_easy_getinfo(t.easy, CURLINFO_SIZE_UPLOAD_T, &uploaded) == CURLE_OK && uploaded > 0
+        && t.metrics != nullptr) {
+        t.metrics->bytes_out.fetch_add(static_cast<uint64_t>(uploaded), std::memory_order_relaxed);
     }
     const uint32_t elapsed = t.elapsed_ms();
     if (t.chunk_aborted) {

@@ -24,9 +24,14 @@ const EnumValue* AttributeInfo::find_enum(std::int64_t value) const {
 }
 
 const AttributeInfo* ClassInfo::attribute(std::string_view attr) const {
-  const auto it = std::lower_bound(attributes.begin(), attributes.end(), attr,
-                                   [](const AttributeInfo& a, std::string_view n) { return a.name < n; });
-  return it != attributes.end() && it->name == attr ? &*it : nullptr;
+  // Linear probing over a power-of-two table at most half full (the generator sizes it).
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t i = name_hash(attr) & mask;; i = (i + 1) & mask) {
+    const std::uint16_t slot = slots[i];
+    if (slot == 0) return nullptr;
+    const AttributeInfo& a = attributes[slot - 1u];
+    if (a.name == attr) return &a;
+  }
 }
 
 const EnumValue* ClassInfo::activity(std::int64_t activity_id) const {

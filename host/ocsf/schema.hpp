@@ -30,6 +30,7 @@ struct AttributeInfo {
   bool is_array;
   Requirement requirement;
   std::span<const EnumValue> enum_values;  // empty when the attribute has no enum
+  std::string_view profile;  // the profile that adds it ("cloud", "host"...), "" for class attributes
 
   const EnumValue* find_enum(std::int64_t value) const;
 };
@@ -40,6 +41,8 @@ struct ClassInfo {
   std::string_view caption;
   std::int32_t category_uid;
   std::span<const AttributeInfo> attributes;  // sorted by name
+  std::span<const std::uint16_t> required;     // indexes into attributes of the required ones
+  std::span<const std::uint16_t> slots;        // open-addressing hash of names: index + 1, 0 = empty
 
   const AttributeInfo* attribute(std::string_view attr) const;
   /// The `activity_id` enum entry for `activity_id`, or nullptr when it is not valid for this class.
@@ -64,6 +67,13 @@ std::span<const CategoryInfo> categories();
 /// nullptr when the class (category) is not in the generated subset.
 const ClassInfo* class_info(std::int64_t class_uid);
 const CategoryInfo* category_info(std::int64_t category_uid);
+
+/// The hash the generated attribute slots use (32-bit FNV-1a).
+constexpr std::uint32_t name_hash(std::string_view s) {
+  std::uint32_t h = 2166136261u;
+  for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 16777619u;
+  return h;
+}
 
 /// type_uid as OCSF defines it: class_uid * 100 + activity_id.
 constexpr std::int64_t type_uid(std::int32_t class_uid, std::int32_t activity_id) {

@@ -1,6 +1,7 @@
 #include "pipeline/hub.hpp"
 
 #include <algorithm>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -15,14 +16,23 @@ namespace siemhub::pipeline {
 
 namespace {
 
-// The hub's cursor store on SQLite.
+// The hub's cursor store on SQLite: its own connection (connections are single-threaded),
+// shared by every source's strand under a mutex.
 class SqliteCursors final : public CursorStore {
  public:
-  explicit SqliteCursors(store::Database& db) : store_(db) {}
-  std::optional<std::string> get(const std::string& c) override { return store_.get(c); }
-  void put(const std::string& c, const std::string& cursor) override { store_.put(c, cursor); }
+  explicit SqliteCursors(std::unique_ptr<store::Database> db) : db_(std::move(db)), store_(*db_) {}
+  std::optional<std::string> get(const std::string& c) override {
+    std::lock_guard lock(mu_);
+    return store_.get(c);
+  }
+  void put(const std::string& c, const std::string& cursor) override {
+    std::lock_guard lock(mu_);
+    store_.put(c, cursor);
+  }
 
  private:
+  std::mutex mu_;
+  std::unique_ptr<store::Database> db_;
   store::CursorStore store_;
 };
 
@@ -39,7 +49,7 @@ bool is_sink(const plugins::PluginModule& m) { return (m.descriptor().capabiliti
 
 }  // namespace
 
-std::string default_config_yaml() {
+std::string default_config_yaml(const std::filesystem::path& data_dir) {
   return R"(# The embedded default pipeline of `siemhub run` (written here for reference).
 # Copy it, edit it, and run your copy with `siemhub run -c FILE`.
 data_dir: .
@@ -53,7 +63,7 @@ connectors:
   events:
     plugin: file
     config:
-      path: out/events.ndjson
+      path: )" + (data_dir / "out" / "events.ndjson").string() + R"(
 routes:
   - from: [generator]
     to: [events]
@@ -117,7 +127,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
       if (conn.required) errors.plugin_refused = true;
       continue;
     }
-    for (const auto& e : config::validate_plugin_config(conn, m->descriptor().config_schema, c.sources))
+    for (const auto& e : config::validate_plugin_config(conn, m->descriptor().config_schema ? m->descriptor().config_schema : "", c.sources))
       errors.lines.push_back(e.to_string());
     modules[conn.name] = m;
   }
@@ -140,7 +150,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     routes.push_back(all);
   } else {
     for (const auto& r : c.routes) {
-      const std::string loc = c.file.string() + ":" + std::to_string(r.where.line) + ":" + std::to_string(r.where.column);
+      const std::string loc = r.where.file + ":" + std::to_string(r.where.line) + ":" + std::to_string(r.where.column);
       for (const auto& f : r.from) {
         auto it = modules.find(f);
         if (it == modules.end()) errors.lines.push_back(loc + ": routes: '" + f + "' is not an enabled connector");
@@ -168,8 +178,13 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     errors.lines.push_back(std::string("cannot open the data directory: ") + e.what());
     return nullptr;
   }
-  hub->kv_ = std::make_unique<store::SqliteKvStore>(hub->data_->db());
-  hub->cursors_ = std::make_unique<SqliteCursors>(hub->data_->db());
+  try {
+    hub->kv_ = std::make_unique<store::SqliteKvStore>(hub->data_->connect_hub());
+    hub->cursors_ = std::make_unique<SqliteCursors>(hub->data_->connect_hub());
+  } catch (const std::exception& e) {
+    errors.lines.push_back(std::string("cannot open the hub database: ") + e.what());
+    return nullptr;
+  }
   hub->runtime_ = std::make_unique<core::Runtime>(options.threads);
   hub->runtime_->start();
   hub->http_ = std::make_unique<http::HttpService>();

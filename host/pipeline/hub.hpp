@@ -22,8 +22,8 @@ class DataDir;
 
 namespace siemhub::pipeline {
 
-/// The embedded default config (YAML) `siemhub run` uses without -c.
-std::string default_config_yaml();
+/// The embedded default config (YAML) `siemhub run` uses without -c, for `data_dir`.
+std::string default_config_yaml(const std::filesystem::path& data_dir);
 
 struct HubOptions {
   unsigned threads = 0;                    // 0 = one per core

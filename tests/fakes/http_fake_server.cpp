@@ -1,7 +1,5 @@
 #include "http_fake_server.hpp"
 
-#include <utility> // before Asio (GCC 12)
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,6 +12,7 @@
 #include <mutex>
 #include <thread>
 #include <type_traits>
+#include <utility> // before Asio (GCC 12)
 
 namespace siemhub::testing {
 
@@ -21,7 +20,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 namespace ssl = boost::asio::ssl;
-using tcp = boost::asio::ip::tcp;
+using Tcp = boost::asio::ip::tcp;
 
 namespace {
 
@@ -58,7 +57,7 @@ namespace {
 struct ServerCore {
     std::optional<ssl::context> tls; // outlives the io_context (sessions reference it)
     net::io_context ioc;
-    tcp::acceptor acceptor{ioc};
+    Tcp::acceptor acceptor{ioc};
     uint16_t port = 0;
     std::thread thread;
 
@@ -72,7 +71,7 @@ struct ServerCore {
 
     void accept();
     void close_all();
-    FakeResponse on_request(RecordedRequest request);
+    FakeResponse on_request(const RecordedRequest& request);
 };
 
 } // namespace
@@ -84,7 +83,7 @@ namespace {
 template <class Stream>
 class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
 public:
-    static constexpr bool is_tls = !std::is_same_v<Stream, tcp::socket>;
+    static constexpr bool is_tls = !std::is_same_v<Stream, Tcp::socket>;
 
     Session(ServerCore& server, Stream stream, uint64_t number)
         : server_(server), stream_(std::move(stream)), timer_(server.ioc), number_(number) {}
@@ -107,7 +106,7 @@ public:
     void close() override {
         beast::error_code ec;
         auto& socket = beast::get_lowest_layer(stream_);
-        socket.shutdown(tcp::socket::shutdown_both, ec);
+        socket.shutdown(Tcp::socket::shutdown_both, ec);
         socket.close(ec);
         timer_.cancel();
     }
@@ -145,7 +144,7 @@ private:
             }
         }
         record.connection = number_;
-        response_ = server_.on_request(std::move(record));
+        response_ = server_.on_request(record);
         if (response_.delay.count() > 0) {
             timer_.expires_after(response_.delay);
             timer_.async_wait([self = this->shared_from_this()](beast::error_code wait_ec) {
@@ -205,27 +204,25 @@ private:
     void write_chunk() {
         if (next_chunk_ == response_.chunks.size()) {
             net::async_write(stream_, bhttp::make_chunk_last(),
-                             [self = this->shared_from_this()](beast::error_code ec,
-                                                               std::size_t) {
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                                  self->after_response(ec);
                              });
             return;
         }
         const std::string& piece = response_.chunks[next_chunk_++];
-        net::async_write(
-            stream_, bhttp::make_chunk(net::buffer(piece)),
-            [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                if (ec) {
-                    self->close();
-                    return;
-                }
-                self->timer_.expires_after(self->response_.chunk_pause);
-                self->timer_.async_wait([self](beast::error_code wait_ec) {
-                    if (!wait_ec) {
-                        self->write_chunk();
-                    }
-                });
-            });
+        net::async_write(stream_, bhttp::make_chunk(net::buffer(piece)),
+                         [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                             if (ec) {
+                                 self->close();
+                                 return;
+                             }
+                             self->timer_.expires_after(self->response_.chunk_pause);
+                             self->timer_.async_wait([self](beast::error_code wait_ec) {
+                                 if (!wait_ec) {
+                                     self->write_chunk();
+                                 }
+                             });
+                         });
     }
 
     template <class Message>
@@ -269,7 +266,7 @@ private:
 } // namespace
 
 void ServerCore::accept() {
-    acceptor.async_accept(ioc, [this](beast::error_code ec, tcp::socket socket) {
+    acceptor.async_accept(ioc, [this](beast::error_code ec, Tcp::socket socket) {
         if (ec == net::error::operation_aborted || !acceptor.is_open()) {
             return;
         }
@@ -278,13 +275,13 @@ void ServerCore::accept() {
             std::erase_if(sessions, [](const auto& weak) { return weak.expired(); });
             std::shared_ptr<SessionBase> base;
             if (tls) {
-                auto session = std::make_shared<Session<ssl::stream<tcp::socket>>>(
-                    *this, ssl::stream<tcp::socket>(std::move(socket), *tls), number);
+                auto session = std::make_shared<Session<ssl::stream<Tcp::socket>>>(
+                    *this, ssl::stream<Tcp::socket>(std::move(socket), *tls), number);
                 session->start();
                 base = session;
             } else {
                 auto session =
-                    std::make_shared<Session<tcp::socket>>(*this, std::move(socket), number);
+                    std::make_shared<Session<Tcp::socket>>(*this, std::move(socket), number);
                 session->start();
                 base = session;
             }
@@ -304,7 +301,7 @@ void ServerCore::close_all() {
     }
 }
 
-FakeResponse ServerCore::on_request(RecordedRequest request) {
+FakeResponse ServerCore::on_request(const RecordedRequest& request) {
     FakeHandler current;
     {
         std::lock_guard lock(mutex);
@@ -325,15 +322,15 @@ FakeResponse ServerCore::on_request(RecordedRequest request) {
     }
 }
 
-FakeHttpServer::FakeHttpServer(FakeServerOptions options) : impl_(std::make_unique<Impl>()) {
+FakeHttpServer::FakeHttpServer(const FakeServerOptions& options) : impl_(std::make_unique<Impl>()) {
     if (!options.tls_cert.empty() && !options.tls_key.empty()) {
         impl_->tls.emplace(ssl::context::tls_server);
         impl_->tls->use_certificate_chain_file(options.tls_cert.string());
         impl_->tls->use_private_key_file(options.tls_key.string(), ssl::context::pem);
     }
-    const tcp::endpoint endpoint(net::ip::make_address_v4("127.0.0.1"), 0);
+    const Tcp::endpoint endpoint(net::ip::make_address_v4("127.0.0.1"), 0);
     impl_->acceptor.open(endpoint.protocol());
-    impl_->acceptor.set_option(tcp::acceptor::reuse_address(true));
+    impl_->acceptor.set_option(Tcp::acceptor::reuse_address(true));
     impl_->acceptor.bind(endpoint);
     impl_->acceptor.listen(net::socket_base::max_listen_connections);
     impl_->port = impl_->acceptor.local_endpoint().port();
@@ -362,8 +359,8 @@ uint16_t FakeHttpServer::port() const {
 }
 
 std::string FakeHttpServer::url(std::string_view path) const {
-    return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" +
-           std::to_string(impl_->port) + std::string(path);
+    return std::string(impl_->tls ? "https" : "http")
+           + "://127.0.0.1:" + std::to_string(impl_->port) + std::string(path);
 }
 
 void FakeHttpServer::set_handler(FakeHandler handler) {
@@ -387,13 +384,12 @@ uint64_t FakeHttpServer::connections_accepted() const {
 
 bool FakeHttpServer::wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const {
     std::unique_lock lock(impl_->mutex);
-    return impl_->recorded_cv.wait_for(lock, timeout,
-                                       [&] { return impl_->recorded.size() >= n; });
+    return impl_->recorded_cv.wait_for(lock, timeout, [&] { return impl_->recorded.size() >= n; });
 }
 
 uint16_t unused_loopback_port() {
     net::io_context ioc;
-    tcp::acceptor acceptor(ioc, tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), 0));
+    Tcp::acceptor acceptor(ioc, Tcp::endpoint(net::ip::make_address_v4("127.0.0.1"), 0));
     const uint16_t port = acceptor.local_endpoint().port();
     acceptor.close();
     return port;

@@ -24,8 +24,8 @@ struct RecordedRequest {
     std::string method;
     std::string target; ///< path and query, as sent
     FakeHeaders headers;
-    std::string body;     ///< gunzipped when Content-Encoding: gzip (raw if it does not inflate)
-    std::string raw_body; ///< as received
+    std::string body;        ///< gunzipped when Content-Encoding: gzip (raw if it does not inflate)
+    std::string raw_body;    ///< as received
     uint64_t connection = 0; ///< 1-based number of the connection it arrived on
 
     std::optional<std::string> header(std::string_view name) const; ///< case-insensitive
@@ -36,7 +36,7 @@ struct FakeResponse {
     FakeHeaders headers; ///< Content-Type defaults to application/json
     std::string body = "{}";
     std::chrono::milliseconds delay{0}; ///< wait (timer, not blocking) before answering
-    std::vector<std::string> chunks; ///< non-empty: chunked body in these pieces (body ignored)
+    std::vector<std::string> chunks;    ///< non-empty: chunked body in these pieces (body ignored)
     std::chrono::milliseconds chunk_pause{10};
     bool close_without_response = false; ///< read the request, then drop the connection
 };
@@ -50,7 +50,7 @@ struct FakeServerOptions {
 
 class FakeHttpServer {
 public:
-    explicit FakeHttpServer(FakeServerOptions options = {});
+    explicit FakeHttpServer(const FakeServerOptions& options = {});
     ~FakeHttpServer(); ///< closes every connection and joins the server thread
     FakeHttpServer(const FakeHttpServer&) = delete;
     FakeHttpServer& operator=(const FakeHttpServer&) = delete;

@@ -16,8 +16,8 @@ namespace siemhub::testing {
 
 std::string gzip(std::string_view data) {
     z_stream zs{};
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
-        Z_OK) {
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY)
+        != Z_OK) {
         throw std::runtime_error("deflateInit2 failed");
     }
     std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
@@ -117,8 +117,8 @@ CertFiles generate_self_signed_cert(const std::filesystem::path& dir) {
     check(X509_set_pubkey(x, key.get()) == 1, "X509_set_pubkey");
     X509_NAME* name = X509_get_subject_name(x);
     check(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                     reinterpret_cast<const unsigned char*>("localhost"), -1, -1,
-                                     0) == 1,
+                                     reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0)
+              == 1,
           "subject");
     check(X509_set_issuer_name(x, name) == 1, "issuer");
     add_extension(x, NID_basic_constraints, "critical,CA:TRUE");
@@ -132,8 +132,10 @@ CertFiles generate_self_signed_cert(const std::filesystem::path& dir) {
     BioPtr cert_bio(BIO_new_file(files.cert.c_str(), "w"));
     check(cert_bio != nullptr && PEM_write_bio_X509(cert_bio.get(), x) == 1, "write cert");
     BioPtr key_bio(BIO_new_file(files.key.c_str(), "w"));
-    check(key_bio != nullptr && PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr,
-                                                         nullptr, 0, nullptr, nullptr) == 1,
+    check(key_bio != nullptr
+              && PEM_write_bio_PrivateKey(key_bio.get(), key.get(), nullptr, nullptr, 0, nullptr,
+                                          nullptr)
+                     == 1,
           "write key");
     return files;
 }

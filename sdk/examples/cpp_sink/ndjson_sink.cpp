@@ -55,11 +55,8 @@ class NdjsonSink {
   void write(siemhub::sdk::SinkOp& op, const siemhub::sdk::Batch& batch) {
     // Borrowed input: copy what the blocking work needs, and judge each event now.
     auto job = std::make_shared<Job>();
-    job->path = path_;
-    job->op = op.defer();  // we complete it later, exactly once, in `done`
     for (uint32_t i = 0; i < batch.size(); ++i) {
-      const std::string_view data = batch[i].data;
-      const auto parsed = nlohmann::json::parse(data, nullptr, /*allow_exceptions=*/false);
+      const auto parsed = nlohmann::json::parse(batch[i].data, nullptr, /*allow_exceptions=*/false);
       if (!parsed.is_object()) {
         op.reject(i, "not a JSON object");
         continue;
@@ -67,14 +64,31 @@ class NdjsonSink {
       job->indexes.push_back(i);
       job->lines.emplace_back(parsed.dump());  // compact: one line, no embedded newline
     }
-    auto* holder = new std::shared_ptr<Job>(job);  // owned by the blocking call until `done`
-    job->self = this;
-    siemhub_status st{};
-    st.struct_size = sizeof st;
-    if (host_.api()->run_blocking(host_.ctx(), &Job::work, &Job::done, holder, &st) != SIEMHUB_RC_OK) {
-      delete holder;
-      job->op.fail(Error(static_cast<Category>(st.category ? st.category : SIEMHUB_CAT_TRANSIENT), st.message));
-    }
+    const auto later = op.defer();  // completed exactly once, in the second lambda
+    host_.run_blocking(
+        [job, path = path_] {  // on the host's blocking pool: file I/O only
+          if (job->lines.empty()) return;
+          std::FILE* f = std::fopen(path.c_str(), "a");
+          if (f == nullptr) {
+            job->error = "cannot open " + path + ": " + std::strerror(errno);
+            return;
+          }
+          for (const std::string& line : job->lines)
+            if (std::fputs(line.c_str(), f) < 0 || std::fputc('\n', f) == EOF) job->error = "write failed";
+          if (std::fclose(f) != 0 && job->error.empty()) job->error = "close failed: " + std::string(std::strerror(errno));
+        },
+        [this, job, later] {  // back on the instance strand: per-event results, then completion
+          for (uint32_t i : job->indexes) {
+            if (job->error.empty()) later.deliver(i);
+            else later.retry(i, 1, Category::transient, 1000, job->error.c_str());
+          }
+          last_error_ = job->error;
+          if (job->error.empty()) {
+            last_success_ms_ = host_.now_ms();
+            written_.record(static_cast<double>(job->lines.size()));
+          }
+          later.complete();
+        });
   }
 
   siemhub::sdk::Health health() {
@@ -87,45 +101,9 @@ class NdjsonSink {
 
  private:
   struct Job {
-    std::string path;
-    siemhub::sdk::SinkOp op{nullptr, nullptr};
     std::vector<uint32_t> indexes;  // batch positions of the lines
     std::vector<std::string> lines;
     std::string error;  // set by the blocking work
-    NdjsonSink* self = nullptr;
-
-    // On the host's blocking pool: file I/O only, no host services besides log/now_ms.
-    static void work(void* user) {
-      Job& j = **static_cast<std::shared_ptr<Job>*>(user);
-      if (j.lines.empty()) return;
-      std::FILE* f = std::fopen(j.path.c_str(), "a");
-      if (f == nullptr) {
-        j.error = "cannot open " + j.path + ": " + std::strerror(errno);
-        return;
-      }
-      for (const std::string& line : j.lines)
-        if (std::fputs(line.c_str(), f) < 0 || std::fputc('\n', f) == EOF) j.error = "write failed";
-      if (std::fclose(f) != 0 && j.error.empty()) j.error = "close failed: " + std::string(std::strerror(errno));
-    }
-    // Back on the instance strand: per-event results, then the single completion.
-    static void done(void* user) {
-      std::unique_ptr<std::shared_ptr<Job>> holder(static_cast<std::shared_ptr<Job>*>(user));
-      Job& j = **holder;
-      try {
-        for (uint32_t i : j.indexes) {
-          if (j.error.empty()) j.op.deliver(i);
-          else j.op.retry(i, 1, Category::transient, 1000, j.error.c_str());
-        }
-        j.self->last_error_ = j.error;
-        if (j.error.empty()) {
-          j.self->last_success_ms_ = j.self->host_.now_ms();
-          j.self->written_.record(static_cast<double>(j.lines.size()));
-        }
-        j.op.complete();
-      } catch (const std::exception& e) {  // nothing may escape into the host
-        j.op.fail(Error(Category::internal, e.what()));
-      }
-    }
   };
 
   siemhub::sdk::Host host_;

@@ -523,6 +523,8 @@ typedef struct siemhub_elf_note {
  * loading. Use once per library (the registration macros below do). ID and VERSION are string
  * literals; one too long for the note fails to compile. */
 #define SIEMHUB_PLUGIN_NOTE_AT(ID, VERSION, MAJOR, MINOR)                                          \
+  typedef char siemhub_note_id_too_long_[(sizeof(ID) <= SIEMHUB_NOTE_ID_MAX) ? 1 : -1];            \
+  typedef char siemhub_note_version_too_long_[(sizeof(VERSION) <= SIEMHUB_NOTE_VERSION_MAX) ? 1 : -1]; \
   __attribute__((section(SIEMHUB_NOTE_SECTION), used, aligned(4)))                                \
   static const siemhub_elf_note siemhub_plugin_note_ = {8u, (uint32_t)sizeof(siemhub_note_desc),          \
                                                  SIEMHUB_NOTE_TYPE, SIEMHUB_NOTE_NAME,              \

@@ -36,7 +36,9 @@
 #define SIEMHUB_PLUGIN_HPP
 
 #include <algorithm>
+#include <cctype>
 #include <concepts>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -112,14 +114,19 @@ inline siemhub_status make_status(const Error* e) noexcept {
 }
 
 /// Runs `f` and turns every exception into an error status: nothing escapes into the host.
+/// A nlohmann::json exception means a bad config only while creating the instance
+/// (`config_stage`); elsewhere (say, parsing a vendor response) it is INTERNAL.
 template <class F>
-siemhub_rc guard(siemhub_status* st, F&& f) noexcept {
+siemhub_rc guard(siemhub_status* st, F&& f, bool config_stage = false) noexcept {
   try {
     return f();
   } catch (const Error& e) {
     fill_status(st, e.category(), e.code(), e.retry_after_ms(), e.what());
   } catch (const nlohmann::json::exception& e) {
-    fill_status(st, Category::config, 0, 0, std::string("config: ") + e.what());
+    if (config_stage)
+      fill_status(st, Category::config, 0, 0, std::string("config: ") + e.what());
+    else
+      fill_status(st, Category::internal, 0, 0, e.what());
   } catch (const std::exception& e) {
     fill_status(st, Category::internal, 0, 0, e.what());
   } catch (...) {
@@ -269,6 +276,16 @@ class Host {
     timers_->erase(id);
   }
 
+  /// Runs `work` on the host's blocking pool (it may block; it must not call host services
+  /// other than log and now_ms), then `done` back on the strand.
+  void run_blocking(std::function<void()> work, std::function<void()> done) const {
+    auto call = std::make_unique<BlockingFn>(BlockingFn{std::move(work), std::move(done)});
+    siemhub_status st{};
+    st.struct_size = sizeof st;
+    check(api_->run_blocking(ctx_, &BlockingFn::run, &BlockingFn::finish, call.get(), &st), st);
+    call.release();  // owned by the pool until `finish`
+  }
+
   std::optional<std::string> kv_get(const std::string& key) const {
     std::string out;
     siemhub_status st{};
@@ -349,7 +366,7 @@ class Host {
   };
   struct TimerFn {
     std::function<void()> fn;
-    std::shared_ptr<std::map<uint64_t, std::unique_ptr<TimerFn>>> owner;
+    std::weak_ptr<std::map<uint64_t, std::unique_ptr<TimerFn>>> owner;  // weak: no cycle
     uint64_t id;
     bool repeat;
     static void fire(void* user) {
@@ -358,7 +375,25 @@ class Host {
         self->fn();
       } catch (...) {
       }
-      if (!self->repeat) self->owner->erase(self->id);  // destroys self: nothing after this
+      if (!self->repeat)
+        if (auto m = self->owner.lock()) m->erase(self->id);  // destroys self: nothing after this
+    }
+  };
+  struct BlockingFn {
+    std::function<void()> work;
+    std::function<void()> done;
+    static void run(void* user) {
+      try {
+        static_cast<BlockingFn*>(user)->work();
+      } catch (...) {
+      }
+    }
+    static void finish(void* user) {
+      std::unique_ptr<BlockingFn> self(static_cast<BlockingFn*>(user));
+      try {
+        if (self->done) self->done();
+      } catch (...) {
+      }
     }
   };
   struct EmitFn {
@@ -395,28 +430,40 @@ class Host {
 };
 
 /// Base of every operation handle. Copyable; `defer()` returns the copy to complete later.
+/// Shared by every copy of one op handle.
+struct OpState {
+  bool deferred = false;   ///< the method called defer(): it completes later
+  bool completed = false;  ///< complete()/fail() ran, or the call failed: later calls are no-ops
+};
+
+/// Base of every operation handle. Copyable; `defer()` returns the copy to complete later.
+/// complete() and fail() act once: a second call (or one after the method threw) does nothing.
 class Op {
  public:
-  Op(siemhub_op* op, std::shared_ptr<bool> deferred) : op_(op), deferred_(std::move(deferred)) {}
+  Op(siemhub_op* op, std::shared_ptr<OpState> state) : op_(op), state_(std::move(state)) {}
   bool cancelled() const { return detail::host_api()->op_is_cancelled(op_) != 0; }
   /// Finishes a deferred op successfully.
-  void complete() const { detail::host_api()->op_complete(op_, nullptr); }
+  void complete() const {
+    if (std::exchange(state_->completed, true)) return;
+    detail::host_api()->op_complete(op_, nullptr);
+  }
   /// Finishes a deferred op with an error.
   void fail(const Error& e) const {
+    if (std::exchange(state_->completed, true)) return;
     const siemhub_status st = detail::make_status(&e);
     detail::host_api()->op_complete(op_, &st);
   }
   siemhub_op* raw() const { return op_; }
 
  protected:
-  void mark_deferred() const { *deferred_ = true; }
+  void mark_deferred() const { state_->deferred = true; }
   siemhub_op* op_;
-  std::shared_ptr<bool> deferred_;
+  std::shared_ptr<OpState> state_;
 };
 
 class PullOp : public Op {
  public:
-  PullOp(siemhub_op* op, std::shared_ptr<bool> d, const siemhub_poll_request* req)
+  PullOp(siemhub_op* op, std::shared_ptr<OpState> d, const siemhub_poll_request* req)
       : Op(op, std::move(d)),
         cursor_(req && req->cursor ? std::string(req->cursor, req->cursor_size) : std::string()),
         max_events_(req ? req->max_events : 0),
@@ -630,8 +677,10 @@ constexpr siemhub_elf_note make_note() {
 
 template <class T>
 struct Instance {
+  explicit Instance(Host h) : host(h) {}
   Host host;
-  std::optional<T> obj;
+  std::optional<T> obj;  // emplaced in place: T need not be movable
+  bool stopped = false;  // a second stop is a no-op
 };
 
 template <class T>
@@ -641,13 +690,16 @@ struct Adapter {
   static T& self(void* p) { return *static_cast<Inst*>(p)->obj; }
 
   // Runs a deferrable operation: OK when it returned, PENDING when it called defer().
-  template <class OpT, class F>
-  static siemhub_rc run_op(siemhub_status* st, OpT& op, const std::shared_ptr<bool>& deferred, F&& f) {
-    (void)op;
-    return guard(st, [&] {
+  // A method that threw after defer() has failed: the host completes the op from the error,
+  // and the deferred copy's later complete()/fail() become no-ops.
+  template <class F>
+  static siemhub_rc run_op(siemhub_status* st, const std::shared_ptr<OpState>& state, F&& f) {
+    const siemhub_rc rc = guard(st, [&] {
       f();
-      return *deferred ? SIEMHUB_RC_PENDING : SIEMHUB_RC_OK;
+      return state->deferred ? SIEMHUB_RC_PENDING : SIEMHUB_RC_OK;
     });
+    if (rc == SIEMHUB_RC_ERROR) state->completed = true;
+    return rc;
   }
 
   static siemhub_rc init(const siemhub_host_api* api, siemhub_status* st) {
@@ -661,7 +713,7 @@ struct Adapter {
   }
   static siemhub_rc create(siemhub_host_ctx* ctx, const char* cfg, size_t size, void** out, siemhub_status* st) {
     return guard(st, [&] {
-      auto inst = std::make_unique<Inst>(Inst{Host(host_api(), ctx), std::nullopt});
+      auto inst = std::make_unique<Inst>(Host(host_api(), ctx));
       const nlohmann::json j = size ? nlohmann::json::parse(std::string_view(cfg, size)) : nlohmann::json::object();
       if constexpr (has_config_type<T>)
         inst->obj.emplace(inst->host, j.get<typename T::Config>());
@@ -669,18 +721,20 @@ struct Adapter {
         inst->obj.emplace(inst->host, j);
       *out = inst.release();
       return SIEMHUB_RC_OK;
-    });
+    }, true);
   }
   static siemhub_rc start(void* p, siemhub_status* st) {
     return guard(st, [&] {
+      static_cast<Inst*>(p)->stopped = false;
       if constexpr (has_start<T>) self(p).start();
       return SIEMHUB_RC_OK;
     });
   }
   static siemhub_rc stop(void* p, int64_t deadline, siemhub_status* st) {
     return guard(st, [&] {
+      auto* inst = static_cast<Inst*>(p);
+      if (std::exchange(inst->stopped, true)) return SIEMHUB_RC_OK;
       if constexpr (has_stop<T>) self(p).stop(deadline);
-      (void)p;
       (void)deadline;
       return SIEMHUB_RC_OK;
     });
@@ -710,9 +764,9 @@ struct Adapter {
   }
   static siemhub_rc poll(void* p, siemhub_op* o, const siemhub_poll_request* req, siemhub_status* st) {
     if constexpr (has_poll<T>) {
-      auto d = std::make_shared<bool>(false);
+      auto d = std::make_shared<OpState>();
       PullOp op(o, d, req);
-      return run_op(st, op, d, [&] { self(p).poll(op); });
+      return run_op(st, d, [&] { self(p).poll(op); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
@@ -730,19 +784,19 @@ struct Adapter {
   }
   static siemhub_rc write(void* p, siemhub_op* o, const siemhub_batch* b, siemhub_status* st) {
     if constexpr (has_write<T>) {
-      auto d = std::make_shared<bool>(false);
+      auto d = std::make_shared<OpState>();
       SinkOp op(o, d);
       const Batch batch(b);
-      return run_op(st, op, d, [&] { self(p).write(op, batch); });
+      return run_op(st, d, [&] { self(p).write(op, batch); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
   static siemhub_rc lookup(void* p, siemhub_op* o, const siemhub_lookup_request* r, siemhub_status* st) {
     if constexpr (has_lookup<T>) {
-      auto d = std::make_shared<bool>(false);
+      auto d = std::make_shared<OpState>();
       LookupOp op(o, d);
       const LookupRequest req(r);
-      return run_op(st, op, d, [&] { self(p).lookup(op, req); });
+      return run_op(st, d, [&] { self(p).lookup(op, req); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
@@ -758,17 +812,17 @@ struct Adapter {
   }
   static siemhub_rc execute(void* p, siemhub_op* o, const siemhub_action_request* r, siemhub_status* st) {
     if constexpr (has_execute<T>) {
-      auto d = std::make_shared<bool>(false);
+      auto d = std::make_shared<OpState>();
       ActionOp op(o, d);
-      return run_op(st, op, d, [&] { self(p).execute(op, action_request(r)); });
+      return run_op(st, d, [&] { self(p).execute(op, action_request(r)); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
   static siemhub_rc status(void* p, siemhub_op* o, const siemhub_action_request* r, siemhub_status* st) {
     if constexpr (has_status<T>) {
-      auto d = std::make_shared<bool>(false);
+      auto d = std::make_shared<OpState>();
       ActionOp op(o, d);
-      return run_op(st, op, d, [&] { self(p).status(op, action_request(r)); });
+      return run_op(st, d, [&] { self(p).status(op, action_request(r)); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }

@@ -269,7 +269,8 @@ class Checker {
     }
     if (problems.empty()) schema_ = *schema;
     add("schema.config", problems.empty(),
-        problems.empty() ? "object schema, " + std::to_string(props) + " properties, " + std::to_string(secrets) + " secret"
+        problems.empty() ? "object schema, " + std::to_string(props) + (props == 1 ? " property, " : " properties, ") +
+                               std::to_string(secrets) + " marked x-siemhub-secret"
                          : problems.front());
     if (problems.empty() && opt_.compile_schema) {
       const auto e = opt_.compile_schema(*schema);
@@ -600,7 +601,7 @@ class Checker {
       for (const auto& [k, v] : (*schema_)["properties"].items()) {
         if (!v.is_object() || !v.contains("type") || !v["type"].is_string()) continue;
         const std::string t = v["type"];
-        json wrong = t == "string" ? json(12345) : t == "boolean" ? json("not-a-boolean") : json("not-a-" + t);
+        json wrong = t == "string" ? json(12345) : json("a string where " + t + " is expected");
         json c = valid.is_object() ? valid : json::object();
         c[k] = wrong;
         candidates.emplace_back("wrong_type", c);

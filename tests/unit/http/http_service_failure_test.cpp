@@ -131,16 +131,17 @@ TEST_CASE("cancel right after submit completes with CANCELLED or a result exactl
     HttpService service;
     std::atomic<int> calls{0};
     std::promise<void> done;
-    const auto id = service.submit(loopback_policy(), nullptr, get(fake.url("/")),
-                                   [&](std::optional<Response> r, std::optional<Failure> f) {
-                                       CHECK((r.has_value() != f.has_value()));
-                                       if (f) {
-                                           CHECK(f->category == SIEMHUB_CAT_CANCELLED);
-                                       }
-                                       if (calls.fetch_add(1) == 0) {
-                                           done.set_value();
-                                       }
-                                   });
+    const auto id =
+        service.submit(loopback_policy(), nullptr, get(fake.url("/")),
+                       [&](const std::optional<Response>& r, const std::optional<Failure>& f) {
+                           CHECK((r.has_value() != f.has_value()));
+                           if (f) {
+                               CHECK(f->category == SIEMHUB_CAT_CANCELLED);
+                           }
+                           if (calls.fetch_add(1) == 0) {
+                               done.set_value();
+                           }
+                       });
     service.cancel(id);
     REQUIRE(done.get_future().wait_for(std::chrono::seconds(10)) == std::future_status::ready);
     service.cancel(id);
@@ -157,7 +158,7 @@ TEST_CASE("destroying the service with pending requests completes them with CANC
         HttpService service;
         for (int i = 0; i < 3; ++i) {
             service.submit(loopback_policy(), &metrics, get(fake.url("/")),
-                           [&](std::optional<Response>, std::optional<Failure> f) {
+                           [&](const std::optional<Response>&, const std::optional<Failure>& f) {
                                if (f && f->category == SIEMHUB_CAT_CANCELLED) {
                                    ++cancelled;
                                } else {
@@ -168,7 +169,7 @@ TEST_CASE("destroying the service with pending requests completes them with CANC
         REQUIRE(fake.wait_for_requests(3));
         // One more that the worker may not even have started yet.
         service.submit(loopback_policy(), &metrics, get(fake.url("/")),
-                       [&](std::optional<Response>, std::optional<Failure> f) {
+                       [&](const std::optional<Response>&, const std::optional<Failure>& f) {
                            if (f && f->category == SIEMHUB_CAT_CANCELLED) {
                                ++cancelled;
                            } else {

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <thread>
 
-using namespace siemhub::http;      // NOLINT(google-build-using-namespace): test file
+using namespace siemhub::http;       // NOLINT(google-build-using-namespace): test file
 using namespace siemhub::http::test; // NOLINT(google-build-using-namespace): test file
 using siemhub::testing::FakeHttpServer;
 using siemhub::testing::FakeResponse;
@@ -67,8 +67,9 @@ TEST_CASE("refuses a URL outside the allow-list without connecting") {
     REQUIRE(out.failure);
     CHECK_FALSE(out.response);
     CHECK(out.failure->category == SIEMHUB_CAT_CONFIG);
-    CHECK(out.failure->message == "egress to 127.0.0.1:" + std::to_string(fake.port()) +
-                                      " not allowed for connector splunk-prod");
+    CHECK(out.failure->message
+          == "egress to 127.0.0.1:" + std::to_string(fake.port())
+                 + " not allowed for connector splunk-prod");
     CHECK(fake.connections_accepted() == 0);
     CHECK(metrics.snapshot().denied == 1);
 }
@@ -213,7 +214,12 @@ TEST_CASE("streams a chunked body through on_chunk") {
     FakeHttpServer fake;
     fake.set_handler([](const RecordedRequest&) {
         FakeResponse res;
-        res.chunks = {R"({"result":1})" "\n", R"({"result":2})" "\n", R"({"result":3})" "\n"};
+        res.chunks = {R"({"result":1})"
+                      "\n",
+                      R"({"result":2})"
+                      "\n",
+                      R"({"result":3})"
+                      "\n"};
         res.chunk_pause = std::chrono::milliseconds(20);
         return res;
     });
@@ -244,7 +250,9 @@ TEST_CASE("aborting from on_chunk gives CANCELLED") {
     HttpService service;
     RequestMetrics metrics;
     auto req = get(fake.url("/"));
-    req.on_chunk = [](std::string_view) { return false; };
+    req.on_chunk = [](std::string_view) {
+        return false;
+    };
     const auto out = fetch(service, loopback_policy(), req, &metrics);
     REQUIRE(out.failure);
     CHECK(out.failure->category == SIEMHUB_CAT_CANCELLED);
@@ -303,13 +311,15 @@ TEST_CASE("many concurrent requests all complete exactly once") {
         HttpService service;
         const auto policy = loopback_policy();
         std::vector<std::thread> submitters;
+        submitters.reserve(4);
         for (int t = 0; t < 4; ++t) {
             submitters.emplace_back([&, t] {
                 for (int i = 0; i < total / 4; ++i) {
-                    const auto key = static_cast<uint64_t>(t * (total / 4) + i);
+                    const auto key =
+                        static_cast<uint64_t>(t) * (total / 4) + static_cast<uint64_t>(i);
                     service.submit(policy, &metrics, get(fake.url("/")),
-                                   [&, key](std::optional<Response> response,
-                                            std::optional<Failure>) {
+                                   [&, key](const std::optional<Response>& response,
+                                            const std::optional<Failure>&) {
                                        std::lock_guard lock(mutex);
                                        ++completions[key];
                                        ok += (response && response->status == 200) ? 1 : 0;
@@ -340,11 +350,12 @@ TEST_CASE("a completion may submit the next request") {
     const auto policy = loopback_policy();
     std::promise<int> second;
     service.submit(policy, nullptr, get(fake.url("/1")),
-                   [&](std::optional<Response>, std::optional<Failure>) {
-                       service.submit(policy, nullptr, get(fake.url("/2")),
-                                      [&](std::optional<Response> r, std::optional<Failure>) {
-                                          second.set_value(r ? r->status : -1);
-                                      });
+                   [&](const std::optional<Response>&, const std::optional<Failure>&) {
+                       service.submit(
+                           policy, nullptr, get(fake.url("/2")),
+                           [&](const std::optional<Response>& r, const std::optional<Failure>&) {
+                               second.set_value(r ? r->status : -1);
+                           });
                    });
     auto f = second.get_future();
     REQUIRE(f.wait_for(std::chrono::seconds(20)) == std::future_status::ready);

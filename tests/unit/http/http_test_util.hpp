@@ -21,11 +21,11 @@ inline std::future<Outcome> submit_async(HttpService& service, const ConnectorPo
                                          uint64_t* id = nullptr) {
     auto promise = std::make_shared<std::promise<Outcome>>();
     auto future = promise->get_future();
-    const uint64_t submitted = service.submit(
-        policy, metrics, std::move(request),
-        [promise](std::optional<Response> response, std::optional<Failure> failure) {
-            promise->set_value(Outcome{std::move(response), std::move(failure)});
-        });
+    const uint64_t submitted =
+        service.submit(policy, metrics, std::move(request),
+                       [promise](std::optional<Response> response, std::optional<Failure> failure) {
+                           promise->set_value(Outcome{std::move(response), std::move(failure)});
+                       });
     if (id != nullptr) {
         *id = submitted;
     }

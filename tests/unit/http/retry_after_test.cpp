@@ -8,7 +8,8 @@
 using siemhub::http::parse_retry_after_ms;
 
 namespace {
-const auto epoch_1994 = std::chrono::system_clock::from_time_t(784111777); // Sun, 06 Nov 1994 08:49:37 GMT
+const auto epoch_1994 =
+    std::chrono::system_clock::from_time_t(784111777); // Sun, 06 Nov 1994 08:49:37 GMT
 }
 
 TEST_CASE("Retry-After delta seconds become milliseconds") {

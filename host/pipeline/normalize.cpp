@@ -1,0 +1,43 @@
+#include "pipeline/normalize.hpp"
+
+#include <cstdio>
+
+#include "ocsf/complete.hpp"
+#include "ocsf/event.hpp"
+#include "ocsf/validate.hpp"
+
+namespace siemhub::pipeline {
+
+std::string event_id(std::string_view json, std::string_view metadata_uid) {
+  if (!metadata_uid.empty()) return std::string(metadata_uid);
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  for (const unsigned char c : json) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+Normalizer make_normalizer() {
+  return [](const std::string&, std::string raw, Event& out) -> std::optional<std::string> {
+    // Parse once (simdjson), fill the derivable base attributes, validate against OCSF 1.8.0.
+    ocsf::Parser& parser = ocsf::thread_parser();
+    ocsf::Event ev = parser.parse(std::move(raw));
+    if (!ev.ok()) return std::string("not valid JSON: ") + simdjson::error_message(ev.error());
+    ocsf::complete(ev, parser);
+    const auto violations = ocsf::validate(ev);
+    if (!violations.empty()) {
+      std::string why;
+      for (size_t i = 0; i < violations.size() && i < 3; ++i) why += (i ? "; " : "") + violations[i].to_string();
+      if (violations.size() > 3) why += "; and " + std::to_string(violations.size() - 3) + " more";
+      return why;
+    }
+    out.id = event_id(ev.text(), ev.get_string("metadata.uid").value_or(std::string_view{}));
+    out.json.assign(ev.text());
+    return std::nullopt;
+  };
+}
+
+}  // namespace siemhub::pipeline
