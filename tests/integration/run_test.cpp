@@ -64,7 +64,7 @@ TEST_CASE("a restarted file source continues at the next unread line", "[run]") 
   const fs::path in = dir / "in.ndjson";
   const fs::path out = dir / "out.ndjson";
   auto event = [](int i) {
-    return R"({"class_uid":3002,"activity_id":1,"severity_id":1,"time":1700000000000,"metadata":{"product":{"name":"t"},"version":"1.8.0","uid":"e)" +
+    return R"({"class_uid":3002,"activity_id":1,"severity_id":1,"time":1700000000000,"user":{"name":"u"},"metadata":{"product":{"name":"t"},"version":"1.8.0","uid":"e)" +
            std::to_string(i) + "\"}}\n";
   };
   std::string first;
@@ -81,7 +81,7 @@ TEST_CASE("a restarted file source continues at the next unread line", "[run]") 
   }
   CHECK(line_count(out) == 10);
   // Finish the partial line and add more while the hub is down.
-  std::string more = R"(,"severity_id":1,"time":1700000000000,"metadata":{"product":{"name":"t"},"version":"1.8.0","uid":"e10"}})";
+  std::string more = R"(,"severity_id":1,"time":1700000000000,"user":{"name":"u"},"metadata":{"product":{"name":"t"},"version":"1.8.0","uid":"e10"}})";
   more += "\n";
   for (int i = 11; i < 15; ++i) more += event(i);
   write_file(in, more, std::ios::app);

@@ -80,7 +80,9 @@ class DoubleCompleter {
     auto later = op.defer();
     later.deliver(0, static_cast<uint32_t>(b.size()));
     later.complete();
-    later.complete();
+    // plugin.hpp makes a second complete() a no-op, so go around it to the raw C call, as a
+    // hand-written C plugin could.
+    siemhub::sdk::detail::host_api()->op_complete(later.raw(), nullptr);
   }
 };
 
@@ -94,10 +96,7 @@ class Permissive {
   void write(siemhub::sdk::SinkOp& op, const siemhub::sdk::Batch& b) { op.deliver(0, static_cast<uint32_t>(b.size())); }
 };
 
-template <class T>
-const siemhub_plugin_descriptor* descriptor_of() {
-  return siemhub::sdk::detail::Adapter<T>::descriptor();
-}
+using siemhub::sdk::descriptor_of;
 
 // A hand-written C-style plugin whose poll lets a C++ exception cross the ABI boundary.
 siemhub_rc raw_init(const siemhub_host_api*, siemhub_status*) { return SIEMHUB_RC_OK; }
