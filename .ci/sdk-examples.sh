@@ -10,7 +10,9 @@
 #   3. configure each with -DCMAKE_PREFIX_PATH=<prefix>, build it;
 #   4. run the installed siemhub-conformance on each plugin (with the example's
 #      conformance.json, @WORKDIR@ replaced by a scratch directory, when there is one);
-#   5. run `siemhub plugins inspect` on each plugin if <build-dir>/host/cli/siemhub exists.
+#   5. run `siemhub plugins inspect` on each plugin, then load both into the real hub:
+#      `siemhub plugins list` (runs their init) and `siemhub run` with the C source feeding the
+#      C++ sink, checking events arrive.
 # Exits non-zero on the first failure.
 set -euo pipefail
 
@@ -62,7 +64,9 @@ echo "== [2/5] copying $SRC/sdk/examples to $TMP/examples (outside the repositor
 mkdir -p "$TMP/examples"
 cp -R "$SRC"/sdk/examples/. "$TMP/examples/"
 
-CLI="$BUILD/host/cli/siemhub"
+CLI="$BUILD/bin/siemhub"
+[[ -x "$CLI" ]] || { echo "FAIL: $CLI is not built" >&2; exit 1; }
+mkdir -p "$TMP/plugins"
 status=0
 for dir in "$TMP"/examples/*/; do
   name=$(basename "$dir")
@@ -94,17 +98,43 @@ for dir in "$TMP"/examples/*/; do
       echo "FAIL: $name: conformance" >&2
       status=1
     fi
-    if [[ -x "$CLI" ]]; then
-      echo "== [5/5] $name: siemhub plugins inspect $(basename "$so")"
-      if ! "$CLI" plugins inspect "$so"; then
-        echo "FAIL: $name: siemhub plugins inspect" >&2
-        status=1
-      fi
-    else
-      echo "== [5/5] $name: skipped 'siemhub plugins inspect' ($CLI not built)"
+    echo "== [5/5] $name: siemhub plugins inspect $(basename "$so")"
+    if ! "$CLI" plugins inspect "$so"; then
+      echo "FAIL: $name: siemhub plugins inspect" >&2
+      status=1
     fi
+    cp "$so" "$TMP/plugins/"
   done
 done
+
+echo "== [5/5] loading both examples into siemhub"
+chmod 0755 "$TMP/plugins" "$TMP/plugins"/*.so
+"$CLI" plugins list --plugin-dir "$TMP/plugins" || { echo "FAIL: siemhub refused an example" >&2; exit 1; }
+cat >"$TMP/hub.yaml" <<YAML
+data_dir: $TMP/hub-data
+plugins:
+  dirs: [$TMP/plugins]
+  required: [com.example.counter-source, com.example.ndjson-sink]
+connectors:
+  counter:
+    plugin: com.example.counter-source
+    config: {batch_size: 5, user: bob}
+  sink:
+    plugin: com.example.ndjson-sink
+    config: {path: $TMP/examples-out.ndjson}
+routes:
+  - from: [counter]
+    to: [sink]
+YAML
+"$CLI" validate "$TMP/hub.yaml"
+"$CLI" run -c "$TMP/hub.yaml" --for 3 --summary-every 1
+lines=$(wc -l <"$TMP/examples-out.ndjson" 2>/dev/null || echo 0)
+if [[ "$lines" -lt 5 ]]; then
+  echo "FAIL: the C source fed only $lines events through the hub into the C++ sink" >&2
+  status=1
+else
+  echo "   the C source fed $lines events through siemhub into the C++ sink"
+fi
 
 if [[ $status -ne 0 ]]; then
   echo "== sdk-examples: FAILED" >&2
