@@ -43,6 +43,11 @@ bool looks_like_object(std::string_view line) {
   return a != std::string_view::npos && line[a] == '{' && line[b] == '}';
 }
 
+// A JSON object: the cheap brace check first, then a full syntax check (no DOM is built).
+bool is_json_object(std::string_view line) {
+  return looks_like_object(line) && nlohmann::json::accept(line.begin(), line.end());
+}
+
 }  // namespace
 
 FileConnector::FileConnector(sdk::Host host, Config cfg)
@@ -106,7 +111,7 @@ void FileConnector::poll(sdk::PullOp& op) {
       if (skipping) {
         skipping = false;
       } else if (!line.empty() && line.find_first_not_of(" \t\r") != std::string_view::npos) {
-        if (looks_like_object(line) && line.size() <= cfg_.max_line_bytes) {
+        if (line.size() <= cfg_.max_line_bytes && is_json_object(line)) {
           events.emplace_back(line);
         } else {
           bad_lines_.record(1);
@@ -119,11 +124,14 @@ void FileConnector::poll(sdk::PullOp& op) {
     }
     pos += start;
     carry.erase(0, start);
+    // Cut short by max_events: what is left in `carry` is unread lines for the next poll, not an
+    // over-long line.
+    if (events.size() >= max_events) break;
     if (carry.size() > cfg_.max_line_bytes) {  // an over-long line: drop what we have, skip to its end
       pos += carry.size();
       carry.clear();
+      if (!skipping) bad_lines_.record(1);  // once per line, however many chunks it spans
       skipping = true;
-      bad_lines_.record(1);
     }
   }
   bytes_read_.record(static_cast<double>(committed - offset));

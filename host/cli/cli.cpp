@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
   RunCommands run;
   add_run_commands(app, run);
   PluginCommands plugins = add_plugin_commands(app);
+  AdminCommands admin;
+  add_admin_commands(app, admin);
 
   try {
     app.parse(argc, argv);
@@ -56,6 +58,8 @@ int main(int argc, char** argv) {
   if (run.validate->parsed()) return run_validate(*run.opts);
   if (plugins.list->parsed()) return run_plugins_list(plugins.opts);
   if (plugins.inspect->parsed()) return run_plugins_inspect(plugins.opts);
+  if (admin.status->parsed()) return run_status(*admin.opts);
+  if (admin.dlq->parsed()) return run_dlq(admin);
   return kExitUsage;
 }
 

@@ -1,7 +1,8 @@
-// The command line: run, validate, plugins list|inspect, version. Exit codes (docs/cli.md):
+// The command line: run, validate, plugins list|inspect, status, dlq, version. Exit codes (docs/cli.md):
 //   0 success, 1 runtime failure, 2 usage or configuration error, 3 a plugin was refused.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -59,5 +60,32 @@ int run_run(const RunOptions& opts);
 int run_validate(const RunOptions& opts);
 int run_plugins_list(const std::shared_ptr<PluginCommandOptions>& opts);
 int run_plugins_inspect(const std::shared_ptr<PluginCommandOptions>& opts);
+
+/// Options of `status` and `dlq list|show|replay|purge` (cmd_admin.cpp): clients of a running hub.
+struct AdminOptions {
+  std::string data_dir;           // -d, --data-dir (default ./siemhub-data)
+  std::string config;             // -c CONFIG (uses its data_dir)
+  bool json = false;              // --json
+  std::string sink;               // --sink
+  uint64_t after = 0;             // dlq list --after
+  uint32_t limit = 100;           // dlq list --limit
+  uint64_t show_id = 0;           // dlq show ID
+  std::vector<uint64_t> ids;      // --id (repeatable)
+  bool all = false;               // --all
+  std::string to;                 // dlq replay --to
+  bool yes = false;               // dlq purge --yes
+};
+struct AdminCommands {
+  CLI::App* status = nullptr;
+  CLI::App* dlq = nullptr;
+  CLI::App* dlq_list = nullptr;
+  CLI::App* dlq_show = nullptr;
+  CLI::App* dlq_replay = nullptr;
+  CLI::App* dlq_purge = nullptr;
+  std::shared_ptr<AdminOptions> opts = std::make_shared<AdminOptions>();
+};
+void add_admin_commands(CLI::App& app, AdminCommands& cmds);
+int run_status(const AdminOptions& opts);
+int run_dlq(const AdminCommands& cmds);
 
 }  // namespace siemhub::cli

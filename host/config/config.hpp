@@ -28,6 +28,23 @@ struct HttpPolicy {
   int connect_timeout_ms = 10000;
 };
 
+/// Sink retry and circuit-breaker settings.
+struct RetryPolicy {
+  int base_ms = 200;
+  int max_ms = 60000;
+  int breaker_failures = 5;
+  int breaker_open_ms = 30000;
+};
+
+/// The `limits` section.
+struct Limits {
+  uint64_t journal_max_bytes = 1ull << 30;
+  uint64_t outbox_max_bytes = 256ull << 20;
+  uint64_t min_free_disk_bytes = 256ull << 20;
+  int checkpoint_interval_ms = 1000;
+  int max_batch_events = 1000;
+};
+
 struct ConnectorConfig {
   std::string name;
   std::string plugin;
@@ -35,6 +52,7 @@ struct ConnectorConfig {
   bool required = false;
   nlohmann::json config = nlohmann::json::object();  ///< validated by validate_plugin_config
   HttpPolicy http;
+  RetryPolicy retry;
   SourceLocation where;  ///< location of the connector's name
   std::string file;      ///< the file that defines it
 };
@@ -52,6 +70,7 @@ struct HubConfig {
   std::vector<std::filesystem::path> plugin_dirs;  ///< absolute
   std::vector<std::string> required_plugins;
   nlohmann::json limits = nlohmann::json::object();
+  Limits caps;  ///< `limits` with defaults applied
   /// Main file first (in source order), then conf.d files in name order.
   std::vector<ConnectorConfig> connectors;
   /// Empty = default routing (every source to every sink; expanded by the pipeline, which knows

@@ -136,6 +136,12 @@ ConnectorConfig build_connector(const std::string& name, const json& c, const So
   out.http.egress_allow = string_list(http.value("egress_allow", json::array()));
   out.http.timeout_ms = http.value("timeout_ms", 30000);
   out.http.connect_timeout_ms = http.value("connect_timeout_ms", 10000);
+  const json retry = c.value("retry", json::object());
+  out.retry.base_ms = retry.value("base_ms", 200);
+  out.retry.max_ms = retry.value("max_ms", 60000);
+  const json breaker = c.value("breaker", json::object());
+  out.retry.breaker_failures = breaker.value("failures", 5);
+  out.retry.breaker_open_ms = breaker.value("open_ms", 30000);
   return out;
 }
 
@@ -149,6 +155,11 @@ HubConfig build(const fs::path& main, const json& merged, SourceMap sources, con
   for (const auto& d : string_list(plugins.value("dirs", json::array()))) h.plugin_dirs.push_back(resolve_path(base, d));
   h.required_plugins = string_list(plugins.value("required", json::array()));
   h.limits = merged.value("limits", json::object());
+  h.caps.journal_max_bytes = h.limits.value("journal_max_bytes", h.caps.journal_max_bytes);
+  h.caps.outbox_max_bytes = h.limits.value("outbox_max_bytes", h.caps.outbox_max_bytes);
+  h.caps.min_free_disk_bytes = h.limits.value("min_free_disk_bytes", h.caps.min_free_disk_bytes);
+  h.caps.checkpoint_interval_ms = h.limits.value("checkpoint_interval_ms", h.caps.checkpoint_interval_ms);
+  h.caps.max_batch_events = h.limits.value("max_batch_events", h.caps.max_batch_events);
   const json connectors = merged.value("connectors", json::object());
   for (const auto& [name, c] : connectors.items())
     h.connectors.push_back(build_connector(name, c, sources));

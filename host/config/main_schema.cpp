@@ -36,8 +36,15 @@ std::string main_schema() {
       }
     },
     "limits": {
-      "type": "object", "default": {},
-      "description": "Reserved for resource limits (journal caps etc.); must be an object, its keys are validated by the features that use them."
+      "type": "object", "additionalProperties": false, "default": {},
+      "description": "Caps of the durable pipeline; at a cap pull sources pause and push sources are refused until it drains.",
+      "properties": {
+        "journal_max_bytes": {"type": "integer", "minimum": 1048576, "default": 1073741824, "description": "Bytes the ingest journal may retain (events not yet confirmed by every sink)."},
+        "outbox_max_bytes": {"type": "integer", "minimum": 65536, "default": 268435456, "description": "Bytes one sink may have unconfirmed; a slow sink holds back the sources routed to it."},
+        "min_free_disk_bytes": {"type": "integer", "minimum": 0, "default": 268435456, "description": "Below this much free space on the data directory's disk, sources are held back (a full disk also counts as full)."},
+        "checkpoint_interval_ms": {"type": "integer", "minimum": 50, "maximum": 60000, "default": 1000, "description": "How often sink cursors are checkpointed and delivered journal records deleted."},
+        "max_batch_events": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1000, "description": "Events per poll and per sink write."}
+      }
     },
     "connectors": {
       "type": "object", "default": {},
@@ -63,6 +70,22 @@ std::string main_schema() {
         "config": {
           "type": "object", "default": {},
           "description": "The plugin's own settings, validated against the plugin's config_schema; ${env:NAME} and ${file:/path} references are resolved."
+        },
+        "retry": {
+          "type": "object", "additionalProperties": false, "default": {},
+          "description": "Sink retries: exponential backoff with full jitter, never sooner than the receiver's Retry-After.",
+          "properties": {
+            "base_ms": {"type": "integer", "minimum": 1, "maximum": 600000, "default": 200, "description": "First backoff step in milliseconds."},
+            "max_ms": {"type": "integer", "minimum": 1, "maximum": 3600000, "default": 60000, "description": "Longest backoff in milliseconds."}
+          }
+        },
+        "breaker": {
+          "type": "object", "additionalProperties": false, "default": {},
+          "description": "Sink circuit breaker: opens after consecutive failed writes, probes once after open_ms, closes on success.",
+          "properties": {
+            "failures": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 5, "description": "Consecutive failed writes that open the breaker."},
+            "open_ms": {"type": "integer", "minimum": 1, "maximum": 3600000, "default": 30000, "description": "How long the breaker stays open before a probe."}
+          }
         },
         "http": {
           "type": "object", "additionalProperties": false, "default": {},

@@ -1,6 +1,7 @@
 #include "pipeline/hub.hpp"
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -8,33 +9,12 @@
 #include "builtin/builtin.hpp"
 #include "core/log.hpp"
 #include "pipeline/normalize.hpp"
-#include "store/cursor_store.hpp"
 #include "store/data_dir.hpp"
 #include "store/kv_store.hpp"
 
 namespace siemhub::pipeline {
 
 namespace {
-
-// The hub's cursor store on SQLite: its own connection (connections are single-threaded),
-// shared by every source's strand under a mutex.
-class SqliteCursors final : public CursorStore {
- public:
-  explicit SqliteCursors(std::unique_ptr<store::Database> db) : db_(std::move(db)), store_(*db_) {}
-  std::optional<std::string> get(const std::string& c) override {
-    std::lock_guard lock(mu_);
-    return store_.get(c);
-  }
-  void put(const std::string& c, const std::string& cursor) override {
-    std::lock_guard lock(mu_);
-    store_.put(c, cursor);
-  }
-
- private:
-  std::mutex mu_;
-  std::unique_ptr<store::Database> db_;
-  store::CursorStore store_;
-};
 
 std::string where(const config::HubConfig& cfg, const config::ConnectorConfig& c, const std::string& key) {
   std::string loc = c.file + ":" + std::to_string(c.where.line) + ":" + std::to_string(c.where.column);
@@ -92,11 +72,13 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
       continue;
     }
   }
+  std::map<std::string, std::string> init_failed;  // plugin id -> "refused ...: init failed: ..."
   for (const auto& m : hub->loader_->modules()) {
     std::string why;
     if (!m->init(plugins::host_api(), why)) {
       const bool required = std::count(c.required_plugins.begin(), c.required_plugins.end(), m->id()) > 0;
       const std::string line = "refused " + (m->builtin() ? std::string("builtin ") + m->id() : m->path().string()) + ": " + why;
+      init_failed[m->id()] = line;
       if (required) {
         errors.lines.push_back(line);
         errors.plugin_refused = true;
@@ -117,10 +99,26 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   std::vector<std::string> plugin_ids;
   for (const auto& m : hub->loader_->modules()) plugin_ids.push_back(m->id());
   std::map<std::string, std::shared_ptr<plugins::PluginModule>> modules;
+  std::set<std::string> skipped;  // connectors whose plugin loaded but failed its init
   for (auto& conn : c.connectors) {
     if (!conn.enabled) continue;
     auto m = hub->loader_->find(conn.plugin);
-    if (!m || !m->initialized()) {
+    if (m && !m->initialized()) {
+      // The plugin is there but its init failed: a required connector (or plugin) stops the hub;
+      // any other connector of it is skipped with a warning and the hub runs the rest.
+      const auto f = init_failed.find(m->id());
+      const std::string why = f != init_failed.end() ? f->second : "its init failed";
+      const std::string line = where(c, conn, "plugin") + ": plugin '" + conn.plugin + "' cannot be used: " + why;
+      if (conn.required) {
+        errors.lines.push_back(line);
+        errors.plugin_refused = true;
+      } else {
+        hub->warnings_.push_back(line + " (connector skipped)");
+      }
+      skipped.insert(conn.name);
+      continue;
+    }
+    if (!m) {
       const std::string hint = config::closest_name(conn.plugin, plugin_ids);
       errors.lines.push_back(where(c, conn, "plugin") + ": unknown plugin '" + conn.plugin + "'" +
                              (hint.empty() ? std::string() : " (did you mean '" + hint + "'?)"));
@@ -151,17 +149,22 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   } else {
     for (const auto& r : c.routes) {
       const std::string loc = r.where.file + ":" + std::to_string(r.where.line) + ":" + std::to_string(r.where.column);
+      RouteSpec spec;
       for (const auto& f : r.from) {
+        if (skipped.count(f)) continue;  // warned above
+        spec.from.push_back(f);
         auto it = modules.find(f);
         if (it == modules.end()) errors.lines.push_back(loc + ": routes: '" + f + "' is not an enabled connector");
         else if (!is_source(*it->second)) errors.lines.push_back(loc + ": routes: '" + f + "' (plugin " + it->second->id() + ") is not a source");
       }
       for (const auto& t : r.to) {
+        if (skipped.count(t)) continue;  // warned above
+        spec.to.push_back(t);
         auto it = modules.find(t);
         if (it == modules.end()) errors.lines.push_back(loc + ": routes: '" + t + "' is not an enabled connector");
         else if (!is_sink(*it->second)) errors.lines.push_back(loc + ": routes: '" + t + "' (plugin " + it->second->id() + ") is not a sink");
       }
-      routes.push_back({r.from, r.to});
+      routes.push_back(std::move(spec));
     }
   }
   for (const auto& r : routes) {
@@ -180,7 +183,8 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   }
   try {
     hub->kv_ = std::make_unique<store::SqliteKvStore>(hub->data_->connect_hub());
-    hub->cursors_ = std::make_unique<SqliteCursors>(hub->data_->connect_hub());
+    hub->journal_ = std::make_unique<Journal>(hub->data_->file("hub.db"), core::SystemClock::instance());
+    hub->dead_letters_ = std::make_unique<DeadLetters>(hub->data_->file("hub.db"), core::SystemClock::instance());
   } catch (const std::exception& e) {
     errors.lines.push_back(std::string("cannot open the hub database: ") + e.what());
     return nullptr;
@@ -219,17 +223,33 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
       continue;
     }
     hub->connectors_.push_back(instance);
-    if (sources.count(conn.name)) source_specs.push_back({conn.name, instance});
-    if (sinks.count(conn.name)) sink_specs.push_back({conn.name, instance});
+    SinkPolicy sp;
+    sp.retry_base_ms = static_cast<uint32_t>(conn.retry.base_ms);
+    sp.retry_max_ms = static_cast<uint32_t>(conn.retry.max_ms);
+    sp.breaker_failures = static_cast<uint32_t>(conn.retry.breaker_failures);
+    sp.breaker_open_ms = static_cast<uint32_t>(conn.retry.breaker_open_ms);
+    if (sources.count(conn.name)) source_specs.push_back({conn.name, instance, sp});
+    if (sinks.count(conn.name)) sink_specs.push_back({conn.name, instance, sp});
+    hub->roles_[conn.name] = std::string(sources.count(conn.name) ? "source" : "") +
+                             (sources.count(conn.name) && sinks.count(conn.name) ? "+" : "") +
+                             (sinks.count(conn.name) ? "sink" : "");
   }
   if (!errors.empty()) {
     for (auto& k : hub->connectors_) k->destroy();
     hub->connectors_.clear();
     return nullptr;
   }
+  PipelineOptions po;
+  po.journal_max_bytes = c.caps.journal_max_bytes;
+  po.outbox_max_bytes = c.caps.outbox_max_bytes;
+  po.min_free_disk_bytes = c.caps.min_free_disk_bytes;
+  po.checkpoint_interval_ms = static_cast<uint32_t>(c.caps.checkpoint_interval_ms);
+  po.max_batch_events = static_cast<uint32_t>(c.caps.max_batch_events);
+  po.data_dir = c.data_dir;
   hub->pipeline_ = std::make_unique<Pipeline>(*hub->runtime_, core::SystemClock::instance(), hub->metrics_,
                                                std::move(source_specs), std::move(sink_specs), std::move(routes),
-                                               make_normalizer(), *hub->cursors_);
+                                               make_normalizer(), *hub->journal_, *hub->dead_letters_, po);
+  hub->started_ms_ = core::SystemClock::instance().now_ms();
   return hub;
 }
 
@@ -237,8 +257,9 @@ Hub::~Hub() {
   if (started_) stop(0);
   for (auto& k : connectors_) k->destroy();
   connectors_.clear();
-  pipeline_.reset();
   if (runtime_) runtime_->stop();
+  pipeline_.reset();
+  journal_.reset();  // commits whatever is still queued
 }
 
 void Hub::start() {
@@ -278,13 +299,104 @@ std::string Hub::summary() const {
     first = false;
     if (st.events_in || st.invalid) out << " in " << st.events_in;
     if (st.invalid) out << " invalid " << st.invalid;
-    if (st.events_out || st.queued || st.rejected) out << " out " << st.events_out;
-    if (st.queued) out << " queued " << st.queued;
+    if (st.events_out || st.queue_events || st.rejected) out << " out " << st.events_out;
+    if (st.queue_events) out << " queued " << st.queue_events;
+    if (!st.breaker.empty() && st.breaker != "closed") out << " breaker " << st.breaker;
+    if (st.paused) out << " paused";
     if (st.rejected) out << " rejected " << st.rejected;
     if (st.retries) out << " retries " << st.retries;
     if (st.errors) out << " errors " << st.errors;
   }
   return out.str();
+}
+
+}  // namespace siemhub::pipeline
+
+namespace siemhub::pipeline {
+
+// ------------------------------------------------------------------------------- admin control
+
+nlohmann::json Hub::status() {
+  using nlohmann::json;
+  json out;
+  out["started_ms"] = started_ms_;
+  json conns = json::array();
+  const auto stats = pipeline_ ? pipeline_->stats() : std::map<std::string, ConnectorStats>{};
+  for (const auto& k : connectors_) {
+    const auto h = k->health();
+    json c{{"name", k->id()},
+           {"plugin", k->module().id()},
+           {"role", roles_.count(k->id()) ? roles_.at(k->id()) : ""},
+           {"health", {{"state", h.state == SIEMHUB_HEALTH_OK ? "ok" : h.state == SIEMHUB_HEALTH_DEGRADED ? "degraded" : "down"},
+                       {"reason", std::string(h.reason)}}}};
+    if (auto it = stats.find(k->id()); it != stats.end()) {
+      const auto& st = it->second;
+      c["events_in"] = st.events_in;
+      c["events_out"] = st.events_out;
+      c["invalid"] = st.invalid;
+      c["rejected"] = st.rejected;
+      c["retries"] = st.retries;
+      c["errors"] = st.errors;
+      c["queue_events"] = st.queue_events;
+      c["queue_bytes"] = st.queue_bytes;
+      c["acked_seq"] = st.acked_seq;
+      if (!st.breaker.empty()) c["breaker"] = st.breaker;
+      c["paused"] = st.paused;
+    }
+    conns.push_back(std::move(c));
+  }
+  out["connectors"] = std::move(conns);
+  if (journal_) {
+    const auto index = journal_->index_after(0);
+    out["journal"] = {{"first_seq", index.empty() ? journal_->last_seq() : index.front().seq},
+                      {"last_seq", journal_->last_seq()},
+                      {"records", index.size()},
+                      {"bytes", journal_->retained_bytes()},
+                      {"cap_bytes", cfg_.caps.journal_max_bytes},
+                      {"disk_full", journal_->disk_full()},
+                      {"commits", journal_->commits()}};
+    out["checkpoint"] = {{"last_ms", journal_->last_checkpoint_ms()}};
+  }
+  if (dead_letters_) out["dlq"] = {{"count", dead_letters_->count()}};
+  return out;
+}
+
+nlohmann::json Hub::dlq_list(const admin::DlqFilter& filter) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : dead_letters_->list(filter.sink, filter.after_id, filter.limit))
+    out.push_back({{"id", d.id}, {"sink", d.sink}, {"event_id", d.event_id}, {"journal_seq", d.journal_seq},
+                   {"reason", d.reason}, {"created_ms", d.created_ms}});
+  return out;
+}
+
+std::optional<nlohmann::json> Hub::dlq_show(uint64_t id) {
+  auto d = dead_letters_->get(id);
+  if (!d) return std::nullopt;
+  nlohmann::json event = nlohmann::json::parse(d->event, nullptr, false);
+  return nlohmann::json{{"id", d->id},         {"sink", d->sink},         {"event_id", d->event_id},
+                        {"journal_seq", d->journal_seq}, {"reason", d->reason}, {"response", d->response},
+                        {"created_ms", d->created_ms},   {"event", event.is_discarded() ? nlohmann::json(d->event) : event}};
+}
+
+nlohmann::json Hub::dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink, const std::string& to_sink) {
+  auto letters = dead_letters_->select(ids, sink);
+  // Group by target sink; each group goes back through the journal to that sink only.
+  std::map<std::string, std::vector<DeadLetter>> by_sink;
+  for (auto& d : letters) by_sink[to_sink.empty() ? d.sink : to_sink].push_back(std::move(d));
+  uint64_t n = 0;
+  for (auto& [target, group] : by_sink) {
+    const uint64_t sent = pipeline_ ? pipeline_->replay(group, target) : 0;
+    if (sent == 0) continue;
+    std::vector<uint64_t> done;
+    for (const auto& d : group) done.push_back(d.id);
+    dead_letters_->erase(done, "");  // durable in the journal now: the outbox owns them again
+    n += sent;
+  }
+  return {{"replayed", n}};
+}
+
+nlohmann::json Hub::dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) {
+  return {{"purged", dead_letters_->erase(ids, sink)}};
 }
 
 }  // namespace siemhub::pipeline

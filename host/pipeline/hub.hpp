@@ -7,11 +7,14 @@
 #include <string>
 #include <vector>
 
+#include "admin/control.hpp"
 #include "config/config.hpp"
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
 #include "http/http_service.hpp"
+#include "pipeline/dead_letters.hpp"
+#include "pipeline/journal.hpp"
 #include "pipeline/pipeline.hpp"
 #include "plugins/connector.hpp"
 #include "plugins/loader.hpp"
@@ -38,13 +41,13 @@ struct HubErrors {
   bool empty() const { return lines.empty(); }
 };
 
-class Hub {
+class Hub final : public admin::HubControl {
  public:
   /// Loads plugins, validates every connector config against its plugin's schema (all errors,
   /// not just the first), and — unless options.open_store is false — opens the data directory,
   /// creates the connectors and the pipeline. Returns nullptr with `errors` filled on failure.
   static std::unique_ptr<Hub> build(config::HubConfig cfg, const HubOptions& options, HubErrors& errors);
-  ~Hub();
+  ~Hub() override;
 
   /// Starts sinks, then sources.
   void start();
@@ -57,6 +60,14 @@ class Hub {
   Pipeline* pipeline() { return pipeline_.get(); }
   core::MetricsRegistry& metrics() { return metrics_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
+  core::Runtime* runtime() { return runtime_.get(); }
+
+  // admin::HubControl
+  nlohmann::json status() override;
+  nlohmann::json dlq_list(const admin::DlqFilter& filter) override;
+  std::optional<nlohmann::json> dlq_show(uint64_t id) override;
+  nlohmann::json dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink, const std::string& to_sink) override;
+  nlohmann::json dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) override;
 
  private:
   Hub() = default;
@@ -67,7 +78,10 @@ class Hub {
   std::unique_ptr<http::HttpService> http_;
   std::unique_ptr<store::DataDir> data_;
   std::unique_ptr<core::KvStore> kv_;
-  std::unique_ptr<CursorStore> cursors_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<DeadLetters> dead_letters_;
+  std::map<std::string, std::string> roles_;
+  int64_t started_ms_ = 0;
   std::unique_ptr<plugins::HostEnvironment> env_;
   std::unique_ptr<plugins::Loader> loader_;
   std::vector<std::shared_ptr<plugins::Connector>> connectors_;

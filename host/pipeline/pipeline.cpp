@@ -1,8 +1,11 @@
 #include "pipeline/pipeline.hpp"
 
+#include <sys/statvfs.h>
+
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <deque>
 #include <future>
 #include <random>
 #include <thread>
@@ -13,193 +16,273 @@ namespace siemhub::pipeline {
 
 namespace asio = boost::asio;
 
-std::optional<std::string> MemoryCursorStore::get(const std::string& c) {
-  std::lock_guard lock(mu_);
-  auto it = data_.find(c);
-  if (it == data_.end()) return std::nullopt;
-  return it->second;
+namespace {
+constexpr const char* kReplayPrefix = "dlq:";
 }
 
-void MemoryCursorStore::put(const std::string& c, const std::string& cursor) {
-  std::lock_guard lock(mu_);
-  data_[c] = cursor;
-}
-
-// A batch of events handed to one or more sinks; `on_resolved` runs once every sink has
-// resolved (delivered or dead-lettered) every event of it.
-struct Pipeline::Group {
-  std::atomic<int> pending{0};
-  std::function<void()> on_resolved;
-  void sink_done() {
-    if (--pending == 0 && on_resolved) on_resolved();
-  }
-};
-
-// ------------------------------------------------------------------------------- sinks
+// =============================================================================== sinks
 
 struct Pipeline::SinkRunner {
-  struct Item {
-    std::shared_ptr<const std::vector<Event>> events;
-    std::vector<uint32_t> todo;  // indexes still to deliver
-    std::shared_ptr<Group> group;
-    uint32_t attempts = 0;
+  struct InFlight {
+    std::shared_ptr<const Record> record;
+    std::vector<uint32_t> todo;  // indexes of events still to confirm
   };
+  enum class Breaker { closed, open, half_open };
 
   Pipeline& p;
   std::string name;
   std::shared_ptr<plugins::Connector> conn;
-  asio::steady_timer retry_timer;
-  std::deque<Item> queue;  // strand-only
+  SinkPolicy policy;
+  asio::steady_timer timer;
+  // strand-only
+  std::deque<InFlight> window;
+  uint64_t fetched = 0;  // last journal seq looked at
   bool writing = false;
-  bool waiting_retry = false;
-  std::atomic<uint64_t> queued{0};
+  bool waiting = false;  // a backoff or breaker timer is pending
+  uint32_t failures = 0;
+  uint32_t attempt = 0;
+  Breaker breaker = Breaker::closed;
+  std::mt19937_64 rng{std::random_device{}()};
+  // shared
+  std::atomic<uint64_t> acked{0};        // every routed event <= acked is resolved
+  std::atomic<int64_t> outbox_bytes{0};  // routed bytes after `acked`
+  std::atomic<uint64_t> queue_events{0};
+  std::atomic<int> breaker_state{0};
   core::Metric* out;
   core::Metric* rejected;
   core::Metric* retries;
   core::Metric* errors;
-  std::mt19937 jitter{std::random_device{}()};
+  core::Metric* queue_bytes_gauge;
+  core::Metric* breaker_gauge;
 
-  SinkRunner(Pipeline& pipeline, std::string n, std::shared_ptr<plugins::Connector> c)
+  SinkRunner(Pipeline& pipeline, const ConnectorSpec& spec)
       : p(pipeline),
-        name(std::move(n)),
-        conn(std::move(c)),
-        retry_timer(conn->strand()),
+        name(spec.name),
+        conn(spec.connector),
+        policy(spec.policy),
+        timer(conn->strand()),
         out(p.metrics_.get("siemhub_connector_events_out_total", "Events a sink confirmed", core::MetricType::counter,
                            {{"connector", name}})),
-        rejected(p.metrics_.get("siemhub_connector_events_rejected_total", "Events a sink rejected permanently",
-                                core::MetricType::counter, {{"connector", name}})),
+        rejected(p.metrics_.get("siemhub_connector_events_rejected_total",
+                                "Events a sink rejected permanently (dead letters)", core::MetricType::counter,
+                                {{"connector", name}})),
         retries(p.metrics_.get("siemhub_connector_retries_total", "Events sent again after a retryable failure",
                                core::MetricType::counter, {{"connector", name}})),
-        errors(p.metrics_.get("siemhub_connector_errors_total", "Failed sink writes", core::MetricType::counter,
-                              {{"connector", name}})) {}
+        errors(p.metrics_.get("siemhub_connector_errors_total", "Failed operations", core::MetricType::counter,
+                              {{"connector", name}})),
+        queue_bytes_gauge(p.metrics_.get("siemhub_outbox_bytes", "Journal bytes a sink has not confirmed yet",
+                                         core::MetricType::gauge, {{"connector", name}})),
+        breaker_gauge(p.metrics_.get("siemhub_breaker_open", "1 when the sink's circuit breaker is open, 0.5 half-open",
+                                     core::MetricType::gauge, {{"connector", name}})) {}
 
-  void enqueue(std::shared_ptr<const std::vector<Event>> events, std::shared_ptr<Group> group) {
-    Item item;
-    item.todo.resize(events->size());
-    for (uint32_t i = 0; i < item.todo.size(); ++i) item.todo[i] = i;
-    item.events = std::move(events);
-    item.group = std::move(group);
-    queued += item.todo.size();
-    asio::post(conn->strand(), [this, item = std::move(item)]() mutable {
-      queue.push_back(std::move(item));
-      pump();
-    });
+  bool routed(const std::string& source) const {
+    const auto& t = p.routes_;
+    auto it = t.find(source);
+    if (it != t.end()) return std::find(it->second.begin(), it->second.end(), this) != it->second.end();
+    return source.rfind(kReplayPrefix, 0) == 0 && source.substr(4) == name;
   }
 
-  // One write in flight per sink keeps delivery in order.
+  void set_breaker(Breaker b) {
+    breaker = b;
+    breaker_state = static_cast<int>(b);
+    breaker_gauge->set(b == Breaker::open ? 1 : b == Breaker::half_open ? 0.5 : 0);
+  }
+
+  void notify() {
+    asio::post(conn->strand(), [this] { pump(); });
+  }
+
+  // Refills the window from the journal and starts the next write (one in flight per sink keeps
+  // delivery in order).
   void pump() {
-    if (writing || waiting_retry || queue.empty()) return;
-    Item& item = queue.front();
-    const size_t n = std::min<size_t>(item.todo.size(), p.options_.max_batch_events);
-    std::vector<std::string> jsons;
-    std::vector<std::string> ids;
-    jsons.reserve(n);
-    ids.reserve(n);
-    for (size_t k = 0; k < n; ++k) {
-      const Event& e = (*item.events)[item.todo[k]];
-      jsons.push_back(e.json);
-      ids.push_back(e.id);
+    if (writing || waiting) return;
+    while (window.size() < 8) {
+      auto records = p.journal_.read(fetched, 16);
+      if (records.empty()) break;
+      for (auto& r : records) {
+        fetched = r->seq;
+        if (!routed(r->source) || r->events->empty()) continue;
+        InFlight f;
+        f.todo.resize(r->events->size());
+        for (uint32_t i = 0; i < f.todo.size(); ++i) f.todo[i] = i;
+        queue_events += f.todo.size();
+        f.record = std::move(r);
+        window.push_back(std::move(f));
+      }
+    }
+    advance();
+    if (window.empty()) return;
+    // Gather up to max_batch_events from the front records, in order.
+    std::vector<std::string> jsons, ids;
+    std::vector<std::pair<size_t, uint32_t>> where;  // (window index, event index)
+    for (size_t w = 0; w < window.size() && where.size() < p.options_.max_batch_events; ++w) {
+      for (uint32_t idx : window[w].todo) {
+        if (where.size() >= p.options_.max_batch_events) break;
+        const Event& e = (*window[w].record->events)[idx];
+        jsons.push_back(e.json);
+        ids.push_back(e.id);
+        where.emplace_back(w, idx);
+      }
     }
     writing = true;
     conn->write(std::move(jsons), std::move(ids), p.options_.write_timeout_ms,
-                [this, n](plugins::OpResult r) { on_written(n, std::move(r)); });
+                [this, where = std::move(where)](plugins::OpResult r) { on_written(where, std::move(r)); });
   }
 
-  void on_written(size_t n, plugins::OpResult r) {
+  // Pops fully confirmed records from the front and moves the outbox cursor.
+  void advance() {
+    while (!window.empty() && window.front().todo.empty()) {
+      acked = window.front().record->seq;
+      outbox_bytes -= static_cast<int64_t>(window.front().record->bytes);
+      window.pop_front();
+    }
+    if (window.empty()) acked = std::max(acked.load(), fetched);
+    queue_bytes_gauge->set(static_cast<double>(std::max<int64_t>(0, outbox_bytes.load())));
+  }
+
+  void on_written(const std::vector<std::pair<size_t, uint32_t>>& where, plugins::OpResult r) {
     writing = false;
-    Item& item = queue.front();
-    std::vector<uint32_t> again;
-    uint32_t retry_after = 0;
-    for (size_t k = 0; k < n; ++k) {
+    uint32_t retry_after = r.status.retry_after_ms;
+    size_t done = 0, again = 0;
+    std::map<size_t, std::vector<uint32_t>> resolved;  // window index -> event indexes resolved
+    for (size_t k = 0; k < where.size(); ++k) {
       const plugins::EventResult& res = r.results[k];
       siemhub_outcome outcome = res.outcome;
-      if (outcome == SIEMHUB_OUTCOME_UNSET && r.status.ok()) outcome = SIEMHUB_OUTCOME_RETRY;
-      if (outcome == SIEMHUB_OUTCOME_UNSET) {
-        // The write failed as a whole: its category decides (a permanent failure rejects all).
-        outcome = r.status.category == SIEMHUB_CAT_PERMANENT ? SIEMHUB_OUTCOME_REJECTED : SIEMHUB_OUTCOME_RETRY;
-      }
-      switch (outcome) {
-        case SIEMHUB_OUTCOME_DELIVERED: out->add(1); break;
-        case SIEMHUB_OUTCOME_REJECTED:
+      if (outcome == SIEMHUB_OUTCOME_UNSET)  // no per-event word: the op's status decides
+        outcome = !r.status.ok() && r.status.category == SIEMHUB_CAT_PERMANENT ? SIEMHUB_OUTCOME_REJECTED
+                                                                                : SIEMHUB_OUTCOME_RETRY;
+      const auto [w, idx] = where[k];
+      const Record& rec = *window[w].record;
+      if (outcome == SIEMHUB_OUTCOME_DELIVERED) {
+        out->add(1);
+        resolved[w].push_back(idx);
+        ++done;
+      } else if (outcome == SIEMHUB_OUTCOME_REJECTED) {
+        const Event& e = (*rec.events)[idx];
+        DeadLetter d{0, name, e.id, rec.seq,
+                     res.reason.empty() ? (r.status.message.empty() ? "rejected" : r.status.message) : res.reason,
+                     res.response, e.json, 0};
+        try {
+          p.dead_letters_.add(d);
           rejected->add(1);
-          core::Log::write(core::LogLevel::warn, "pipeline",
-                           "sink rejected event " + (*item.events)[item.todo[k]].id + ": " +
-                               (res.reason.empty() ? r.status.message : res.reason),
-                           name);
-          break;
-        default:
-          again.push_back(item.todo[k]);
-          retry_after = std::max({retry_after, res.retry_after_ms, r.status.retry_after_ms});
-          break;
+          p.dlq_total_->add(1);
+          resolved[w].push_back(idx);
+          ++done;
+          core::Log::write(core::LogLevel::warn, "outbox",
+                           "event " + e.id + " rejected, moved to dead letters: " + d.reason, name);
+        } catch (const std::exception& ex) {
+          // Not in the DLQ yet: keep it in the outbox and try again later.
+          core::Log::write(core::LogLevel::error, "outbox", std::string("cannot write a dead letter: ") + ex.what(), name);
+          ++again;
+        }
+      } else {
+        ++again;
+        retry_after = std::max(retry_after, res.retry_after_ms);
       }
     }
+    for (auto& [w, idxs] : resolved) {
+      auto& todo = window[w].todo;
+      std::sort(idxs.begin(), idxs.end());
+      todo.erase(std::remove_if(todo.begin(), todo.end(),
+                                [&](uint32_t i) { return std::binary_search(idxs.begin(), idxs.end(), i); }),
+                 todo.end());
+    }
+    queue_events -= done;
+    advance();
+
+    const bool failed = !r.status.ok() || (again > 0 && done == 0);
     if (!r.status.ok()) {
       errors->add(1);
-      core::Log::write(core::LogLevel::warn, "pipeline", "sink write failed: " + r.status.message, name);
+      core::Log::write(core::LogLevel::warn, "outbox", "write failed: " + r.status.message, name);
     }
-    queued -= n - again.size();
-    again.insert(again.end(), item.todo.begin() + static_cast<long>(n), item.todo.end());
-    const bool progressed = again.size() < item.todo.size();
-    item.todo = std::move(again);
-    if (item.todo.empty()) {
-      auto group = item.group;
-      queue.pop_front();
-      group->sink_done();
+    if (!failed && again == 0) {
+      failures = 0;
+      attempt = 0;
+      if (breaker != Breaker::closed) {
+        core::Log::write(core::LogLevel::info, "outbox", "circuit breaker closed", name);
+        set_breaker(Breaker::closed);
+      }
       pump();
       return;
     }
-    if (progressed && retry_after == 0 && r.status.ok()) {
-      pump();  // the rest of a large item, or partial results without failure
+    retries->add(static_cast<double>(again));
+    if (failed) ++failures;
+    else failures = 0;
+    if (breaker == Breaker::half_open || failures >= policy.breaker_failures) {
+      // Open: no writes until open_ms passes, then one probe (half-open).
+      if (breaker != Breaker::open)
+        core::Log::write(core::LogLevel::warn, "outbox",
+                         "circuit breaker open for " + std::to_string(policy.breaker_open_ms) + " ms after " +
+                             std::to_string(failures) + " failed writes",
+                         name);
+      set_breaker(Breaker::open);
+      wait_then(std::max<uint64_t>(policy.breaker_open_ms, retry_after), [this] {
+        set_breaker(Breaker::half_open);
+        pump();
+      });
       return;
     }
-    // Back off: exponential with full jitter, never sooner than the peer asked.
-    retries->add(static_cast<double>(std::min<size_t>(n, item.todo.size())));
-    item.attempts++;
-    const uint64_t cap = std::min<uint64_t>(p.options_.retry_max_ms,
-                                            uint64_t{p.options_.retry_base_ms} << std::min<uint32_t>(item.attempts, 16));
-    std::uniform_int_distribution<uint64_t> dist(cap / 2, cap);
-    const uint64_t delay = std::max<uint64_t>(dist(jitter), retry_after);
-    waiting_retry = true;
-    retry_timer.expires_after(std::chrono::milliseconds(delay));
-    retry_timer.async_wait([this](const boost::system::error_code& ec) {
-      waiting_retry = false;
-      if (!ec) pump();
+    // Exponential backoff with full jitter, never sooner than the peer asked.
+    ++attempt;
+    const uint64_t cap =
+        std::min<uint64_t>(policy.retry_max_ms, uint64_t{policy.retry_base_ms} << std::min<uint32_t>(attempt, 20));
+    std::uniform_int_distribution<uint64_t> dist(0, cap);
+    wait_then(std::max<uint64_t>(dist(rng), retry_after), [this] { pump(); });
+  }
+
+  void wait_then(uint64_t ms, std::function<void()> fn) {
+    waiting = true;
+    timer.expires_after(std::chrono::milliseconds(ms));
+    timer.async_wait([this, fn = std::move(fn)](const boost::system::error_code& ec) {
+      waiting = false;
+      if (!ec) fn();
     });
+  }
+
+  const char* breaker_name() const {
+    switch (static_cast<Breaker>(breaker_state.load())) {
+      case Breaker::open: return "open";
+      case Breaker::half_open: return "half-open";
+      default: return "closed";
+    }
   }
 };
 
-// ------------------------------------------------------------------------------- sources
+// =============================================================================== sources
 
 struct Pipeline::SourceRunner {
   Pipeline& p;
   std::string name;
   std::shared_ptr<plugins::Connector> conn;
-  std::vector<SinkRunner*> targets;
   asio::steady_timer timer;
   bool pull = false;
-  // strand-only state of the pull loop
-  std::string cursor;                   // where the next poll starts (in memory)
-  uint32_t inflight = 0;                // polled batches not yet resolved by every sink
-  uint64_t next_group = 0;              // sequence of groups, to commit cursors in order
-  uint64_t commit_next = 0;
-  std::map<uint64_t, std::optional<std::string>> resolved;  // group -> cursor, waiting for order
-  bool polling = false;
+  // strand-only
+  std::string cursor;
+  bool busy = false;  // a poll or an append is in flight
   bool stopped = false;
+  // shared
+  std::atomic<bool> paused{false};
+  std::atomic<bool> push_paused{false};
+  std::atomic<int> pending_appends{0};
   core::Metric* in;
   core::Metric* invalid;
   core::Metric* errors;
+  core::Metric* paused_gauge;
 
-  SourceRunner(Pipeline& pipeline, std::string n, std::shared_ptr<plugins::Connector> c)
+  SourceRunner(Pipeline& pipeline, const ConnectorSpec& spec)
       : p(pipeline),
-        name(std::move(n)),
-        conn(std::move(c)),
+        name(spec.name),
+        conn(spec.connector),
         timer(conn->strand()),
+        pull(conn->module().descriptor().source_pull != nullptr),
         in(p.metrics_.get("siemhub_connector_events_in_total", "Events a source handed over", core::MetricType::counter,
                           {{"connector", name}})),
         invalid(p.metrics_.get("siemhub_connector_events_invalid_total", "Events normalize rejected",
                                core::MetricType::counter, {{"connector", name}})),
-        errors(p.metrics_.get("siemhub_connector_errors_total", "Failed polls", core::MetricType::counter,
-                              {{"connector", name}})) {}
+        errors(p.metrics_.get("siemhub_connector_errors_total", "Failed operations", core::MetricType::counter,
+                              {{"connector", name}})),
+        paused_gauge(p.metrics_.get("siemhub_source_paused", "1 while backpressure holds the source back",
+                                    core::MetricType::gauge, {{"connector", name}})) {}
 
   std::vector<Event> normalize(std::vector<std::string> raw) {
     std::vector<Event> out;
@@ -217,135 +300,259 @@ struct Pipeline::SourceRunner {
     return out;
   }
 
-  void schedule(uint32_t delay_ms) {
-    timer.expires_after(std::chrono::milliseconds(delay_ms));
+  void schedule(uint32_t ms) {
+    timer.expires_after(std::chrono::milliseconds(ms));
     timer.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) poll();
     });
   }
 
   void poll() {
-    if (stopped || polling || p.stopping_ || inflight >= p.options_.max_inflight_batches) return;
-    polling = true;
+    if (stopped || busy || p.stopping_) return;
+    if (!p.accepting(name)) {  // backpressure: pause, check again soon
+      set_paused(true);
+      schedule(p.options_.paused_poll_ms);
+      return;
+    }
+    set_paused(false);
+    busy = true;
     conn->poll(cursor, p.options_.max_batch_events, p.options_.poll_timeout_ms,
                [this](plugins::OpResult r) { on_polled(std::move(r)); });
   }
 
+  void set_paused(bool v) {
+    if (paused.exchange(v) != v) {
+      paused_gauge->set(v ? 1 : 0);
+      core::Log::write(v ? core::LogLevel::warn : core::LogLevel::info, "pipeline",
+                       v ? "source paused: the journal or an outbox is at its cap (or the disk is full)"
+                         : "source resumed",
+                       name);
+    }
+  }
+
   void on_polled(plugins::OpResult r) {
-    polling = false;
     if (!r.status.ok()) {
+      busy = false;
+      if (stopped && r.status.category == SIEMHUB_CAT_CANCELLED) return;  // shutting down
       errors->add(1);
       core::Log::write(core::LogLevel::warn, "pipeline", "poll failed: " + r.status.message, name);
-      const uint32_t delay = std::max<uint32_t>(r.status.retry_after_ms, 1000);
-      if (!stopped) schedule(delay);
+      if (!stopped) schedule(std::max<uint32_t>(r.status.retry_after_ms, 1000));
       return;
     }
     const bool got = !r.events.empty();
-    if (r.cursor) cursor = *r.cursor;
-    const uint64_t g = next_group++;
-    std::optional<std::string> new_cursor = r.cursor;
-    ++inflight;
-    p.dispatch(*this, normalize(std::move(r.events)), [this, g, new_cursor] {
-      asio::post(conn->strand(), [this, g, new_cursor] { on_resolved(g, new_cursor); });
-    });
-    if (stopped) return;
-    if (got) poll();
-    else schedule(conn->module().descriptor().source_pull->default_interval_ms);
+    auto events = normalize(std::move(r.events));
+    if (events.empty() && (!r.cursor || *r.cursor == cursor)) {
+      busy = false;
+      if (!stopped) schedule(got ? 0 : conn->module().descriptor().source_pull->default_interval_ms);
+      return;
+    }
+    // Events and cursor go into the journal together; the next poll waits for durability.
+    uint64_t bytes = 0;
+    for (const auto& e : events) bytes += e.json.size() + 4;
+    std::optional<std::string> next = r.cursor;
+    ++pending_appends;
+    p.journal_.append(name, std::move(events), next,
+                      [this, next, bytes, got](bool ok, uint64_t seq, const std::string& error) {
+                        if (ok && seq) p.on_appended(name, bytes);
+                        asio::post(conn->strand(), [this, ok, next, got, error] {
+                          --pending_appends;
+                          busy = false;
+                          if (ok) {
+                            if (next) cursor = *next;
+                          } else {
+                            errors->add(1);
+                            core::Log::write(core::LogLevel::warn, "pipeline",
+                                             "journal append failed, polling again from the last cursor: " + error, name);
+                          }
+                          if (stopped) return;
+                          if (!ok) schedule(p.options_.paused_poll_ms);
+                          else if (got) poll();
+                          else schedule(conn->module().descriptor().source_pull->default_interval_ms);
+                        });
+                      });
   }
 
-  // Cursors commit in poll order: a later batch never commits past an unresolved earlier one.
-  void on_resolved(uint64_t g, std::optional<std::string> c) {
-    --inflight;
-    resolved[g] = std::move(c);
-    std::optional<std::string> last;
-    while (!resolved.empty() && resolved.begin()->first == commit_next) {
-      if (resolved.begin()->second) last = resolved.begin()->second;
-      resolved.erase(resolved.begin());
-      ++commit_next;
-    }
-    if (last) {
-      try {
-        p.cursors_.put(name, *last);
-      } catch (const std::exception& e) {
-        core::Log::write(core::LogLevel::error, "pipeline", std::string("cannot commit cursor: ") + e.what(), name);
+  // Push: normalize, journal, acknowledge once durable.
+  siemhub_rc emit(std::vector<std::string> raw, std::function<void(siemhub_rc, const plugins::CallStatus&)> durable) {
+    if (p.stopping_ || !p.accepting(name)) {
+      if (!push_paused.exchange(true)) {
+        set_paused(true);
+        conn->pause();
       }
+      return SIEMHUB_RC_BUSY;
     }
-    poll();
+    auto events = normalize(std::move(raw));
+    if (events.empty()) {
+      if (durable) durable(SIEMHUB_RC_OK, plugins::CallStatus{});
+      return SIEMHUB_RC_OK;
+    }
+    uint64_t bytes = 0;
+    for (const auto& e : events) bytes += e.json.size() + 4;
+    ++pending_appends;
+    p.journal_.append(name, std::move(events), std::nullopt,
+                      [this, bytes, durable](bool ok, uint64_t seq, const std::string& error) {
+                        if (ok && seq) p.on_appended(name, bytes);
+                        --pending_appends;
+                        if (!durable) return;
+                        plugins::CallStatus st;
+                        if (!ok) {
+                          st.rc = SIEMHUB_RC_ERROR;
+                          st.category = SIEMHUB_CAT_TRANSIENT;
+                          st.message = error;
+                          st.retry_after_ms = 1000;
+                        }
+                        durable(ok ? SIEMHUB_RC_OK : SIEMHUB_RC_ERROR, st);
+                      });
+    return SIEMHUB_RC_OK;
   }
-
-  bool drained() const { return inflight == 0 && !polling; }
 };
 
-// ------------------------------------------------------------------------------- pipeline
+// =============================================================================== pipeline
 
 Pipeline::Pipeline(core::Runtime& runtime, const core::Clock& clock, core::MetricsRegistry& metrics,
                    std::vector<ConnectorSpec> sources, std::vector<ConnectorSpec> sinks, std::vector<RouteSpec> routes,
-                   Normalizer normalize, CursorStore& cursors, PipelineOptions options)
+                   Normalizer normalize, Journal& journal, DeadLetters& dead_letters, PipelineOptions options)
     : runtime_(runtime),
       clock_(clock),
       metrics_(metrics),
       normalize_(std::move(normalize)),
-      cursors_(cursors),
-      options_(options) {
-  for (auto& s : sinks) sinks_[s.name] = std::make_unique<SinkRunner>(*this, s.name, s.connector);
-  for (auto& s : sources) {
-    auto runner = std::make_unique<SourceRunner>(*this, s.name, s.connector);
-    runner->pull = s.connector->module().descriptor().source_pull != nullptr;
-    for (const auto& r : routes) {
-      if (std::find(r.from.begin(), r.from.end(), s.name) == r.from.end()) continue;
+      journal_(journal),
+      dead_letters_(dead_letters),
+      options_(std::move(options)),
+      timer_(runtime.make_strand()),
+      journal_bytes_(metrics.get("siemhub_journal_bytes", "Bytes retained in the ingest journal", core::MetricType::gauge)),
+      dlq_total_(metrics.get("siemhub_dead_letters_total", "Events moved to dead letters", core::MetricType::counter)) {
+  for (auto& s : sinks) sinks_[s.name] = std::make_unique<SinkRunner>(*this, s);
+  for (auto& s : sources) sources_.push_back(std::make_unique<SourceRunner>(*this, s));
+  for (const auto& r : routes)
+    for (const auto& f : r.from)
       for (const auto& t : r.to) {
         auto it = sinks_.find(t);
-        if (it != sinks_.end() && std::find(runner->targets.begin(), runner->targets.end(), it->second.get()) ==
-                                      runner->targets.end())
-          runner->targets.push_back(it->second.get());
+        if (it == sinks_.end()) continue;
+        auto& v = routes_[f];
+        if (std::find(v.begin(), v.end(), it->second.get()) == v.end()) v.push_back(it->second.get());
       }
-    }
-    sources_.push_back(std::move(runner));
-  }
 }
 
-Pipeline::~Pipeline() = default;
+Pipeline::~Pipeline() {
+  stopping_ = true;
+  timer_.cancel();
+}
 
-void Pipeline::dispatch(SourceRunner& src, std::vector<Event> events, std::function<void()> on_resolved) {
-  if (events.empty() || src.targets.empty()) {
-    if (!events.empty())
-      core::Log::write(core::LogLevel::warn, "pipeline", "no route from this source: events not delivered", src.name);
-    on_resolved();
-    return;
+std::vector<Pipeline::SinkRunner*> Pipeline::targets_of(const std::string& source) const {
+  auto it = routes_.find(source);
+  if (it != routes_.end()) return it->second;
+  if (source.rfind(kReplayPrefix, 0) == 0) {
+    auto s = sinks_.find(source.substr(4));
+    if (s != sinks_.end()) return {s->second.get()};
   }
-  const auto count = static_cast<int64_t>(events.size());
-  buffered_ += count;
-  auto group = std::make_shared<Group>();
-  group->pending = static_cast<int>(src.targets.size());
-  group->on_resolved = [this, count, done = std::move(on_resolved)] {
-    buffered_ -= count;
-    done();
-  };
-  auto shared = std::make_shared<const std::vector<Event>>(std::move(events));
-  for (SinkRunner* sink : src.targets) sink->enqueue(shared, group);
+  return {};
+}
+
+void Pipeline::on_appended(const std::string& source, uint64_t bytes) {
+  for (SinkRunner* s : targets_of(source)) s->outbox_bytes += static_cast<int64_t>(bytes);
+  journal_bytes_->set(static_cast<double>(journal_.retained_bytes()));
+}
+
+bool Pipeline::accepting(const std::string& source) const {
+  if (journal_.disk_full() || low_disk_.load()) return false;
+  if (journal_.retained_bytes() >= options_.journal_max_bytes) return false;
+  for (const SinkRunner* s : targets_of(source))
+    if (s->outbox_bytes.load() >= static_cast<int64_t>(options_.outbox_max_bytes)) return false;
+  return true;
 }
 
 void Pipeline::start() {
+  // Sinks resume from their outbox cursors; their outbox bytes are what the journal still holds
+  // after that cursor for the sources routed to them.
+  const auto saved = journal_.load_outboxes();
+  const auto index = journal_.index_after(0);
+  const uint64_t first_retained = index.empty() ? journal_.last_seq() : index.front().seq - 1;
+  for (auto& [name, sink] : sinks_) {
+    auto it = saved.find(name);
+    // A sink seen for the first time starts at what the journal still retains.
+    const uint64_t from = it != saved.end() ? it->second : first_retained;
+    sink->acked = from;
+    sink->fetched = from;
+    int64_t bytes = 0;
+    for (const auto& r : index)
+      if (r.seq > from && sink->routed(r.source)) bytes += static_cast<int64_t>(r.bytes);
+    sink->outbox_bytes = bytes;
+  }
+  journal_.subscribe([this](uint64_t) {
+    for (auto& [n, s] : sinks_) s->notify();
+  });
+  for (auto& [n, s] : sinks_) s->notify();
+
   for (auto& s : sources_) {
     SourceRunner* src = s.get();
     if (src->pull) {
       asio::post(src->conn->strand(), [this, src] {
-        src->cursor = cursors_.get(src->name).value_or("");
+        auto c = journal_.load_cursor(src->name);
+        src->cursor = c.value_or("");
         src->poll();
       });
     }
-    // Push: emits go through the same normalize and dispatch; durable once every sink resolved
-    // them (the ingest journal takes over that role when it exists).
-    src->conn->set_emit_handler([this, src](std::vector<std::string> raw,
-                                            std::function<void(siemhub_rc, const plugins::CallStatus&)> durable) {
-      if (stopping_) return SIEMHUB_RC_BUSY;
-      if (buffered_.load() >= static_cast<int64_t>(options_.max_buffered_events)) return SIEMHUB_RC_BUSY;
-      dispatch(*src, src->normalize(std::move(raw)), [durable] {
-        if (durable) durable(SIEMHUB_RC_OK, plugins::CallStatus{});
-      });
-      return SIEMHUB_RC_OK;
-    });
+    src->conn->set_emit_handler(
+        [src](std::vector<std::string> raw, std::function<void(siemhub_rc, const plugins::CallStatus&)> durable) {
+          return src->emit(std::move(raw), std::move(durable));
+        });
   }
+  asio::post(timer_.get_executor(), [this] { tick(); });
+}
+
+// Every 250 ms: backpressure state for push sources; every checkpoint interval: the checkpoint,
+// the free-space check and a passive WAL checkpoint.
+void Pipeline::tick() {
+  if (stopping_) return;
+  const int per_checkpoint = std::max<int>(1, static_cast<int>(options_.checkpoint_interval_ms / 250));
+  if (++ticks_ % per_checkpoint == 0) {
+    if (!options_.data_dir.empty()) {
+      struct statvfs vfs {};
+      if (::statvfs(options_.data_dir.c_str(), &vfs) == 0) {
+        const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+        const bool low = free_bytes < options_.min_free_disk_bytes;
+        if (low_disk_.exchange(low) != low)
+          core::Log::write(low ? core::LogLevel::warn : core::LogLevel::info, "pipeline",
+                           low ? "free disk space below limits.min_free_disk_bytes: sources held back"
+                               : "free disk space recovered");
+      }
+    }
+    checkpoint();
+    journal_.wal_checkpoint();
+  }
+  for (auto& s : sources_) {
+    if (s->pull || !s->push_paused.load()) continue;
+    if (accepting(s->name)) {
+      s->push_paused = false;
+      s->set_paused(false);
+      s->conn->resume();
+    }
+  }
+  journal_bytes_->set(static_cast<double>(journal_.retained_bytes()));
+  timer_.expires_after(std::chrono::milliseconds(250));
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (!ec) tick();
+  });
+}
+
+void Pipeline::checkpoint(std::function<void(bool)> done) {
+  std::map<std::string, uint64_t> outboxes;
+  uint64_t min_acked = journal_.last_seq();
+  for (auto& [name, s] : sinks_) {
+    outboxes[name] = s->acked.load();
+    min_acked = std::min(min_acked, s->acked.load());
+  }
+  journal_.checkpoint(std::move(outboxes), std::nullopt, min_acked, std::move(done));
+}
+
+bool Pipeline::drained() const {
+  for (const auto& s : sources_)
+    if (s->pending_appends.load() > 0) return false;
+  const uint64_t last = journal_.last_seq();
+  for (const auto& [name, s] : sinks_)
+    if (s->acked.load() < last) return false;
+  return true;
 }
 
 void Pipeline::stop(int64_t deadline_ms) {
@@ -357,22 +564,37 @@ void Pipeline::stop(int64_t deadline_ms) {
       src->timer.cancel();
     });
   }
-  // Wait for in-flight batches to resolve, up to the deadline (measured on the steady clock,
-  // so a test's manual clock cannot stall shutdown).
-  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<int64_t>(0, deadline_ms - clock_.now_ms()));
-  while (!idle() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  if (!idle()) core::log_warn("pipeline", "stopped with events still in flight: they are resent after a restart");
+  // Drain: wait (on the steady clock, so a test's manual clock cannot stall shutdown) until the
+  // sinks confirmed everything journaled, or the deadline passes.
+  const auto until = std::chrono::steady_clock::now() +
+                     std::chrono::milliseconds(std::max<int64_t>(0, deadline_ms - clock_.now_ms()));
+  while (!drained() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  if (!drained()) core::log_warn("pipeline", "stopped before every sink confirmed everything: the rest is resent after a restart");
+  std::promise<bool> written;
+  auto f = written.get_future();
+  checkpoint([&written](bool ok) { written.set_value(ok); });
+  if (!f.get()) core::log_error("pipeline", "the final checkpoint failed; the last second of confirmations is resent");
+  asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
+  for (auto& [n, s] : sinks_) asio::post(s->conn->strand(), [sink = s.get()] { sink->timer.cancel(); });
 }
 
-bool Pipeline::idle() const {
-  if (buffered_.load() != 0) return false;
-  for (const auto& s : sources_) {
-    std::promise<bool> pr;
-    auto f = pr.get_future();
-    asio::post(s->conn->strand(), [&pr, src = s.get()] { pr.set_value(src->drained()); });
-    if (!f.get()) return false;
+uint64_t Pipeline::replay(const std::vector<DeadLetter>& letters, const std::string& sink) {
+  if (!sinks_.count(sink) || letters.empty()) return 0;
+  std::vector<Event> events;
+  uint64_t bytes = 0;
+  for (const auto& d : letters) {
+    events.push_back({d.event, d.event_id});
+    bytes += d.event.size() + 4;
   }
-  return true;
+  std::promise<bool> durable;
+  auto f = durable.get_future();
+  const std::string source = kReplayPrefix + sink;
+  journal_.append(source, std::move(events), std::nullopt,
+                  [this, &durable, source, bytes](bool ok, uint64_t, const std::string&) {
+                    if (ok) on_appended(source, bytes);
+                    durable.set_value(ok);
+                  });
+  return f.get() ? letters.size() : 0;
 }
 
 std::map<std::string, ConnectorStats> Pipeline::stats() const {
@@ -382,14 +604,18 @@ std::map<std::string, ConnectorStats> Pipeline::stats() const {
     st.events_in = static_cast<uint64_t>(s->in->value());
     st.invalid = static_cast<uint64_t>(s->invalid->value());
     st.errors = static_cast<uint64_t>(s->errors->value());
+    st.paused = s->paused.load();
   }
   for (const auto& [name, k] : sinks_) {
     auto& st = out[name];
     st.events_out = static_cast<uint64_t>(k->out->value());
     st.rejected = static_cast<uint64_t>(k->rejected->value());
     st.retries = static_cast<uint64_t>(k->retries->value());
-    st.errors += static_cast<uint64_t>(k->errors->value());
-    st.queued = k->queued.load();
+    st.errors = static_cast<uint64_t>(k->errors->value());
+    st.queue_events = k->queue_events.load();
+    st.queue_bytes = static_cast<uint64_t>(std::max<int64_t>(0, k->outbox_bytes.load()));
+    st.acked_seq = k->acked.load();
+    st.breaker = k->breaker_name();
   }
   return out;
 }

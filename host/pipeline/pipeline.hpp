@@ -1,58 +1,54 @@
-// The pipeline: sources -> normalize -> route -> sinks, with per-event delivery results,
-// retries with backoff, source cursors committed only once every routed sink resolved the
-// events before them, and a clean drain on stop.
+// The pipeline: sources -> normalize -> ingest journal (durable) -> per-sink outboxes -> sinks.
+//
+//  - A pull source polls, its events are normalized and appended to the journal together with
+//    its new cursor (one transaction); only then does it poll again.
+//  - A push source's emit is normalized, appended, and acknowledged once durable.
+//  - Every sink reads the journal from its own cursor (its outbox), writes batches, and gets a
+//    result per event: delivered events leave, rejected ones go to dead letters with the reason,
+//    the rest are retried with exponential backoff and jitter, never sooner than Retry-After. A
+//    circuit breaker per sink opens after repeated failures and probes before closing.
+//  - Backpressure: the journal and every outbox have byte caps, and a full disk counts as full;
+//    at the cap pull sources pause and push sources are refused (BUSY); both resume by themselves.
+//  - A checkpoint (every checkpoint_interval_ms and at stop) persists the outbox cursors and the
+//    journal position and deletes the records every sink has passed.
 #pragma once
 
 #include <atomic>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
 
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
+#include "pipeline/dead_letters.hpp"
+#include "pipeline/event.hpp"
+#include "pipeline/journal.hpp"
 #include "plugins/connector.hpp"
 
 namespace siemhub::pipeline {
 
-/// One normalized event: JSON text and its deterministic id.
-struct Event {
-  std::string json;
-  std::string id;
-};
-
-/// Turns one raw event from `source` into a normalized event, or returns the reason it was
-/// rejected (the event is then counted and logged, never silently dropped).
+/// Turns one raw event from `source` into a normalized event, or returns why it was rejected
+/// (the event is then counted and logged, never silently dropped).
 using Normalizer = std::function<std::optional<std::string>(const std::string& source, std::string raw, Event& out)>;
 
-/// Where committed source cursors live (SQLite in the hub).
-class CursorStore {
- public:
-  virtual ~CursorStore() = default;
-  virtual std::optional<std::string> get(const std::string& connector) = 0;
-  virtual void put(const std::string& connector, const std::string& cursor) = 0;
-};
-
-class MemoryCursorStore final : public CursorStore {
- public:
-  std::optional<std::string> get(const std::string& c) override;
-  void put(const std::string& c, const std::string& cursor) override;
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::string> data_;
+struct SinkPolicy {
+  uint32_t retry_base_ms = 200;
+  uint32_t retry_max_ms = 60000;
+  uint32_t breaker_failures = 5;  // consecutive failed writes that open the breaker
+  uint32_t breaker_open_ms = 30000;
 };
 
 struct ConnectorSpec {
   std::string name;
   std::shared_ptr<plugins::Connector> connector;
+  SinkPolicy policy;  // sinks only
 };
 
 struct RouteSpec {
@@ -61,61 +57,81 @@ struct RouteSpec {
 };
 
 struct PipelineOptions {
-  uint32_t max_batch_events = 1000;     // per poll and per sink write
+  uint32_t max_batch_events = 1000;  // per poll and per sink write
   uint32_t poll_timeout_ms = 30000;
   uint32_t write_timeout_ms = 30000;
-  uint32_t max_inflight_batches = 4;    // per pull source, before its cursor commits
-  uint64_t max_buffered_events = 200000;  // push sources get BUSY beyond this
-  uint32_t retry_base_ms = 200;
-  uint32_t retry_max_ms = 30000;
+  uint64_t journal_max_bytes = 1ull << 30;
+  uint64_t outbox_max_bytes = 256ull << 20;
+  uint64_t min_free_disk_bytes = 256ull << 20;
+  uint32_t checkpoint_interval_ms = 1000;
+  uint32_t paused_poll_ms = 200;  // how often a paused pull source checks again
+  std::filesystem::path data_dir;  // for the free-space check
 };
 
 struct ConnectorStats {
   uint64_t events_in = 0;
   uint64_t events_out = 0;
-  uint64_t rejected = 0;   // by the sink (permanent)
-  uint64_t invalid = 0;    // by normalize
+  uint64_t rejected = 0;  // by the sink (dead letters)
+  uint64_t invalid = 0;   // by normalize
   uint64_t retries = 0;
   uint64_t errors = 0;
-  uint64_t queued = 0;     // sink: events waiting
+  uint64_t queue_events = 0;  // sink: in its window, not yet confirmed
+  uint64_t queue_bytes = 0;   // sink: outbox bytes (routed journal bytes after its cursor)
+  uint64_t acked_seq = 0;
+  std::string breaker;        // sink: closed | open | half-open
+  bool paused = false;        // source: held back by backpressure
 };
 
 class Pipeline {
  public:
   Pipeline(core::Runtime& runtime, const core::Clock& clock, core::MetricsRegistry& metrics,
            std::vector<ConnectorSpec> sources, std::vector<ConnectorSpec> sinks, std::vector<RouteSpec> routes,
-           Normalizer normalize, CursorStore& cursors, PipelineOptions options = {});
+           Normalizer normalize, Journal& journal, DeadLetters& dead_letters, PipelineOptions options = {});
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  /// Starts polling pull sources and accepting push emits.
+  /// Sinks resume from their outbox cursors; pull sources start polling; push emits are taken.
   void start();
-  /// Stops sources, waits for sinks to drain (until `deadline_ms` on `clock`), then returns.
-  /// Events not confirmed by then stay uncommitted: the sources resend them after a restart.
+  /// Stops the sources, waits until the sinks confirmed everything journaled (or the deadline on
+  /// `clock` passes), then writes a final checkpoint. Whatever was not confirmed is resent after
+  /// a restart.
   void stop(int64_t deadline_ms);
 
   std::map<std::string, ConnectorStats> stats() const;
-  /// True when nothing is queued or in flight.
-  bool idle() const;
+  /// True when every sink has confirmed every journaled record routed to it.
+  bool drained() const;
+  /// Whether `source` may hand over more events now (backpressure).
+  bool accepting(const std::string& source) const;
+  /// Sends dead letters back to `sink` through the journal; returns how many.
+  uint64_t replay(const std::vector<DeadLetter>& letters, const std::string& sink);
+  Journal& journal() { return journal_; }
 
  private:
-  struct Group;
   struct SinkRunner;
   struct SourceRunner;
 
-  void dispatch(SourceRunner& src, std::vector<Event> events, std::function<void()> on_resolved);
+  void tick();
+  void checkpoint(std::function<void(bool)> done = {});
+  void on_appended(const std::string& source, uint64_t bytes);
+  std::vector<SinkRunner*> targets_of(const std::string& source) const;
 
   core::Runtime& runtime_;
   const core::Clock& clock_;
   core::MetricsRegistry& metrics_;
   Normalizer normalize_;
-  CursorStore& cursors_;
+  Journal& journal_;
+  DeadLetters& dead_letters_;
   PipelineOptions options_;
   std::vector<std::unique_ptr<SourceRunner>> sources_;
   std::map<std::string, std::unique_ptr<SinkRunner>> sinks_;
+  std::map<std::string, std::vector<SinkRunner*>> routes_;  // source -> sinks
+  boost::asio::steady_timer timer_;
   std::atomic<bool> stopping_{false};
-  std::atomic<int64_t> buffered_{0};
+  std::atomic<bool> low_disk_{false};
+  int ticks_ = 0;
+  core::Metric* journal_bytes_;
+  core::Metric* dlq_total_;
 };
 
 }  // namespace siemhub::pipeline

@@ -25,6 +25,49 @@ const Migrations& hub_migrations() {
           updated_at INTEGER
         );
       )sql"},
+      {2, "journal, outboxes, checkpoints, dead letters", R"sql(
+        -- The ingest journal: one record per accepted batch of normalized events. Events and their
+        -- ids are length-prefixed (4-byte little-endian) concatenations. AUTOINCREMENT keeps seq
+        -- strictly increasing even after the oldest records are deleted.
+        CREATE TABLE journal(
+          seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+          source      TEXT NOT NULL,
+          received_ms INTEGER NOT NULL,
+          count       INTEGER NOT NULL,
+          bytes       INTEGER NOT NULL,
+          events      BLOB NOT NULL,
+          ids         BLOB NOT NULL
+        );
+
+        -- One outbox per sink: a cursor into the journal. Every routed event at or before
+        -- acked_seq was confirmed by the sink (or dead-lettered).
+        CREATE TABLE outboxes(
+          sink       TEXT PRIMARY KEY,
+          acked_seq  INTEGER NOT NULL,
+          updated_ms INTEGER NOT NULL
+        );
+
+        -- The pipeline checkpoint: journal position and the correlation state slot.
+        CREATE TABLE checkpoints(
+          id          INTEGER PRIMARY KEY CHECK (id = 1),
+          journal_seq INTEGER NOT NULL,
+          correlation BLOB,
+          written_ms  INTEGER NOT NULL
+        );
+
+        -- Events a sink rejected permanently, with the reason and the sink's answer.
+        CREATE TABLE dead_letters(
+          id          INTEGER PRIMARY KEY AUTOINCREMENT,
+          sink        TEXT NOT NULL,
+          event_id    TEXT NOT NULL,
+          journal_seq INTEGER NOT NULL,
+          reason      TEXT NOT NULL,
+          response    TEXT NOT NULL,
+          event       BLOB NOT NULL,
+          created_ms  INTEGER NOT NULL
+        );
+        CREATE INDEX dead_letters_by_sink ON dead_letters(sink, id);
+      )sql"},
   });
   return migrations;
 }

@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "temp_dir.hpp"
+
 namespace siemhub::testing {
 
 using FakeHeaders = std::vector<std::pair<std::string, std::string>>;
@@ -80,21 +82,6 @@ private:
 /// gzip helpers for tests (zlib), independent of the code under test.
 std::string gzip(std::string_view data);
 std::optional<std::string> gunzip(std::string_view data);
-
-/// A fresh directory under the system temp dir, removed recursively on destruction.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    TempDir(TempDir&&) = delete;
-    TempDir& operator=(TempDir&&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
 
 struct CertFiles {
     std::filesystem::path cert; ///< self-signed certificate, PEM (also usable as the CA file)

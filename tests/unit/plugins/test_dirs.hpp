@@ -5,26 +5,9 @@
 #include <filesystem>
 #include <string>
 
+#include "fakes/temp_dir.hpp"
+
 namespace siemhub::testing {
-
-/// A fresh 0700 directory removed at scope exit.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "siemhub-test-XXXXXX").string();
-    if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 /// Where tests/plugins put the test plugin libraries.
 inline std::filesystem::path test_plugin_dir() {

@@ -1,0 +1,419 @@
+// `siemhub status` and `siemhub dlq list|show|replay|purge`: clients of a running hub's admin API
+// (admin/client.hpp) over `<data_dir>/admin.sock`, authenticated with `<data_dir>/admin.token`.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "admin/client.hpp"
+#include "admin/token.hpp"
+#include "cli/cli.hpp"
+#include "config/config.hpp"
+#include "core/redact.hpp"
+
+namespace siemhub::cli {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// --- formatting -----------------------------------------------------------------------------------
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string str(const json& j, const char* key, const std::string& fallback = "-") {
+  if (!j.is_object() || !j.contains(key)) return fallback;
+  const json& v = j[key];
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_null()) return fallback;
+  return v.dump();
+}
+
+int64_t num(const json& j, const char* key, int64_t fallback = 0) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number()) return fallback;
+  return j[key].get<int64_t>();
+}
+
+std::string bytes_text(int64_t n) {
+  if (n < 1024) return std::to_string(n) + " B";
+  static constexpr const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int unit = -1;
+  while (v >= 1024.0 && unit < 3) {
+    v /= 1024.0;
+    ++unit;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, v < 10 ? "%.1f %s" : "%.0f %s", v, kUnits[unit]);
+  return buf;
+}
+
+std::string duration_text(int64_t ms) {
+  if (ms < 0) ms = 0;
+  const int64_t s = ms / 1000;
+  char buf[32];
+  if (s < 60) {
+    std::snprintf(buf, sizeof buf, "%llds", static_cast<long long>(s));
+  } else if (s < 3600) {
+    std::snprintf(buf, sizeof buf, "%lldm%02llds", static_cast<long long>(s / 60), static_cast<long long>(s % 60));
+  } else if (s < 86400) {
+    std::snprintf(buf, sizeof buf, "%lldh%02lldm", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s / 60 % 60));
+  } else {
+    std::snprintf(buf, sizeof buf, "%lldd%02lldh", static_cast<long long>(s / 86400),
+                  static_cast<long long>(s / 3600 % 24));
+  }
+  return buf;
+}
+
+std::string time_text(int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string one_line(std::string s, size_t max) {
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  std::replace(s.begin(), s.end(), '\r', ' ');
+  if (s.size() > max) s = s.substr(0, max - 3) + "...";
+  return s;
+}
+
+// Left-aligned columns separated by two spaces.
+void print_table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+  }
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t c = 0; c < cells.size(); ++c) {
+      out += cells[c];
+      if (c + 1 < cells.size()) out += std::string(width[c] - cells[c].size() + 2, ' ');
+    }
+    std::printf("%s\n", out.c_str());
+  };
+  line(header);
+  for (const auto& r : rows) line(r);
+}
+
+void print_json(const json& j) { std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str()); }
+
+// --- connecting -----------------------------------------------------------------------------------
+
+// The data directory: --data-dir, else the config's data_dir, else ./siemhub-data. 0 or an exit code.
+int resolve_data_dir(const AdminOptions& o, fs::path& out) {
+  if (!o.data_dir.empty()) {
+    out = fs::absolute(o.data_dir);
+    return kExitOk;
+  }
+  if (!o.config.empty()) {
+    auto r = config::load_config(o.config);
+    if (!r.errors.empty()) {
+      for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", core::redact(e.to_string()).c_str());
+      return kExitUsage;
+    }
+    out = r.config->data_dir;
+    return kExitOk;
+  }
+  out = fs::absolute("siemhub-data");
+  return kExitOk;
+}
+
+// Sends one request; prints the error and returns an exit code when it fails, else kExitOk.
+int call(const AdminOptions& o, bool is_post, const std::string& target, const json& body, admin::AdminResponse& out) {
+  fs::path dir;
+  if (const int rc = resolve_data_dir(o, dir); rc != kExitOk) return rc;
+  const fs::path socket = dir / admin::kSocketFile;
+  try {
+    std::error_code ec;
+    if (!fs::exists(fs::symlink_status(socket, ec))) {
+      throw admin::HubNotRunningError("no hub is running on " + dir.string() + " (" + std::string(admin::kSocketFile) +
+                                      " absent)");
+    }
+    const admin::AdminClient client(socket, admin::read_token(dir));
+    out = is_post ? client.post(target, body) : client.get(target);
+  } catch (const admin::AdminError& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitFailure;
+  }
+  if (out.status == 401) {
+    std::fprintf(stderr,
+                 "error: the hub refused the token in %s (was the file replaced after the hub started? restart the hub "
+                 "or restore the file)\n",
+                 (dir / admin::kTokenFile).c_str());
+    return kExitFailure;
+  }
+  if (!out.ok()) {
+    std::fprintf(stderr, "error: %s (HTTP %u)\n", out.error_message().c_str(), out.status);
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+// --- status ---------------------------------------------------------------------------------------
+
+void print_status(const json& s) {
+  const int64_t now = now_ms();
+  if (const int64_t started = num(s, "started_ms"); started > 0) {
+    std::printf("hub up %s (since %s)\n\n", duration_text(now - started).c_str(), time_text(started).c_str());
+  }
+
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> notes;
+  const json connectors = s.value("connectors", json::array());
+  for (const auto& c : connectors) {
+    const json health = c.value("health", json::object());
+    std::string state = health.is_object() ? str(health, "state") : (health.is_string() ? health.get<std::string>() : "-");
+    if (c.value("paused", false)) state += " (paused)";
+    const std::string reason = health.is_object() ? str(health, "reason", "") : "";
+    if (!reason.empty()) notes.push_back(str(c, "name") + ": " + one_line(reason, 160));
+    const std::string role = str(c, "role");
+    const bool sink = role != "source";
+    rows.push_back({str(c, "name"), str(c, "plugin"), role, state, std::to_string(num(c, "events_in")),
+                    std::to_string(num(c, "events_out")), std::to_string(num(c, "rejected")),
+                    std::to_string(num(c, "retries")),
+                    sink ? std::to_string(num(c, "queue_events")) + " / " + bytes_text(num(c, "queue_bytes")) : "-",
+                    sink ? str(c, "breaker") : "-"});
+  }
+  if (rows.empty()) {
+    std::printf("no connectors\n");
+  } else {
+    print_table({"CONNECTOR", "PLUGIN", "ROLE", "HEALTH", "IN", "OUT", "REJECTED", "RETRIES", "QUEUE", "BREAKER"}, rows);
+  }
+  for (const auto& n : notes) std::printf("  %s\n", n.c_str());
+  std::printf("\n");
+
+  const json journal = s.value("journal", json::object());
+  if (journal.is_object() && !journal.empty()) {
+    const int64_t bytes = num(journal, "bytes"), cap = num(journal, "cap_bytes");
+    std::string line = "seq " + std::to_string(num(journal, "first_seq")) + ".." + std::to_string(num(journal, "last_seq")) +
+                       ", " + bytes_text(bytes);
+    if (cap > 0) {
+      char pct[16];
+      std::snprintf(pct, sizeof pct, "%.1f%%", 100.0 * static_cast<double>(bytes) / static_cast<double>(cap));
+      line += " of " + bytes_text(cap) + " (" + pct + ")";
+    }
+    std::printf("journal     %s\n", line.c_str());
+  }
+  const json checkpoint = s.value("checkpoint", json::object());
+  if (const int64_t last = num(checkpoint, "last_ms"); last > 0) {
+    std::printf("checkpoint  %s ago at %s (journal seq %lld)\n", duration_text(now - last).c_str(), time_text(last).c_str(),
+                static_cast<long long>(num(checkpoint, "journal_seq")));
+  } else {
+    std::printf("checkpoint  none yet\n");
+  }
+  const int64_t dlq = num(s.value("dlq", json::object()), "count");
+  std::printf("dead letters %lld%s\n", static_cast<long long>(dlq), dlq > 0 ? "  (siemhub dlq list)" : "");
+}
+
+// --- dlq ------------------------------------------------------------------------------------------
+
+void print_dlq_entries(const json& res) {
+  const json entries = res.value("entries", json::array());
+  if (entries.empty()) {
+    std::printf("no dead letters\n");
+    return;
+  }
+  const int64_t now = now_ms();
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& e : entries) {
+    const int64_t created = num(e, "created_ms");
+    rows.push_back({str(e, "id"), str(e, "sink"), str(e, "event_id"), str(e, "journal_seq"),
+                    created > 0 ? duration_text(now - created) : "-", one_line(str(e, "reason"), 100)});
+  }
+  print_table({"ID", "SINK", "EVENT", "SEQ", "AGE", "REASON"}, rows);
+  if (res.contains("next_after") && !res["next_after"].is_null()) {
+    std::printf("(more: --after %s)\n", str(res, "next_after").c_str());
+  }
+}
+
+void print_dlq_entry(const json& e) {
+  if (!e.is_object()) return print_json(e);
+  std::vector<std::pair<std::string, const json*>> nested;
+  for (const auto& [key, value] : e.items()) {
+    if (value.is_object() || value.is_array()) {
+      nested.emplace_back(key, &value);
+      continue;
+    }
+    std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+    if (key == "created_ms" && value.is_number()) {
+      text = time_text(value.get<int64_t>()) + " (" + duration_text(now_ms() - value.get<int64_t>()) + " ago)";
+    }
+    std::printf("%-12s %s\n", key.c_str(), text.c_str());
+  }
+  for (const auto& [key, value] : nested) {
+    std::printf("%s:\n%s\n", key.c_str(), value->dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  }
+}
+
+bool confirm(const std::string& question) {
+  std::fprintf(stderr, "%s [y/N] ", question.c_str());
+  std::fflush(stderr);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes" || answer == "YES";
+}
+
+std::string ids_text(const std::vector<uint64_t>& ids) {
+  std::string out;
+  for (size_t i = 0; i < ids.size(); ++i) out += (i ? ", " : "") + std::to_string(ids[i]);
+  return out;
+}
+
+int run_dlq_list(const AdminOptions& o) {
+  std::string target = "/v1/dlq?limit=" + std::to_string(o.limit);
+  if (!o.sink.empty()) target += "&sink=" + admin::url_encode(o.sink);
+  if (o.after > 0) target += "&after=" + std::to_string(o.after);
+  admin::AdminResponse res;
+  if (const int rc = call(o, false, target, nullptr, res); rc != kExitOk) return rc;
+  if (o.json) {
+    print_json(res.body);
+  } else {
+    print_dlq_entries(res.body);
+  }
+  return kExitOk;
+}
+
+int run_dlq_show(const AdminOptions& o) {
+  admin::AdminResponse res;
+  if (const int rc = call(o, false, "/v1/dlq/" + std::to_string(o.show_id), nullptr, res); rc != kExitOk) return rc;
+  if (o.json) {
+    print_json(res.body);
+  } else {
+    print_dlq_entry(res.body);
+  }
+  return kExitOk;
+}
+
+int run_dlq_replay(const AdminOptions& o) {
+  if (o.ids.empty() == o.sink.empty()) {
+    std::fprintf(stderr, "error: dlq replay: give --id ID... or --sink SINK (not both)\n");
+    return kExitUsage;
+  }
+  json body{{"ids", o.ids}, {"sink", o.sink}, {"to_sink", o.to}};
+  if (o.ids.empty()) body["all"] = true;  // --sink S: every entry of S (--all is implied)
+  admin::AdminResponse res;
+  if (const int rc = call(o, true, "/v1/dlq/replay", body, res); rc != kExitOk) return rc;
+  if (o.json) {
+    print_json(res.body);
+  } else {
+    std::printf("replaying %lld dead letter(s)%s; each leaves the DLQ once the sink confirms it\n",
+                static_cast<long long>(num(res.body, "replayed")), o.to.empty() ? "" : (" to " + o.to).c_str());
+  }
+  return kExitOk;
+}
+
+int run_dlq_purge(const AdminOptions& o) {
+  std::string what;
+  if (!o.ids.empty()) {
+    if (o.all || !o.sink.empty()) {
+      std::fprintf(stderr, "error: dlq purge: --id cannot be combined with --sink or --all\n");
+      return kExitUsage;
+    }
+    what = "dead letter(s) " + ids_text(o.ids);
+  } else if (!o.all) {
+    std::fprintf(stderr, "error: dlq purge: give --id ID..., --sink SINK --all, or --all\n");
+    return kExitUsage;
+  } else {
+    what = o.sink.empty() ? "EVERY dead letter of every sink" : "every dead letter of sink " + o.sink;
+  }
+  if (!o.yes) {
+    if (::isatty(STDIN_FILENO) == 0) {
+      std::fprintf(stderr, "error: dlq purge deletes for good: pass --yes (stdin is not a terminal to ask on)\n");
+      return kExitUsage;
+    }
+    if (!confirm("Delete " + what + "? This cannot be undone.")) {
+      std::fprintf(stderr, "nothing purged\n");
+      return kExitFailure;
+    }
+  }
+  json body{{"ids", o.ids}, {"sink", o.sink}};
+  if (o.ids.empty()) body["all"] = true;
+  admin::AdminResponse res;
+  if (const int rc = call(o, true, "/v1/dlq/purge", body, res); rc != kExitOk) return rc;
+  if (o.json) {
+    print_json(res.body);
+  } else {
+    std::printf("purged %lld dead letter(s)\n", static_cast<long long>(num(res.body, "purged")));
+  }
+  return kExitOk;
+}
+
+void add_target_options(CLI::App* cmd, const std::shared_ptr<AdminOptions>& o) {
+  cmd->add_option("-d,--data-dir", o->data_dir, "Data directory of the running hub (default ./siemhub-data)");
+  cmd->add_option("-c,--config", o->config, "Hub config (YAML): use its data_dir");
+  cmd->add_flag("--json", o->json, "Print the hub's JSON answer");
+}
+
+}  // namespace
+
+void add_admin_commands(CLI::App& app, AdminCommands& cmds) {
+  auto o = cmds.opts;
+  cmds.status = app.add_subcommand("status", "Show a running hub's connectors, queues, breakers and last checkpoint");
+  add_target_options(cmds.status, o);
+
+  cmds.dlq = app.add_subcommand("dlq", "List, show, replay or purge a running hub's dead letters");
+  cmds.dlq->require_subcommand(1);
+  cmds.dlq_list = cmds.dlq->add_subcommand("list", "List dead letters (oldest first, paged)");
+  add_target_options(cmds.dlq_list, o);
+  cmds.dlq_list->add_option("--sink", o->sink, "Only this sink's entries");
+  cmds.dlq_list->add_option("--after", o->after, "Entries after this id (paging)");
+  cmds.dlq_list->add_option("--limit", o->limit, "At most this many entries (1..1000)")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+
+  cmds.dlq_show = cmds.dlq->add_subcommand("show", "Show one dead letter with its event and the sink's answer");
+  add_target_options(cmds.dlq_show, o);
+  cmds.dlq_show->add_option("id", o->show_id, "Dead-letter id")->required();
+
+  cmds.dlq_replay = cmds.dlq->add_subcommand("replay", "Send dead letters back to their sink (or --to another)");
+  add_target_options(cmds.dlq_replay, o);
+  cmds.dlq_replay->add_option("--id", o->ids, "Dead-letter id (repeatable)");
+  cmds.dlq_replay->add_option("--sink", o->sink, "Every entry of this sink");
+  cmds.dlq_replay->add_flag("--all", o->all, "With --sink: every entry (the default)");
+  cmds.dlq_replay->add_option("--to", o->to, "Deliver to this sink instead of the original one");
+
+  cmds.dlq_purge = cmds.dlq->add_subcommand("purge", "Delete dead letters for good");
+  add_target_options(cmds.dlq_purge, o);
+  cmds.dlq_purge->add_option("--id", o->ids, "Dead-letter id (repeatable)");
+  cmds.dlq_purge->add_option("--sink", o->sink, "With --all: every entry of this sink");
+  cmds.dlq_purge->add_flag("--all", o->all, "Every entry (of --sink, or of every sink)");
+  cmds.dlq_purge->add_flag("-y,--yes", o->yes, "Do not ask for confirmation (required when stdin is not a terminal)");
+}
+
+int run_status(const AdminOptions& o) {
+  admin::AdminResponse res;
+  if (const int rc = call(o, false, "/v1/status", nullptr, res); rc != kExitOk) return rc;
+  if (o.json) {
+    print_json(res.body);
+  } else {
+    print_status(res.body);
+  }
+  return kExitOk;
+}
+
+int run_dlq(const AdminCommands& cmds) {
+  const AdminOptions& o = *cmds.opts;
+  if (cmds.dlq_list->parsed()) return run_dlq_list(o);
+  if (cmds.dlq_show->parsed()) return run_dlq_show(o);
+  if (cmds.dlq_replay->parsed()) return run_dlq_replay(o);
+  if (cmds.dlq_purge->parsed()) return run_dlq_purge(o);
+  return kExitUsage;
+}
+
+}  // namespace siemhub::cli
