@@ -32,7 +32,9 @@ AdminResponse AdminClient::post(const std::string& target, const nlohmann::json&
   return request(true, target, body.dump());
 }
 
-AdminResponse AdminClient::request(bool is_post, const std::string& target, const std::string& body) const {
+namespace {
+
+void connect(beast::basic_stream<local>& stream, const fs::path& path_, std::chrono::milliseconds timeout_) {
   const std::string data_dir = path_.parent_path().string();
   std::error_code fec;
   if (!fs::exists(fs::symlink_status(path_, fec))) {
@@ -41,18 +43,12 @@ AdminResponse AdminClient::request(bool is_post, const std::string& target, cons
   if (path_.native().size() >= sizeof(sockaddr_un::sun_path)) {
     throw AdminError("the admin socket path " + path_.string() + " is too long for a Unix socket");
   }
-
-  net::io_context io;
-  beast::basic_stream<local> stream(io);
+  auto& io = static_cast<net::io_context&>(stream.get_executor().context());
   beast::error_code ec;
-  auto run = [&io] {
-    io.run();
-    io.restart();
-  };
-
   stream.expires_after(timeout_);
   stream.async_connect(local::endpoint(path_.string()), [&ec](beast::error_code e) { ec = e; });
-  run();
+  io.run();
+  io.restart();
   if (ec == net::error::connection_refused || ec == net::error::not_found ||
       ec == beast::error_code(ENOENT, beast::system_category())) {
     throw HubNotRunningError("no hub is running on " + data_dir + " (connection refused on " +
@@ -63,6 +59,27 @@ AdminResponse AdminClient::request(bool is_post, const std::string& target, cons
   }
   if (ec == beast::error::timeout) throw AdminError("the hub did not accept a connection on " + path_.string() + " in time");
   if (ec) throw AdminError("cannot connect to " + path_.string() + ": " + ec.message());
+}
+
+}  // namespace
+
+void AdminClient::probe() const {
+  net::io_context io;
+  beast::basic_stream<local> stream(io);
+  connect(stream, path_, timeout_);
+  beast::error_code ignored;
+  stream.socket().shutdown(local::socket::shutdown_both, ignored);
+}
+
+AdminResponse AdminClient::request(bool is_post, const std::string& target, const std::string& body) const {
+  net::io_context io;
+  beast::basic_stream<local> stream(io);
+  connect(stream, path_, timeout_);
+  beast::error_code ec;
+  auto run = [&io] {
+    io.run();
+    io.restart();
+  };
 
   http::request<http::string_body> req{is_post ? http::verb::post : http::verb::get, target, 11};
   req.set(http::field::host, "localhost");

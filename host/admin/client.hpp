@@ -38,6 +38,9 @@ class AdminClient {
   AdminResponse get(const std::string& target) const;
   AdminResponse post(const std::string& target, const nlohmann::json& body) const;
 
+  /// Connects and disconnects without a request: throws HubNotRunningError when nobody answers.
+  void probe() const;
+
   const std::filesystem::path& socket_path() const noexcept { return path_; }
 
  private:

@@ -32,8 +32,10 @@ class HubControl {
   virtual nlohmann::json dlq_list(const DlqFilter& filter) = 0;
   /// One entry with its event and the sink's response; nullopt when absent.
   virtual std::optional<nlohmann::json> dlq_show(uint64_t id) = 0;
-  /// Sends entries back to their sink (or `to_sink` when given); they leave the DLQ once the
-  /// sink confirms them. Returns {"replayed": n}. `ids` empty = every entry of `sink`.
+  /// Sends entries back to their sink (or `to_sink` when given) through the journal; they leave
+  /// the DLQ once they are durable in the journal, where the sink's outbox owns them again (a
+  /// second rejection brings them back). Returns {"replayed": n}. `ids` empty = every entry of
+  /// `sink`.
   virtual nlohmann::json dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink,
                                     const std::string& to_sink) = 0;
   /// Deletes entries. `ids` empty = every entry of `sink` (or all when `sink` is empty too).

@@ -384,7 +384,6 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.expires_after(state_->options.read_timeout);
     http::async_write(stream_, *res, [self = shared_from_this(), res, keep_alive](beast::error_code ec, std::size_t) {
       if (ec || !keep_alive) return self->close();
-      self->buffer_.consume(0);
       self->method_.clear();
       self->target_.clear();
       self->read_header();

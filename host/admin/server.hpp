@@ -38,8 +38,9 @@ struct AdminServerOptions {
 
 class AdminServer {
  public:
-  /// Does nothing until start(). `control` and `io` must outlive every handler the server posts
-  /// (stop() the server, then stop or drain the io_context, then destroy the control).
+  /// Does nothing until start(). `control` and `io` must outlive every handler the server posts:
+  /// stop() the server, stop or drain the io_context, then destroy the server before the
+  /// io_context, and the control last.
   AdminServer(boost::asio::io_context& io, std::filesystem::path socket_path, std::string token,
               HubControl& control, AdminServerOptions options = {});
   ~AdminServer();  ///< calls stop()

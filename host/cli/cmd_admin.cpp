@@ -145,7 +145,14 @@ int call(const AdminOptions& o, bool is_post, const std::string& target, const j
       throw admin::HubNotRunningError("no hub is running on " + dir.string() + " (" + std::string(admin::kSocketFile) +
                                       " absent)");
     }
-    const admin::AdminClient client(socket, admin::read_token(dir));
+    std::string token;
+    try {
+      token = admin::read_token(dir);
+    } catch (const admin::AdminError&) {
+      admin::AdminClient(socket, "").probe();  // a stale socket explains more than a missing token
+      throw;
+    }
+    const admin::AdminClient client(socket, token);
     out = is_post ? client.post(target, body) : client.get(target);
   } catch (const admin::AdminError& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
@@ -212,8 +219,9 @@ void print_status(const json& s) {
   }
   const json checkpoint = s.value("checkpoint", json::object());
   if (const int64_t last = num(checkpoint, "last_ms"); last > 0) {
-    std::printf("checkpoint  %s ago at %s (journal seq %lld)\n", duration_text(now - last).c_str(), time_text(last).c_str(),
-                static_cast<long long>(num(checkpoint, "journal_seq")));
+    std::string line = duration_text(now - last) + " ago at " + time_text(last);
+    if (checkpoint.contains("journal_seq")) line += " (journal seq " + std::to_string(num(checkpoint, "journal_seq")) + ")";
+    std::printf("checkpoint  %s\n", line.c_str());
   } else {
     std::printf("checkpoint  none yet\n");
   }
@@ -244,20 +252,26 @@ void print_dlq_entries(const json& res) {
 
 void print_dlq_entry(const json& e) {
   if (!e.is_object()) return print_json(e);
-  std::vector<std::pair<std::string, const json*>> nested;
+  // The well-known fields first, then any other scalar, then the event and the sink's response.
+  std::vector<std::string> keys = {"id", "sink", "event_id", "journal_seq", "created_ms", "reason"};
   for (const auto& [key, value] : e.items()) {
-    if (value.is_object() || value.is_array()) {
-      nested.emplace_back(key, &value);
-      continue;
+    if (std::find(keys.begin(), keys.end(), key) == keys.end() && !value.is_object() && !value.is_array()) {
+      keys.push_back(key);
     }
+  }
+  for (const auto& key : keys) {
+    if (!e.contains(key)) continue;
+    const json& value = e[key];
     std::string text = value.is_string() ? value.get<std::string>() : value.dump();
     if (key == "created_ms" && value.is_number()) {
       text = time_text(value.get<int64_t>()) + " (" + duration_text(now_ms() - value.get<int64_t>()) + " ago)";
     }
-    std::printf("%-12s %s\n", key.c_str(), text.c_str());
+    std::printf("%-12s %s\n", (key == "created_ms" ? std::string("created") : key).c_str(), text.c_str());
   }
-  for (const auto& [key, value] : nested) {
-    std::printf("%s:\n%s\n", key.c_str(), value->dump(2, ' ', false, json::error_handler_t::replace).c_str());
+  for (const auto& [key, value] : e.items()) {
+    if (value.is_object() || value.is_array()) {
+      std::printf("%s:\n%s\n", key.c_str(), value.dump(2, ' ', false, json::error_handler_t::replace).c_str());
+    }
   }
 }
 
@@ -312,7 +326,7 @@ int run_dlq_replay(const AdminOptions& o) {
   if (o.json) {
     print_json(res.body);
   } else {
-    std::printf("replaying %lld dead letter(s)%s; each leaves the DLQ once the sink confirms it\n",
+    std::printf("replayed %lld dead letter(s)%s: queued for delivery again (a new rejection dead-letters them again)\n",
                 static_cast<long long>(num(res.body, "replayed")), o.to.empty() ? "" : (" to " + o.to).c_str());
   }
   return kExitOk;

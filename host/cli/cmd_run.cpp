@@ -11,6 +11,8 @@
 #include "config/config.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "admin/server.hpp"
+#include "admin/token.hpp"
 #include "pipeline/hub.hpp"
 
 namespace siemhub::cli {
@@ -122,6 +124,16 @@ int run_run(const RunOptions& o) {
                  data_dir.c_str());
   }
   hub->start();
+  // The admin API (status, dlq) on a token-protected Unix socket in the data directory.
+  std::unique_ptr<admin::AdminServer> admin_server;
+  try {
+    const std::string token = admin::load_or_create_token(data_dir);
+    admin_server = std::make_unique<admin::AdminServer>(hub->runtime()->io(), data_dir / admin::kSocketFile, token, *hub);
+    admin_server->start();
+  } catch (const std::exception& e) {
+    core::log_error("admin", std::string("admin API not started: ") + e.what());
+    admin_server.reset();
+  }
   core::log_info("hub", "started");
 
   const auto started = std::time(nullptr);
@@ -143,8 +155,10 @@ int run_run(const RunOptions& o) {
   }
   std::fprintf(stderr, "siemhub: stopping%s: draining in-flight batches (up to %d ms)\n",
                received == SIGINT ? " on SIGINT" : received == SIGTERM ? " on SIGTERM" : "", o.drain_ms);
+  if (admin_server) admin_server->stop();
   hub->stop(o.drain_ms);
   std::fprintf(stderr, "siemhub: stopped. %s\n", hub->summary().c_str());
+  admin_server.reset();  // before the hub's io_context goes away
   return kExitOk;
 }
 

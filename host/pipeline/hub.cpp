@@ -355,7 +355,8 @@ nlohmann::json Hub::status() {
                       {"cap_bytes", cfg_.caps.journal_max_bytes},
                       {"disk_full", journal_->disk_full()},
                       {"commits", journal_->commits()}};
-    out["checkpoint"] = {{"last_ms", journal_->last_checkpoint_ms()}};
+    const auto row = journal_->load_checkpoint();
+    out["checkpoint"] = {{"last_ms", journal_->last_checkpoint_ms()}, {"journal_seq", row ? row->journal_seq : 0}};
   }
   if (dead_letters_) out["dlq"] = {{"count", dead_letters_->count()}};
   return out;

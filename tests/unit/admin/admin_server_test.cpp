@@ -11,73 +11,16 @@
 #include "admin/client.hpp"
 #include "admin/server.hpp"
 #include "admin_test_util.hpp"
+#include "fake_control.hpp"
 #include "core/log.hpp"
 
 using namespace siemhub::admin;
 using siemhub::testing::AdminTempDir;
 using json = nlohmann::json;
+using siemhub::testing::FakeControl;
+using siemhub::testing::kToken;
 
 namespace {
-
-const std::string kToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-
-// Records every call; answers with small canned values.
-class FakeControl : public HubControl {
- public:
-  json status() override {
-    std::lock_guard lock(mu);
-    ++calls;
-    return json{{"started_ms", 1000},
-                {"connectors", json::array({json{{"name", "gen"}, {"plugin", "generator"}, {"role", "source"}}})},
-                {"dlq", {{"count", 3}}}};
-  }
-  json dlq_list(const DlqFilter& filter) override {
-    std::lock_guard lock(mu);
-    ++calls;
-    last_filter = filter;
-    json out = json::array();
-    for (uint64_t i = 1; i <= std::min<uint64_t>(filter.limit, 3); ++i) {
-      out.push_back(json{{"id", filter.after_id + i}, {"sink", "out"}, {"reason", "rejected"}});
-    }
-    return out;
-  }
-  std::optional<json> dlq_show(uint64_t id) override {
-    std::lock_guard lock(mu);
-    ++calls;
-    last_show = id;
-    if (id != 7) return std::nullopt;
-    return json{{"id", 7}, {"sink", "out"}, {"event", {{"class_uid", 3002}}}};
-  }
-  json dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink, const std::string& to_sink) override {
-    std::lock_guard lock(mu);
-    ++calls;
-    last_ids = ids;
-    last_sink = sink;
-    last_to_sink = to_sink;
-    if (sink == "boom") throw std::runtime_error("the journal is gone");
-    return json{{"replayed", ids.empty() ? 5 : ids.size()}};
-  }
-  json dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) override {
-    std::lock_guard lock(mu);
-    ++calls;
-    last_ids = ids;
-    last_sink = sink;
-    return json{{"purged", ids.empty() ? 9 : ids.size()}};
-  }
-
-  int call_count() {
-    std::lock_guard lock(mu);
-    return calls;
-  }
-
-  std::mutex mu;
-  int calls = 0;
-  DlqFilter last_filter;
-  uint64_t last_show = 0;
-  std::vector<uint64_t> last_ids;
-  std::string last_sink = "<unset>";
-  std::string last_to_sink = "<unset>";
-};
 
 // A server on a temp-dir socket, its io_context run by two threads.
 struct Fixture {
