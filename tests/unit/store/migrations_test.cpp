@@ -119,7 +119,7 @@ TEST_CASE("migration versions must run from 1 without gaps", "[store][migrations
   CHECK(Migrations({}).latest() == 0);
 }
 
-TEST_CASE("the hub schema creates the kv and cursors tables", "[store][migrations]") {
+TEST_CASE("the hub schema creates the state journal outbox checkpoint and dead letter tables", "[store][migrations]") {
   StoreTempDir dir;
   Database db(dir / "hub.db");
   const auto r = hub_migrations().apply(db);
@@ -129,5 +129,6 @@ TEST_CASE("the hub schema creates the kv and cursors tables", "[store][migration
   StatementReset done(s);
   std::vector<std::string> tables;
   while (s.step()) tables.emplace_back(s.column_text(0));
-  CHECK(tables == std::vector<std::string>{"cursors", "kv", "schema_migrations"});
+  CHECK(tables == std::vector<std::string>{"checkpoints", "cursors", "dead_letters", "journal", "kv", "outboxes",
+                                           "schema_migrations", "sqlite_sequence"});
 }
