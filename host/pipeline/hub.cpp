@@ -183,7 +183,9 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   }
   try {
     hub->kv_ = std::make_unique<store::SqliteKvStore>(hub->data_->connect_hub());
-    hub->journal_ = std::make_unique<Journal>(hub->data_->file("hub.db"), core::SystemClock::instance());
+    JournalOptions jo;
+    jo.min_free_bytes = c.caps.min_free_disk_bytes;
+    hub->journal_ = std::make_unique<Journal>(hub->data_->file("hub.db"), core::SystemClock::instance(), jo);
     hub->dead_letters_ = std::make_unique<DeadLetters>(hub->data_->file("hub.db"), core::SystemClock::instance());
   } catch (const std::exception& e) {
     errors.lines.push_back(std::string("cannot open the hub database: ") + e.what());
@@ -242,10 +244,8 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   PipelineOptions po;
   po.journal_max_bytes = c.caps.journal_max_bytes;
   po.outbox_max_bytes = c.caps.outbox_max_bytes;
-  po.min_free_disk_bytes = c.caps.min_free_disk_bytes;
   po.checkpoint_interval_ms = static_cast<uint32_t>(c.caps.checkpoint_interval_ms);
   po.max_batch_events = static_cast<uint32_t>(c.caps.max_batch_events);
-  po.data_dir = c.data_dir;
   hub->pipeline_ = std::make_unique<Pipeline>(*hub->runtime_, core::SystemClock::instance(), hub->metrics_,
                                                std::move(source_specs), std::move(sink_specs), std::move(routes),
                                                make_normalizer(), *hub->journal_, *hub->dead_letters_, po);

@@ -1,5 +1,7 @@
 #include "pipeline/journal.hpp"
 
+#include <sys/statvfs.h>
+
 #include <cstring>
 
 #include "core/log.hpp"
@@ -84,6 +86,8 @@ Journal::Journal(std::filesystem::path hub_db, const core::Clock& clock, Journal
   wopt.synchronous = store::Synchronous::Full;
   wopt.auto_checkpoint = false;  // WAL checkpoints run from wal_checkpoint(), not inside commits
   writer_db_ = std::make_unique<store::Database>(path_, wopt);
+  // After a checkpoint resets the WAL, shrink the file back to this: its space is the disk's.
+  writer_db_->exec("PRAGMA journal_size_limit = 4194304", "limit the WAL size");
   store::DatabaseOptions ropt;
   ropt.auto_checkpoint = false;
   reader_db_ = std::make_unique<store::Database>(path_, ropt);
@@ -146,7 +150,38 @@ void Journal::subscribe(std::function<void(uint64_t)> fn) {
   subscribers_.push_back(std::move(fn));
 }
 
-bool Journal::disk_full() const { return clock_.now_ms() < disk_full_until_.load(); }
+bool Journal::disk_full() const { return space_low_.load() || clock_.now_ms() < disk_full_until_.load(); }
+
+// Free space of the data directory's disk plus the pages hub.db can reuse (the file never
+// shrinks; pages of deleted records are reused by new ones).
+uint64_t Journal::free_bytes(store::Database& db) {
+  struct statvfs vfs {};
+  uint64_t free_disk = UINT64_MAX / 2;
+  if (::statvfs(path_.parent_path().c_str(), &vfs) == 0) free_disk = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  auto& f = db.prepare("PRAGMA freelist_count", "free pages");
+  store::StatementReset r1(f);
+  const int64_t pages = f.step() ? f.column_int64(0) : 0;
+  auto& p = db.prepare("PRAGMA page_size", "page size");
+  store::StatementReset r2(p);
+  const int64_t size = p.step() ? p.column_int64(0) : 0;
+  return free_disk + static_cast<uint64_t>(std::max<int64_t>(0, pages * size));
+}
+
+void Journal::refresh_space() {
+  bool low = false;
+  {
+    std::lock_guard lock(reader_mu_);
+    try {
+      low = free_bytes(*reader_db_) < options_.min_free_bytes;
+    } catch (const std::exception&) {
+      return;
+    }
+  }
+  if (space_low_.exchange(low) != low)
+    core::Log::write(low ? core::LogLevel::warn : core::LogLevel::info, "journal",
+                     low ? "free disk space below limits.min_free_disk_bytes: sources held back"
+                         : "free disk space recovered");
+}
 
 void Journal::writer_loop() {
   for (;;) {
@@ -164,6 +199,26 @@ void Journal::writer_loop() {
 void Journal::commit(std::vector<Job>& jobs) {
   const int64_t now = clock_.now_ms();
   std::string error;
+  // The reserve: below min_free_bytes no batch is appended (checkpoints still run, and they are
+  // what frees space again).
+  bool low = false;
+  try {
+    low = free_bytes(*writer_db_) < options_.min_free_bytes;
+  } catch (const std::exception&) {
+  }
+  if (space_low_.exchange(low) != low)
+    core::Log::write(low ? core::LogLevel::warn : core::LogLevel::info, "journal",
+                     low ? "free disk space below limits.min_free_disk_bytes: sources held back"
+                         : "free disk space recovered");
+  if (low) {
+    for (auto& job : jobs) {
+      if (job.is_checkpoint || !job.done) continue;
+      job.done(false, 0, "disk full: free space below limits.min_free_disk_bytes");
+      job.done = nullptr;
+      job.events.clear();
+      job.cursor.reset();
+    }
+  }
   try {
     store::Transaction tx(*writer_db_);
     for (auto& job : jobs) {
@@ -190,7 +245,7 @@ void Journal::commit(std::vector<Job>& jobs) {
         }
         continue;
       }
-      if (job.events.empty() && !job.cursor) continue;
+      if (job.events.empty() && !job.cursor) continue;  // nothing (or refused above)
       if (!job.events.empty()) {
         const std::string texts = encode_events(job.events, false);
         const std::string ids = encode_events(job.events, true);
@@ -363,6 +418,21 @@ std::optional<Journal::CheckpointRow> Journal::load_checkpoint() {
   row.written_ms = s.column_int64(2);
   last_checkpoint_ms_ = row.written_ms;
   return row;
+}
+
+uint64_t Journal::reusable_bytes() {
+  std::lock_guard lock(reader_mu_);
+  try {
+    auto& f = reader_db_->prepare("PRAGMA freelist_count", "free pages");
+    store::StatementReset r1(f);
+    const int64_t pages = f.step() ? f.column_int64(0) : 0;
+    auto& p = reader_db_->prepare("PRAGMA page_size", "page size");
+    store::StatementReset r2(p);
+    const int64_t size = p.step() ? p.column_int64(0) : 0;
+    return static_cast<uint64_t>(std::max<int64_t>(0, pages * size));
+  } catch (const std::exception&) {
+    return 0;
+  }
 }
 
 void Journal::wal_checkpoint() {

@@ -33,6 +33,9 @@ namespace siemhub::pipeline {
 
 struct JournalOptions {
   uint64_t cache_bytes = 64ull << 20;  // recent records kept in memory for readers
+  /// Appends are refused while the data directory's free space (plus pages hub.db can reuse)
+  /// is below this: the reserve keeps room for checkpoints and deletes to drain a full disk.
+  uint64_t min_free_bytes = 256ull << 20;
   int64_t disk_full_retry_ms = 1000;   // after ENOSPC, refuse appends this long, then probe
 };
 
@@ -94,13 +97,18 @@ class Journal {
   std::optional<CheckpointRow> load_checkpoint();
   int64_t last_checkpoint_ms() const { return last_checkpoint_ms_.load(); }
 
-  /// True while a recent write failed for lack of space (ENOSPC / SQLITE_FULL): appends are
-  /// refused by the pipeline until the retry period passes and a write succeeds again.
+  /// True while free space is below min_free_bytes, or a recent write failed for lack of space
+  /// (ENOSPC / SQLITE_FULL): appends are refused until space is back.
   bool disk_full() const;
+  /// Re-measures free space (the writer does it at every commit; call it when idle).
+  void refresh_space();
   uint64_t commits() const { return commits_.load(); }
 
   /// Runs a passive WAL checkpoint on the reader connection (off the commit path).
   void wal_checkpoint();
+  /// Space inside hub.db that new records can reuse (free pages left by deleted records): the
+  /// file never shrinks, so this counts as free disk for backpressure.
+  uint64_t reusable_bytes();
 
  private:
   struct Job;
@@ -132,6 +140,8 @@ class Journal {
   std::atomic<int64_t> disk_full_until_{0};
   std::atomic<int64_t> last_checkpoint_ms_{0};
   std::atomic<uint64_t> commits_{0};
+  std::atomic<bool> space_low_{false};
+  uint64_t free_bytes(store::Database& db);
 };
 
 /// Length-prefixed encoding of event texts and ids (4-byte little-endian sizes).

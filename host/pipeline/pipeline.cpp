@@ -1,7 +1,5 @@
 #include "pipeline/pipeline.hpp"
 
-#include <sys/statvfs.h>
-
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
@@ -455,7 +453,7 @@ void Pipeline::on_appended(const std::string& source, uint64_t bytes) {
 }
 
 bool Pipeline::accepting(const std::string& source) const {
-  if (journal_.disk_full() || low_disk_.load()) return false;
+  if (journal_.disk_full()) return false;
   if (journal_.retained_bytes() >= options_.journal_max_bytes) return false;
   for (const SinkRunner* s : targets_of(source))
     if (s->outbox_bytes.load() >= static_cast<int64_t>(options_.outbox_max_bytes)) return false;
@@ -507,17 +505,7 @@ void Pipeline::tick() {
   if (stopping_) return;
   const int per_checkpoint = std::max<int>(1, static_cast<int>(options_.checkpoint_interval_ms / 250));
   if (++ticks_ % per_checkpoint == 0) {
-    if (!options_.data_dir.empty()) {
-      struct statvfs vfs {};
-      if (::statvfs(options_.data_dir.c_str(), &vfs) == 0) {
-        const uint64_t free_bytes = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
-        const bool low = free_bytes < options_.min_free_disk_bytes;
-        if (low_disk_.exchange(low) != low)
-          core::Log::write(low ? core::LogLevel::warn : core::LogLevel::info, "pipeline",
-                           low ? "free disk space below limits.min_free_disk_bytes: sources held back"
-                               : "free disk space recovered");
-      }
-    }
+    journal_.refresh_space();
     checkpoint();
     journal_.wal_checkpoint();
   }

@@ -62,10 +62,8 @@ struct PipelineOptions {
   uint32_t write_timeout_ms = 30000;
   uint64_t journal_max_bytes = 1ull << 30;
   uint64_t outbox_max_bytes = 256ull << 20;
-  uint64_t min_free_disk_bytes = 256ull << 20;
   uint32_t checkpoint_interval_ms = 1000;
   uint32_t paused_poll_ms = 200;  // how often a paused pull source checks again
-  std::filesystem::path data_dir;  // for the free-space check
 };
 
 struct ConnectorStats {
@@ -128,7 +126,6 @@ class Pipeline {
   std::map<std::string, std::vector<SinkRunner*>> routes_;  // source -> sinks
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> low_disk_{false};
   int ticks_ = 0;
   core::Metric* journal_bytes_;
   core::Metric* dlq_total_;
