@@ -93,7 +93,7 @@ struct Pipeline::SinkRunner {
   // Refills the window from the journal and starts the next write (one in flight per sink keeps
   // delivery in order).
   void pump() {
-    if (writing || waiting) return;
+    if (writing || waiting || p.halted_) return;
     while (window.size() < 8) {
       auto records = p.journal_.read(fetched, 16);
       if (records.empty()) break;
@@ -229,6 +229,7 @@ struct Pipeline::SinkRunner {
   }
 
   void wait_then(uint64_t ms, std::function<void()> fn) {
+    if (p.halted_) return;  // stopped: no more attempts (the outbox resumes after a restart)
     waiting = true;
     timer.expires_after(std::chrono::milliseconds(ms));
     timer.async_wait([this, fn = std::move(fn)](const boost::system::error_code& ec) {
@@ -299,6 +300,7 @@ struct Pipeline::SourceRunner {
   }
 
   void schedule(uint32_t ms) {
+    if (stopped) return;
     timer.expires_after(std::chrono::milliseconds(ms));
     timer.async_wait([this](const boost::system::error_code& ec) {
       if (!ec) poll();
@@ -562,6 +564,8 @@ void Pipeline::stop(int64_t deadline_ms) {
   auto f = written.get_future();
   checkpoint([&written](bool ok) { written.set_value(ok); });
   if (!f.get()) core::log_error("pipeline", "the final checkpoint failed; the last second of confirmations is resent");
+  // Halt: no more writes, retries or ticks, so the runtime's threads can finish.
+  halted_ = true;
   asio::post(timer_.get_executor(), [this] { timer_.cancel(); });
   for (auto& [n, s] : sinks_) asio::post(s->conn->strand(), [sink = s.get()] { sink->timer.cancel(); });
 }

@@ -126,6 +126,7 @@ class Pipeline {
   std::map<std::string, std::vector<SinkRunner*>> routes_;  // source -> sinks
   boost::asio::steady_timer timer_;
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> halted_{false};  // after stop(): sinks make no more attempts
   int ticks_ = 0;
   core::Metric* journal_bytes_;
   core::Metric* dlq_total_;
