@@ -123,7 +123,11 @@ int run_run(const RunOptions& o) {
     std::fprintf(stderr, "siemhub: running %s (data directory %s); stop with Ctrl-C\n", hub->config().file.c_str(),
                  data_dir.c_str());
   }
-  hub->start();
+  if (const std::string failure = hub->start(); !failure.empty()) {
+    std::fprintf(stderr, "%s\n", core::redact(failure).c_str());
+    hub->stop(0);
+    return kExitPluginRefused;
+  }
   // The admin API (status, dlq) on a token-protected Unix socket in the data directory.
   std::unique_ptr<admin::AdminServer> admin_server;
   try {

@@ -262,12 +262,18 @@ Hub::~Hub() {
   journal_.reset();  // commits whatever is still queued
 }
 
-void Hub::start() {
-  if (!pipeline_) return;
+std::string Hub::start() {
+  if (!pipeline_) return {};
+  std::string failure;
   // Sinks first, so nothing a source hands over waits for a sink that is not there.
-  auto start_one = [this](const std::shared_ptr<plugins::Connector>& k) {
+  auto start_one = [this, &failure](const std::shared_ptr<plugins::Connector>& k) {
     const auto st = k->start();
-    if (!st.ok()) core::Log::write(core::LogLevel::error, "hub", "cannot start: " + st.message, k->id());
+    if (st.ok()) return;
+    core::Log::write(core::LogLevel::error, "hub", "cannot start: " + st.message, k->id());
+    const auto it = std::find_if(cfg_.connectors.begin(), cfg_.connectors.end(),
+                                 [&](const auto& c) { return c.name == k->id(); });
+    if (it != cfg_.connectors.end() && it->required && failure.empty())
+      failure = "required connector " + k->id() + " cannot start: " + st.message;
   };
   for (auto& k : connectors_)
     if (!is_source(k->module())) start_one(k);
@@ -275,6 +281,7 @@ void Hub::start() {
   for (auto& k : connectors_)
     if (is_source(k->module())) start_one(k);
   started_ = true;
+  return failure;
 }
 
 void Hub::stop(int64_t drain_ms) {

@@ -49,8 +49,9 @@ class Hub final : public admin::HubControl {
   static std::unique_ptr<Hub> build(config::HubConfig cfg, const HubOptions& options, HubErrors& errors);
   ~Hub() override;
 
-  /// Starts sinks, then sources.
-  void start();
+  /// Starts sinks, then sources. Returns why a `required` connector could not start ("" = all
+  /// required ones started; the others are logged and left stopped).
+  std::string start();
   /// Stops sources, drains in-flight batches until the deadline, stops and destroys connectors.
   void stop(int64_t drain_ms);
 

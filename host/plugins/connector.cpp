@@ -44,13 +44,6 @@ CallStatus failure(uint32_t category, std::string message) {
   return c;
 }
 
-void fill(siemhub_status* st, uint32_t category, const std::string& msg) {
-  if (st == nullptr) return;
-  st->category = category;
-  const size_t n = std::min(msg.size(), sizeof st->message - 1);
-  std::memcpy(st->message, msg.data(), n);
-  st->message[n] = '\0';
-}
 
 std::mutex g_init_mu;
 
@@ -109,7 +102,7 @@ CallStatus Connector::create(const std::string& config_json) {
     try {
       rc = module_->descriptor().create_instance(ctx_.get(), config_json.data(), config_json.size(), &instance_, &st);
     } catch (...) {
-      fill(&st, SIEMHUB_CAT_INTERNAL, "create_instance threw an exception");
+      fill_status(&st, SIEMHUB_CAT_INTERNAL, "create_instance threw an exception");
     }
     created_ = rc == SIEMHUB_RC_OK;
     return to_call_status(rc, st);
@@ -124,7 +117,7 @@ CallStatus Connector::start() {
     try {
       rc = module_->descriptor().start(instance_, &st);
     } catch (...) {
-      fill(&st, SIEMHUB_CAT_INTERNAL, "start threw an exception");
+      fill_status(&st, SIEMHUB_CAT_INTERNAL, "start threw an exception");
     }
     started_ = rc == SIEMHUB_RC_OK;
     return to_call_status(rc, st);
@@ -143,7 +136,7 @@ CallStatus Connector::stop(int64_t deadline_ms) {
     try {
       rc = module_->descriptor().stop(instance_, deadline_ms, &st);
     } catch (...) {
-      fill(&st, SIEMHUB_CAT_INTERNAL, "stop threw an exception");
+      fill_status(&st, SIEMHUB_CAT_INTERNAL, "stop threw an exception");
     }
     return to_call_status(rc, st);
   });
@@ -239,7 +232,7 @@ void Connector::complete_op(Op* raw, const siemhub_status* st) {
   try {                                                                       \
     rc = (expr);                                                              \
   } catch (...) {                                                             \
-    fill(&st, SIEMHUB_CAT_INTERNAL, what " threw an exception");              \
+    fill_status(&st, SIEMHUB_CAT_INTERNAL, what " threw an exception");              \
     rc = SIEMHUB_RC_ERROR;                                                    \
   }                                                                           \
   finish_call(op, rc, st)
@@ -251,7 +244,7 @@ void Connector::poll(std::string cursor, uint32_t max_events, uint32_t timeout_m
     const auto* vt = module_->descriptor().source_pull;
     if (!created_ || vt == nullptr) {
       siemhub_status st = empty_status();
-      fill(&st, SIEMHUB_CAT_NOT_SUPPORTED, "connector is not a pull source");
+      fill_status(&st, SIEMHUB_CAT_NOT_SUPPORTED, "connector is not a pull source");
       finish_call(op, SIEMHUB_RC_NOT_SUPPORTED, st);
       return;
     }
@@ -269,7 +262,7 @@ void Connector::write(std::vector<std::string> events, std::vector<std::string> 
     const auto* vt = module_->descriptor().sink;
     if (!created_ || vt == nullptr) {
       siemhub_status st = empty_status();
-      fill(&st, SIEMHUB_CAT_NOT_SUPPORTED, "connector is not a sink");
+      fill_status(&st, SIEMHUB_CAT_NOT_SUPPORTED, "connector is not a sink");
       finish_call(op, SIEMHUB_RC_NOT_SUPPORTED, st);
       return;
     }
@@ -294,7 +287,7 @@ void Connector::lookup(std::vector<std::pair<std::string, std::string>> keys, ui
     const auto* vt = module_->descriptor().enrich;
     if (!created_ || vt == nullptr) {
       siemhub_status st = empty_status();
-      fill(&st, SIEMHUB_CAT_NOT_SUPPORTED, "connector is not an enricher");
+      fill_status(&st, SIEMHUB_CAT_NOT_SUPPORTED, "connector is not an enricher");
       finish_call(op, SIEMHUB_RC_NOT_SUPPORTED, st);
       return;
     }
@@ -307,30 +300,21 @@ void Connector::lookup(std::vector<std::pair<std::string, std::string>> keys, ui
 }
 
 void Connector::execute(ActionCall call, uint32_t timeout_ms, OpDone done) {
-  asio::post(strand_, [this, self = shared_from_this(), call = std::move(call), timeout_ms, done = std::move(done)]() mutable {
-    auto op = begin_op(timeout_ms, std::move(done));
-    const auto* vt = module_->descriptor().action;
-    if (!created_ || vt == nullptr) {
-      siemhub_status st = empty_status();
-      fill(&st, SIEMHUB_CAT_NOT_SUPPORTED, "connector has no actions");
-      finish_call(op, SIEMHUB_RC_NOT_SUPPORTED, st);
-      return;
-    }
-    const int64_t deadline = timeout_ms ? env_.clock.now_ms() + timeout_ms : 0;
-    siemhub_action_request req{sizeof req, call.action.c_str(), call.params.data(), call.params.size(),
-                               call.idempotency_key.c_str(), call.prior.empty() ? nullptr : call.prior.data(),
-                               call.prior.size(), call.simulate ? 1 : 0, deadline};
-    SIEMHUB_CALL_PLUGIN(vt->execute(instance_, reinterpret_cast<siemhub_op*>(op.get()), &req, &st), "execute");
-  });
+  action(false, std::move(call), timeout_ms, std::move(done));
 }
 
 void Connector::status(ActionCall call, uint32_t timeout_ms, OpDone done) {
-  asio::post(strand_, [this, self = shared_from_this(), call = std::move(call), timeout_ms, done = std::move(done)]() mutable {
+  action(true, std::move(call), timeout_ms, std::move(done));
+}
+
+void Connector::action(bool status_call, ActionCall call, uint32_t timeout_ms, OpDone done) {
+  asio::post(strand_, [this, self = shared_from_this(), status_call, call = std::move(call), timeout_ms,
+                       done = std::move(done)]() mutable {
     auto op = begin_op(timeout_ms, std::move(done));
     const auto* vt = module_->descriptor().action;
     if (!created_ || vt == nullptr) {
       siemhub_status st = empty_status();
-      fill(&st, SIEMHUB_CAT_NOT_SUPPORTED, "connector has no actions");
+      fill_status(&st, SIEMHUB_CAT_NOT_SUPPORTED, "connector has no actions");
       finish_call(op, SIEMHUB_RC_NOT_SUPPORTED, st);
       return;
     }
@@ -338,7 +322,9 @@ void Connector::status(ActionCall call, uint32_t timeout_ms, OpDone done) {
     siemhub_action_request req{sizeof req, call.action.c_str(), call.params.data(), call.params.size(),
                                call.idempotency_key.c_str(), call.prior.empty() ? nullptr : call.prior.data(),
                                call.prior.size(), call.simulate ? 1 : 0, deadline};
-    SIEMHUB_CALL_PLUGIN(vt->status(instance_, reinterpret_cast<siemhub_op*>(op.get()), &req, &st), "status");
+    auto* raw = reinterpret_cast<siemhub_op*>(op.get());
+    SIEMHUB_CALL_PLUGIN(status_call ? vt->status(instance_, raw, &req, &st) : vt->execute(instance_, raw, &req, &st),
+                        "action");
   });
 }
 
@@ -410,7 +396,7 @@ void Connector::log(siemhub_log_level level, const char* message) {
 
 siemhub_rc Connector::emit(const siemhub_batch* batch, siemhub_emit_done_fn done, void* user, siemhub_status* st) {
   if (batch == nullptr) {
-    fill(st, SIEMHUB_CAT_INTERNAL, "emit with a NULL batch");
+    fill_status(st, SIEMHUB_CAT_INTERNAL, "emit with a NULL batch");
     return SIEMHUB_RC_ERROR;
   }
   std::vector<std::string> events;
@@ -422,7 +408,7 @@ siemhub_rc Connector::emit(const siemhub_batch* batch, siemhub_emit_done_fn done
     handler = emit_handler_;
   }
   if (!handler) {
-    fill(st, SIEMHUB_CAT_NOT_SUPPORTED, "connector " + id_ + " is not a source of the running pipeline");
+    fill_status(st, SIEMHUB_CAT_NOT_SUPPORTED, "connector " + id_ + " is not a source of the running pipeline");
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
   std::function<void(siemhub_rc, const CallStatus&)> durable;
@@ -430,7 +416,7 @@ siemhub_rc Connector::emit(const siemhub_batch* batch, siemhub_emit_done_fn done
     durable = [this, self = shared_from_this(), done, user](siemhub_rc rc, const CallStatus& cs) {
       asio::post(strand_, [done, user, rc, cs] {
         siemhub_status s = empty_status();
-        fill(&s, cs.category, cs.message);
+        fill_status(&s, cs.category, cs.message);
         s.retry_after_ms = cs.retry_after_ms;
         done(user, rc, &s);
       });
@@ -438,7 +424,7 @@ siemhub_rc Connector::emit(const siemhub_batch* batch, siemhub_emit_done_fn done
   }
   const siemhub_rc rc = handler(std::move(events), std::move(durable));
   if (rc == SIEMHUB_RC_BUSY) {
-    fill(st, SIEMHUB_CAT_RATE_LIMIT, "the hub is at its buffer cap");
+    fill_status(st, SIEMHUB_CAT_RATE_LIMIT, "the hub is at its buffer cap");
     st->retry_after_ms = 1000;
   }
   return rc;
@@ -447,7 +433,7 @@ siemhub_rc Connector::emit(const siemhub_batch* batch, siemhub_emit_done_fn done
 siemhub_rc Connector::http_request(const siemhub_http_request* req, siemhub_http_done_fn done, void* user,
                                    uint64_t* out_id, siemhub_status* st) {
   if (req == nullptr || done == nullptr || req->url == nullptr) {
-    fill(st, SIEMHUB_CAT_INTERNAL, "http_request needs a request with a url and a completion");
+    fill_status(st, SIEMHUB_CAT_INTERNAL, "http_request needs a request with a url and a completion");
     return SIEMHUB_RC_ERROR;
   }
   http::Request r;
@@ -494,7 +480,7 @@ siemhub_rc Connector::http_request(const siemhub_http_request* req, siemhub_http
             done(user, &out, nullptr);
           } else {
             siemhub_status s = empty_status();
-            fill(&s, fail ? fail->category : SIEMHUB_CAT_TRANSIENT, fail ? fail->message : "request failed");
+            fill_status(&s, fail ? fail->category : SIEMHUB_CAT_TRANSIENT, fail ? fail->message : "request failed");
             done(user, nullptr, &s);
           }
         });

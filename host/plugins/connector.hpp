@@ -137,6 +137,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
   void finish_call(const std::shared_ptr<Op>& op, siemhub_rc rc, const siemhub_status& st);
   void deliver(const std::shared_ptr<Op>& op);
   void schedule_timer(uint64_t id, uint32_t delay_ms);
+  void action(bool status_call, ActionCall call, uint32_t timeout_ms, OpDone done);
 
   std::string id_;
   std::shared_ptr<PluginModule> module_;  // keeps the library loaded while this lives

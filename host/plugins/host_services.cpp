@@ -12,13 +12,6 @@
 namespace siemhub::plugins {
 namespace {
 
-void fill(siemhub_status* st, uint32_t category, const std::string& msg) {
-  if (st == nullptr) return;
-  st->category = category;
-  const size_t n = std::min(msg.size(), sizeof st->message - 1);
-  std::memcpy(st->message, msg.data(), n);
-  st->message[n] = '\0';
-}
 
 // Runs `f`; a host exception becomes an INTERNAL error for the plugin instead of unwinding
 // through its frames.
@@ -27,9 +20,9 @@ siemhub_rc guarded(siemhub_status* st, F&& f) noexcept {
   try {
     return f();
   } catch (const std::exception& e) {
-    fill(st, SIEMHUB_CAT_INTERNAL, std::string("host error: ") + e.what());
+    fill_status(st, SIEMHUB_CAT_INTERNAL, std::string("host error: ") + e.what());
   } catch (...) {
-    fill(st, SIEMHUB_CAT_INTERNAL, "host error");
+    fill_status(st, SIEMHUB_CAT_INTERNAL, "host error");
   }
   return SIEMHUB_RC_ERROR;
 }
@@ -38,7 +31,7 @@ Connector* conn(siemhub_host_ctx* ctx) { return ctx ? ctx->connector : nullptr; 
 
 bool bad_ctx(siemhub_host_ctx* ctx, siemhub_status* st) {
   if (conn(ctx) != nullptr) return false;
-  fill(st, SIEMHUB_CAT_INTERNAL, "this host service needs the instance context");
+  fill_status(st, SIEMHUB_CAT_INTERNAL, "this host service needs the instance context");
   return true;
 }
 
@@ -135,7 +128,7 @@ siemhub_rc svc_secret_resolve(siemhub_host_ctx*, const char* reference, siemhub_
     std::string error;
     auto v = core::resolve_secret(reference ? reference : "", error);
     if (!v) {
-      fill(st, SIEMHUB_CAT_CONFIG, error);
+      fill_status(st, SIEMHUB_CAT_CONFIG, error);
       return SIEMHUB_RC_NOT_FOUND;
     }
     if (out) out(user, v->data(), v->size());

@@ -1,7 +1,10 @@
 // Internal: one operation in flight. Its address is the plugin's siemhub_op*.
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
+#include <string>
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -17,6 +20,15 @@ struct Connector::Op {
   bool cancelled = false;  // deadline passed
   std::unique_ptr<boost::asio::steady_timer> deadline;
 };
+
+/// Fills a plugin-visible status with a category and a message (truncated to fit).
+inline void fill_status(siemhub_status* st, uint32_t category, const std::string& msg) {
+  if (st == nullptr) return;
+  st->category = category;
+  const size_t n = std::min(msg.size(), sizeof st->message - 1);
+  std::memcpy(st->message, msg.data(), n);
+  st->message[n] = '\0';
+}
 
 inline Connector::Op* from_handle(siemhub_op* op) { return reinterpret_cast<Connector::Op*>(op); }
 inline const Connector::Op* from_handle(const siemhub_op* op) { return reinterpret_cast<const Connector::Op*>(op); }

@@ -1,0 +1,41 @@
+// Mapping of received events to the journal's event text (docs/ingest.md "Mapping"):
+//  - a HEC `event` that is a JSON object with an integer `class_uid` is OCSF: passed through
+//    unchanged except that metadata.labels gets "receiver:hec" and "token:<name>" appended
+//    (metadata created when missing; labels already present are not repeated);
+//  - anything else is wrapped as an OCSF Base Event (class_uid 0) carrying the original envelope in
+//    `raw_data` and the HEC metadata in `unmapped.hec`.
+// An OCSF-looking event whose `metadata` is not an object, or whose `metadata.labels` is not an
+// array, cannot be labelled without changing it, so it is wrapped as a Base Event instead.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace siemhub::ingest {
+
+/// A HEC event with the token's (and query's) defaults applied; empty strings mean "unknown".
+struct HecEvent {
+  nlohmann::json event;
+  std::optional<double> time;  ///< epoch seconds
+  std::string host, source, sourcetype, index;
+  nlohmann::json fields;  ///< object or null
+  std::string_view raw;   ///< the envelope as received (the line, for /raw)
+};
+
+/// The journal text (one JSON object) for `e`, received with token `token_name`. `now_ms` is used
+/// when the envelope has no time.
+std::string map_hec_event(const HecEvent& e, std::string_view token_name, int64_t now_ms);
+
+/// Appends "receiver:<receiver>" and "token:<token_name>" to object.metadata.labels (creating
+/// metadata/labels when missing). False, leaving `object` unchanged, when metadata is not an object
+/// or labels is not an array.
+bool add_receiver_labels(nlohmann::json& object, std::string_view receiver, std::string_view token_name);
+
+/// True when `event` is a JSON object with an integer `class_uid`.
+bool looks_like_ocsf(const nlohmann::json& event);
+
+}  // namespace siemhub::ingest

@@ -1,0 +1,485 @@
+#include "ingest/hec_protocol.hpp"
+
+#include <zlib.h>
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <limits>
+
+namespace siemhub::ingest::hec {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr size_t kMaxDepth = 512;
+constexpr size_t kMaxAckIds = 10000;
+
+bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && is_ws(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ws(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals_prefix(std::string_view s, std::string_view lower_prefix) {
+  if (s.size() < lower_prefix.size()) return false;
+  for (size_t i = 0; i < lower_prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) != lower_prefix[i]) return false;
+  }
+  return true;
+}
+
+// Splits "Scheme value" → (lowercase scheme, trimmed value).
+std::pair<std::string, std::string_view> split_scheme(std::string_view header) {
+  header = trim(header);
+  const size_t sp = header.find_first_of(" \t");
+  std::string scheme(header.substr(0, sp));
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string_view value = sp == std::string_view::npos ? std::string_view{} : trim(header.substr(sp + 1));
+  return {std::move(scheme), value};
+}
+
+std::optional<std::string> basic_password(std::string_view value) {
+  auto decoded = base64_decode(value);
+  if (!decoded) return std::nullopt;
+  const size_t colon = decoded->find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  std::string password = decoded->substr(colon + 1);
+  if (password.empty()) return std::nullopt;
+  return password;
+}
+
+std::optional<double> parse_time(const json& t) {
+  double v = 0;
+  if (t.is_number()) {
+    v = t.get<double>();
+  } else if (t.is_string()) {
+    const auto& s = t.get_ref<const std::string&>();
+    const std::string_view sv = trim(s);
+    if (sv.empty()) return std::nullopt;
+    const auto [p, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), v);
+    if (ec != std::errc() || p != sv.data() + sv.size()) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  if (!std::isfinite(v) || v < 0 || v >= 1e11) return std::nullopt;
+  return v;
+}
+
+bool blank_event(const json& e) {
+  if (e.is_null()) return true;
+  if (e.is_string()) return trim(e.get_ref<const std::string&>()).empty();
+  return false;
+}
+
+// Validates one parsed envelope; returns the HEC code (0 = fine).
+int to_envelope(json&& j, std::string_view raw, Envelope& out, std::string& detail) {
+  if (!j.is_object()) {
+    detail = "not a JSON object";
+    return kInvalidDataFormat;
+  }
+  auto ev = j.find("event");
+  if (ev == j.end()) {
+    detail = "\"event\" is missing";
+    return kEventFieldRequired;
+  }
+  if (blank_event(*ev)) {
+    detail = "\"event\" is blank";
+    return kEventFieldBlank;
+  }
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    json& value = it.value();
+    if (key == "event") {
+      out.event = std::move(value);
+    } else if (key == "time") {
+      if (value.is_null()) continue;
+      out.time = parse_time(value);
+      if (!out.time) {
+        detail = "\"time\" must be epoch seconds (number or numeric string)";
+        return kInvalidDataFormat;
+      }
+    } else if (key == "host" || key == "source" || key == "sourcetype" || key == "index") {
+      if (value.is_null()) continue;
+      if (!value.is_string()) {
+        detail = "\"" + key + "\" must be a string";
+        return kInvalidDataFormat;
+      }
+      auto& slot = key == "host" ? out.host : key == "source" ? out.source : key == "sourcetype" ? out.sourcetype : out.index;
+      slot = value.get<std::string>();
+    } else if (key == "fields") {
+      if (value.is_null()) continue;
+      if (!value.is_object()) {
+        detail = "\"fields\" must be an object";
+        return kInvalidDataFormat;
+      }
+      out.fields = std::move(value);
+    }
+    // Other keys (e.g. "id") are ignored, as Splunk does; they stay in raw_data.
+  }
+  out.raw = raw;
+  return kSuccess;
+}
+
+}  // namespace
+
+int http_status(int code) {
+  switch (code) {
+    case kSuccess:
+    case kHealthy: return 200;
+    case kTokenRequired:
+    case kInvalidAuthorization: return 401;
+    case kInvalidToken: return 403;
+    case kNoData:
+    case kInvalidDataFormat:
+    case kIncorrectIndex:
+    case kChannelMissing:
+    case kInvalidChannel:
+    case kEventFieldRequired:
+    case kEventFieldBlank:
+    case kAckDisabled:
+    case kQueryAuthDisabled: return 400;
+    case kServerBusy: return 503;
+    default: return 500;
+  }
+}
+
+std::string_view text(int code) {
+  switch (code) {
+    case kSuccess: return "Success";
+    case kTokenRequired: return "Token is required";
+    case kInvalidAuthorization: return "Invalid authorization";
+    case kInvalidToken: return "Invalid token";
+    case kNoData: return "No data";
+    case kInvalidDataFormat: return "Invalid data format";
+    case kIncorrectIndex: return "Incorrect index";
+    case kServerBusy: return "Server is busy";
+    case kChannelMissing: return "Data channel is missing";
+    case kInvalidChannel: return "Invalid data channel";
+    case kEventFieldRequired: return "Event field is required";
+    case kEventFieldBlank: return "Event field cannot be blank";
+    case kAckDisabled: return "ACK is disabled";
+    case kQueryAuthDisabled: return "Query string authorization is not enabled";
+    case kHealthy: return "HEC is healthy";
+    default: return "Internal server error";
+  }
+}
+
+std::string response_body(int code, std::optional<size_t> invalid_event_number, std::optional<uint64_t> ack_id) {
+  json j = json::object();
+  j["text"] = text(code);
+  j["code"] = code;
+  if (invalid_event_number) j["invalid-event-number"] = *invalid_event_number;
+  if (ack_id) j["ackId"] = *ack_id;
+  return j.dump();
+}
+
+ParseResult parse_events(std::string_view body) {
+  ParseResult r;
+  size_t pos = 0;
+  const size_t n = body.size();
+  auto fail = [&](int code, std::string detail) {
+    r.error_code = code;
+    r.error_index = r.events.size();
+    r.detail = "event " + std::to_string(r.error_index) + ": " + std::move(detail);
+  };
+  for (;;) {
+    while (pos < n && is_ws(body[pos])) ++pos;
+    if (pos >= n) break;
+    if (body[pos] != '{') {
+      fail(kInvalidDataFormat, "not a JSON object");
+      break;
+    }
+    // Find the end of this object: brackets outside strings (the strict parse below checks the rest).
+    const size_t start = pos;
+    size_t depth = 0, end = std::string_view::npos;
+    bool in_string = false, escaped = false, too_deep = false;
+    for (; pos < n; ++pos) {
+      const char c = body[pos];
+      if (in_string) {
+        if (escaped) {
+          escaped = false;
+        } else if (c == '\\') {
+          escaped = true;
+        } else if (c == '"') {
+          in_string = false;
+        }
+        continue;
+      }
+      if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        if (++depth > kMaxDepth) {
+          too_deep = true;
+          break;
+        }
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) {
+          end = ++pos;
+          break;
+        }
+      }
+    }
+    if (too_deep) {
+      fail(kInvalidDataFormat, "nested too deeply");
+      break;
+    }
+    if (end == std::string_view::npos) {
+      fail(kInvalidDataFormat, "truncated JSON object");
+      break;
+    }
+    const std::string_view raw = body.substr(start, end - start);
+    json j = json::parse(raw, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+      fail(kInvalidDataFormat, "invalid JSON");
+      break;
+    }
+    Envelope e;
+    std::string detail;
+    const int code = to_envelope(std::move(j), raw, e, detail);
+    if (code != kSuccess) {
+      fail(code, std::move(detail));
+      break;
+    }
+    r.events.push_back(std::move(e));
+  }
+  return r;
+}
+
+std::vector<std::string_view> split_lines(std::string_view body) {
+  std::vector<std::string_view> out;
+  while (!body.empty()) {
+    const size_t nl = body.find('\n');
+    std::string_view line = body.substr(0, nl);
+    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (!trim(line).empty()) out.push_back(line);
+  }
+  return out;
+}
+
+Credentials hec_credentials(std::optional<std::string_view> authorization, std::optional<std::string_view> query_token) {
+  Credentials c;
+  if (authorization) {
+    auto [scheme, value] = split_scheme(*authorization);
+    if (value.empty()) {
+      c.error = kInvalidAuthorization;
+    } else if (scheme == "splunk") {
+      c.token = std::string(value);
+    } else if (scheme == "basic") {
+      auto password = basic_password(value);
+      if (password) {
+        c.token = std::move(*password);
+      } else {
+        c.error = kInvalidAuthorization;
+      }
+    } else {
+      c.error = kInvalidAuthorization;
+    }
+    return c;
+  }
+  if (query_token && !query_token->empty()) {
+    c.token = std::string(*query_token);
+    c.from_query = true;
+    return c;
+  }
+  c.error = kTokenRequired;
+  return c;
+}
+
+std::optional<std::string> bearer_or_basic_token(std::string_view authorization) {
+  auto [scheme, value] = split_scheme(authorization);
+  if (value.empty()) return std::nullopt;
+  if (scheme == "bearer") return std::string(value);
+  if (scheme == "basic") return basic_password(value);
+  return std::nullopt;
+}
+
+bool valid_channel(std::string_view channel) {
+  if (channel.empty() || channel.size() > 128) return false;
+  for (char c : channel) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')) return false;
+  }
+  return true;
+}
+
+std::optional<std::vector<uint64_t>> parse_ack_request(std::string_view body) {
+  const json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  const auto it = j.find("acks");
+  if (it == j.end() || !it->is_array() || it->size() > kMaxAckIds) return std::nullopt;
+  std::vector<uint64_t> ids;
+  ids.reserve(it->size());
+  for (const auto& v : *it) {
+    if (v.is_number_unsigned()) {
+      ids.push_back(v.get<uint64_t>());
+    } else if (v.is_number_integer() && v.get<int64_t>() >= 0) {
+      ids.push_back(static_cast<uint64_t>(v.get<int64_t>()));
+    } else {
+      return std::nullopt;
+    }
+  }
+  return ids;
+}
+
+std::string ack_response(const std::vector<std::pair<uint64_t, bool>>& acks) {
+  json m = json::object();
+  for (const auto& [id, done] : acks) m[std::to_string(id)] = done;
+  return json{{"acks", std::move(m)}}.dump();
+}
+
+}  // namespace siemhub::ingest::hec
+
+namespace siemhub::ingest {
+
+using json = nlohmann::json;
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      const int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+' || c == '-') return 62;
+  if (c == '/' || c == '_') return 63;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::map<std::string, std::string>> parse_query(std::string_view query) {
+  std::map<std::string, std::string> out;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    auto key = percent_decode(pair.substr(0, eq));
+    auto value = percent_decode(eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1));
+    if (!key || !value) return std::nullopt;
+    out.emplace(std::move(*key), std::move(*value));
+  }
+  return out;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+  while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+  if (text.size() % 4 == 1) return std::nullopt;
+  std::string out;
+  out.reserve(text.size() * 3 / 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const int v = base64_value(c);
+    if (v < 0) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFFu));
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> gunzip_body(std::string_view data, size_t max_size, bool& too_large) {
+  too_large = false;
+  if (data.size() > std::numeric_limits<uInt>::max()) return std::nullopt;
+  z_stream zs{};
+  if (inflateInit2(&zs, 15 + 32) != Z_OK) return std::nullopt;
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  std::array<char, 16384> buf{};
+  bool ok = false;
+  for (;;) {
+    zs.next_out = reinterpret_cast<Bytef*>(buf.data());
+    zs.avail_out = static_cast<uInt>(buf.size());
+    const int rc = inflate(&zs, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) break;
+    out.append(buf.data(), buf.size() - zs.avail_out);
+    if (out.size() > max_size) {
+      too_large = true;
+      break;
+    }
+    if (rc == Z_STREAM_END) {
+      // Concatenated gzip members (RFC 1952 §2.2) continue; trailing whitespace is tolerated.
+      while (zs.avail_in > 0 && (*zs.next_in == 0 || *zs.next_in == '\n')) {
+        ++zs.next_in;
+        --zs.avail_in;
+      }
+      if (zs.avail_in == 0) {
+        ok = true;
+        break;
+      }
+      if (inflateReset(&zs) != Z_OK) break;
+      continue;
+    }
+    if (zs.avail_in == 0 && zs.avail_out != 0) break;  // truncated
+  }
+  inflateEnd(&zs);
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+NdjsonResult parse_ndjson_objects(std::string_view body) {
+  NdjsonResult r;
+  size_t line_no = 0;
+  while (!body.empty()) {
+    const size_t nl = body.find('\n');
+    std::string_view line = body.substr(0, nl);
+    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    bool blank = true;
+    for (char c : line) blank = blank && (c == ' ' || c == '\t');
+    if (blank) continue;
+    json j = json::parse(line, nullptr, false);
+    std::string problem;
+    if (j.is_discarded()) {
+      problem = "invalid JSON";
+    } else if (!j.is_object()) {
+      problem = "not a JSON object";
+    }
+    if (!problem.empty()) {
+      r.error_line = line_no;
+      r.error = "line " + std::to_string(line_no) + ": " + problem;
+      break;
+    }
+    r.objects.push_back(std::move(j));
+  }
+  return r;
+}
+
+}  // namespace siemhub::ingest
