@@ -45,6 +45,23 @@ struct Limits {
   int max_batch_events = 1000;
 };
 
+/// The `ingest` section (tokens already resolved; their values are registered as secrets).
+struct IngestToken {
+  std::string name, token;
+  std::vector<std::string> allowed_indexes;
+  std::string default_index, default_source, default_sourcetype, default_host;
+  bool allow_query_token = false;
+};
+struct IngestConfig {
+  std::string listen = "127.0.0.1:8088";
+  std::string tls_cert, tls_key;  ///< resolved against the main file's directory
+  uint64_t max_body_bytes = 10ull << 20;
+  int request_timeout_ms = 30000;
+  int max_connections = 1024;
+  bool hec_ack = false;
+  std::vector<IngestToken> tokens;
+};
+
 struct ConnectorConfig {
   std::string name;
   std::string plugin;
@@ -71,6 +88,7 @@ struct HubConfig {
   std::vector<std::string> required_plugins;
   nlohmann::json limits = nlohmann::json::object();
   Limits caps;  ///< `limits` with defaults applied
+  std::optional<IngestConfig> ingest;  ///< absent: no HTTP ingest server
   /// Main file first (in source order), then conf.d files in name order.
   std::vector<ConnectorConfig> connectors;
   /// Empty = default routing (every source to every sink; expanded by the pipeline, which knows

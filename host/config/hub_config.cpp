@@ -4,6 +4,8 @@
 #include <system_error>
 
 #include "config/config.hpp"
+#include "core/redact.hpp"
+#include "core/secrets.hpp"
 #include "config/schema_check.hpp"
 #include "config/yaml_json.hpp"
 
@@ -101,6 +103,7 @@ void check_routes(const json& merged, const SourceMap& sources, std::vector<Conf
   std::vector<std::string> names;
   if (auto c = merged.find("connectors"); c != merged.end() && c->is_object())
     for (const auto& [name, _] : c->items()) names.push_back(name);
+  if (merged.contains("ingest")) names.push_back("ingest");  // the HTTP ingest server is a source
   for (std::size_t i = 0; i < r->size(); ++i) {
     if (!(*r)[i].is_object()) continue;
     for (const char* side : {"from", "to"}) {
@@ -173,8 +176,52 @@ HubConfig build(const fs::path& main, const json& merged, SourceMap sources, con
   for (std::size_t i = 0; i < routes.size(); ++i)
     h.routes.push_back(Route{string_list(routes[i]["from"]), string_list(routes[i]["to"]),
                              sources.value_or_ancestor("/routes/" + std::to_string(i))});
+  if (const auto in = merged.find("ingest"); in != merged.end() && in->is_object()) {
+    IngestConfig ic;
+    ic.listen = in->value("listen", ic.listen);
+    if (in->contains("tls_cert")) ic.tls_cert = resolve_path(base, (*in)["tls_cert"].get<std::string>()).string();
+    if (in->contains("tls_key")) ic.tls_key = resolve_path(base, (*in)["tls_key"].get<std::string>()).string();
+    ic.max_body_bytes = in->value("max_body_bytes", ic.max_body_bytes);
+    ic.request_timeout_ms = in->value("request_timeout_ms", ic.request_timeout_ms);
+    ic.max_connections = in->value("max_connections", ic.max_connections);
+    ic.hec_ack = in->value("hec_ack", ic.hec_ack);
+    for (const auto& t : in->value("tokens", json::array())) {
+      IngestToken tok;
+      tok.name = t.value("name", "");
+      tok.token = t.value("token", "");
+      tok.allowed_indexes = string_list(t.value("allowed_indexes", json::array()));
+      tok.default_index = t.value("default_index", "");
+      tok.default_source = t.value("default_source", "");
+      tok.default_sourcetype = t.value("default_sourcetype", "");
+      tok.default_host = t.value("default_host", "");
+      tok.allow_query_token = t.value("allow_query_token", false);
+      ic.tokens.push_back(std::move(tok));
+    }
+    h.ingest = std::move(ic);
+  }
   h.sources = std::move(sources);
   return h;
+}
+
+// Ingest tokens are secrets: resolve ${env:}/${file:} references and register every value for
+// redaction (literal ones too).
+void resolve_ingest_tokens(HubConfig& h, std::vector<ConfigError>& errors) {
+  if (!h.ingest) return;
+  for (size_t i = 0; i < h.ingest->tokens.size(); ++i) {
+    auto& tok = h.ingest->tokens[i];
+    if (core::is_secret_reference(tok.token)) {
+      std::string why;
+      auto v = core::resolve_secret(tok.token, why);
+      const std::string ptr = "/ingest/tokens/" + std::to_string(i) + "/token";
+      if (!v) {
+        errors.push_back(make_error(h.sources.value_or_ancestor(ptr), "ingest.tokens[" + std::to_string(i) + "].token", why));
+        continue;
+      }
+      tok.token = std::move(*v);
+    } else {
+      core::register_secret(tok.token);
+    }
+  }
 }
 
 }  // namespace
@@ -208,7 +255,11 @@ LoadResult load_config(const fs::path& main_file, std::optional<fs::path> conf_d
       if (merged.is_object()) merge_confd(*part, merged, sources, r.errors);
     }
     if (merged.is_object()) check_routes(merged, sources, r.errors);
-    if (r.errors.empty()) r.config = build(main, merged, std::move(sources), file_order);
+    if (r.errors.empty()) {
+      r.config = build(main, merged, std::move(sources), file_order);
+      resolve_ingest_tokens(*r.config, r.errors);
+      if (!r.errors.empty()) r.config.reset();
+    }
   } catch (const std::exception& e) {
     // Not expected (everything above reports through errors): never let it escape.
     r.errors.push_back(make_error({main_file.string(), 0, 0}, "", std::string("internal error: ") + e.what()));

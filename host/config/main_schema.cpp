@@ -46,6 +46,23 @@ std::string main_schema() {
         "max_batch_events": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1000, "description": "Events per poll and per sink write."}
       }
     },
+    "ingest": {
+      "type": "object", "additionalProperties": false,
+      "description": "The HTTP ingest server: Splunk HEC, Elasticsearch _bulk and /v1/events endpoints plus /healthz, /readyz and /metrics. Absent: no listener. In routes its events come from the source named ingest.",
+      "properties": {
+        "listen": {"type": "string", "minLength": 1, "default": "127.0.0.1:8088", "description": "host:port to listen on; port 0 picks a free port."},
+        "tls_cert": {"type": "string", "minLength": 1, "description": "PEM certificate; with tls_key the server speaks HTTPS only."},
+        "tls_key": {"type": "string", "minLength": 1, "description": "PEM private key for tls_cert."},
+        "max_body_bytes": {"type": "integer", "minimum": 1024, "maximum": 1073741824, "default": 10485760, "description": "Largest request body; larger ones get 413."},
+        "request_timeout_ms": {"type": "integer", "minimum": 100, "maximum": 600000, "default": 30000, "description": "Time to receive one request (headers and body)."},
+        "max_connections": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1024, "description": "Open connections; more are answered busy and closed, never dropped silently."},
+        "hec_ack": {"type": "boolean", "default": false, "description": "HEC indexer acknowledgement: ackId per channel, /services/collector/ack true once durable."},
+        "tokens": {
+          "type": "array", "default": [], "items": {"$ref": "#/definitions/ingest_token"},
+          "description": "Tokens clients authenticate with (Splunk <token>, Basic, Bearer or ApiKey); every ingest endpoint requires one."
+        }
+      }
+    },
     "connectors": {
       "type": "object", "default": {},
       "description": "Connector instances by name; names match ^[a-z0-9][a-z0-9_-]*$ and are unique across the main file and conf.d.",
@@ -58,6 +75,19 @@ std::string main_schema() {
     }
   },
   "definitions": {
+    "ingest_token": {
+      "type": "object", "additionalProperties": false, "required": ["name", "token"],
+      "properties": {
+        "name": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]*$", "description": "Name recorded with every event this token brings (metadata.labels token:<name>)."},
+        "token": {"type": "string", "minLength": 8, "x-siemhub-secret": true, "description": "The secret itself; use ${env:NAME} or ${file:/path}."},
+        "allowed_indexes": {"type": "array", "items": {"type": "string"}, "default": [], "description": "HEC indexes this token may write (empty: any); others get code 7."},
+        "default_index": {"type": "string", "default": "", "description": "HEC index when an event names none."},
+        "default_source": {"type": "string", "default": "", "description": "HEC source when an event names none."},
+        "default_sourcetype": {"type": "string", "default": "", "description": "HEC sourcetype when an event names none."},
+        "default_host": {"type": "string", "default": "", "description": "HEC host when an event names none."},
+        "allow_query_token": {"type": "boolean", "default": false, "description": "Accept this token as ?token= in the URL (HEC only; URLs end up in proxy logs)."}
+      }
+    },
     "connector": {
       "type": "object", "additionalProperties": false, "required": ["plugin"],
       "properties": {

@@ -440,15 +440,14 @@ std::string to_event(const Item& item, std::string_view token_name_, std::int64_
   if (parsed && doc.is_object()) {
     const auto cls = doc.find("class_uid");
     const auto meta = doc.find("metadata");
-    if (cls != doc.end() && cls->is_number_integer() && (meta == doc.end() || meta->is_object())) {
+    // As for HEC (docs/ingest.md "Mapping"): metadata that is not an object, or labels that are not
+    // an array, cannot be labelled without changing them, so such a document is wrapped instead.
+    const bool labellable = meta == doc.end() || (meta->is_object() && (!meta->contains("labels") || (*meta)["labels"].is_array()));
+    if (cls != doc.end() && cls->is_number_integer() && labellable) {
       ojson& metadata = doc["metadata"];
       if (!metadata.is_object()) metadata = ojson::object();
       ojson& labels = metadata["labels"];
-      if (!labels.is_array()) {
-        ojson old = labels;
-        labels = ojson::array();
-        if (old.is_string()) labels.push_back(std::move(old));
-      }
+      if (!labels.is_array()) labels = ojson::array();
       for (const auto& l : {receiver_label, token_label})
         if (std::find(labels.begin(), labels.end(), l) == labels.end()) labels.push_back(l);
       return dump(doc);

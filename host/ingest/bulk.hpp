@@ -84,9 +84,10 @@ bool acceptable_content_type(std::string_view content_type);
 /// The body ES sends with 406 for a refused content type.
 std::string content_type_error(std::string_view content_type);
 
-/// The journal event text for an ok item. A JSON object with an integer class_uid (and metadata
-/// absent or an object) is taken as an OCSF event and passes through with metadata.labels gaining
-/// "receiver:bulk" and "token:<token_name>". Anything else is wrapped as an OCSF Base Event
+/// The journal event text for an ok item. A JSON object with an integer class_uid (metadata absent
+/// or an object, its labels absent or an array) is taken as an OCSF event and passes through with
+/// metadata.labels gaining "receiver:bulk" and "token:<token_name>" (not repeated; key order kept,
+/// numbers re-serialised). Anything else is wrapped as an OCSF Base Event
 /// (class_uid 0) with raw_data = the document, unmapped.bulk = {index, id, action}, and time from
 /// the document's @timestamp (RFC 3339 or epoch millis) or else `now_ms`. Never throws.
 std::string to_event(const Item& item, std::string_view token_name, std::int64_t now_ms);

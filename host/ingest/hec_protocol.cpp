@@ -25,14 +25,6 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-bool iequals_prefix(std::string_view s, std::string_view lower_prefix) {
-  if (s.size() < lower_prefix.size()) return false;
-  for (size_t i = 0; i < lower_prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(s[i])) != lower_prefix[i]) return false;
-  }
-  return true;
-}
-
 // Splits "Scheme value" → (lowercase scheme, trimmed value).
 std::pair<std::string, std::string_view> split_scheme(std::string_view header) {
   header = trim(header);

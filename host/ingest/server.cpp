@@ -19,6 +19,7 @@
 #include <utility>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
@@ -29,6 +30,7 @@
 #include "admin/token.hpp"
 #include "core/log.hpp"
 #include "ingest/ack_tracker.hpp"
+#include "ingest/bulk.hpp"
 #include "ingest/hec_mapping.hpp"
 #include "ingest/hec_protocol.hpp"
 #include "ingest/ingest.hpp"
@@ -48,7 +50,7 @@ namespace {
 constexpr std::string_view kComponent = "ingest";
 constexpr auto kLinger = std::chrono::seconds(2);
 
-enum class Endpoint { hec_event, hec_raw, hec_ack, hec_health, events, bulk, healthz, readyz, metrics, not_found };
+enum class Endpoint { hec_event, hec_raw, hec_ack, hec_health, events, bulk, bulk_setup, healthz, readyz, metrics, not_found };
 enum class Family { hec, bulk, plain };
 
 Family family_of(Endpoint e) {
@@ -57,7 +59,8 @@ Family family_of(Endpoint e) {
     case Endpoint::hec_raw:
     case Endpoint::hec_ack:
     case Endpoint::hec_health: return Family::hec;
-    case Endpoint::bulk: return Family::bulk;
+    case Endpoint::bulk:
+    case Endpoint::bulk_setup: return Family::bulk;
     default: return Family::plain;
   }
 }
@@ -70,6 +73,7 @@ std::string_view endpoint_label(Endpoint e) {
     case Endpoint::hec_health: return "hec_health";
     case Endpoint::events: return "events";
     case Endpoint::bulk: return "bulk";
+    case Endpoint::bulk_setup: return "bulk_setup";
     case Endpoint::healthz: return "healthz";
     case Endpoint::readyz: return "readyz";
     case Endpoint::metrics: return "metrics";
@@ -144,8 +148,8 @@ Reply busy_reply(Family f) {
   switch (f) {
     case Family::hec: return hec_reply(hec::kServerBusy);
     case Family::bulk:
-      r = bulk_error(http::status::too_many_requests, "es_rejected_execution_exception",
-                     "the hub's ingest journal is at capacity; retry later");
+      r.status = http::status::too_many_requests;
+      r.body = bulk::error_response(bulk::busy_error());
       break;
     default: r = plain_error(http::status::service_unavailable, "server is busy; retry later"); break;
   }
@@ -409,14 +413,20 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
       core::Log::write(core::LogLevel::warn, kComponent, "connection limit reached; answering busy");
       return finish_early(busy_reply(family_));
     }
+    const std::string method_text(req.method_string().data(), req.method_string().size());
+    if (endpoint_ == Endpoint::not_found && bulk::is_setup_call(method_text, target)) {
+      endpoint_ = Endpoint::bulk_setup;  // what ES shippers call before _bulk (GET /, templates, …)
+      family_ = Family::bulk;
+    }
     if (endpoint_ == Endpoint::not_found) {
       return finish_or_read(generic_error(Family::plain, http::status::not_found, "no such endpoint: " + path_));
     }
     const auto method = req.method();
     head_ = method == http::verb::head;
+    const bool any_method = endpoint_ == Endpoint::bulk_setup;
     const bool is_get = endpoint_ == Endpoint::hec_health || endpoint_ == Endpoint::healthz ||
                         endpoint_ == Endpoint::readyz || endpoint_ == Endpoint::metrics;
-    if (is_get ? (method != http::verb::get && method != http::verb::head) : method != http::verb::post) {
+    if (!any_method && (is_get ? (method != http::verb::get && method != http::verb::head) : method != http::verb::post)) {
       Reply r = generic_error(family_, http::status::method_not_allowed,
                               std::string("use ") + (is_get ? "GET" : "POST") + " for " + path_);
       r.headers.emplace_back(http::field::allow, is_get ? "GET, HEAD" : "POST");
@@ -426,7 +436,7 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     if (!query) return finish_or_read(generic_error(family_, http::status::bad_request, "malformed query string"));
     query_ = std::move(*query);
 
-    if (auto denied = authenticate(req)) return finish_early(std::move(*denied));
+    if (auto denied = authenticate(req)) return finish_or_read(std::move(*denied));
 
     const auto length = parser_->content_length();
     if (length && *length > state_->options.max_body_bytes) return too_large();
@@ -495,10 +505,11 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
         return std::nullopt;
       }
       case Endpoint::events:
-      case Endpoint::bulk: {
+      case Endpoint::bulk:
+      case Endpoint::bulk_setup: {
         const auto auth = header_value(req, http::field::authorization);
         std::optional<std::string> token;
-        if (auth) token = hec::bearer_or_basic_token(*auth);
+        if (auth) token = family_ == Family::bulk ? es_token(*auth) : hec::bearer_or_basic_token(*auth);
         Reply r;
         if (!token) {
           r = generic_error(family_, http::status::unauthorized,
@@ -534,6 +545,14 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
         case Endpoint::hec_ack: return handle_ack();
         case Endpoint::events: return handle_events();
         case Endpoint::bulk: return handle_bulk();
+        case Endpoint::bulk_setup: {
+          const auto sr = bulk::setup_response(std::string(req_.method_string().data(), req_.method_string().size()),
+                                               std::string(req_.target().data(), req_.target().size()));
+          Reply r;
+          r.status = static_cast<http::status>(sr.status);
+          r.body = sr.body;
+          return send(std::move(r));
+        }
         case Endpoint::hec_health: return handle_hec_health();
         case Endpoint::healthz: {
           Reply r;
@@ -575,11 +594,13 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
   // The body, gunzipped when Content-Encoding says gzip. nullopt: the reply is already sent.
   std::optional<std::string> decoded_body() {
     state_->count_bytes(receiver_of(endpoint_), req_.body().size());
-    const auto enc = header_value(req_, http::field::content_encoding);
-    if (!enc || enc->empty() || beast::iequals(*enc, "identity")) return std::move(req_.body());
-    if (!beast::iequals(*enc, "gzip") && !beast::iequals(*enc, "x-gzip")) {
+    const auto enc_header = header_value(req_, http::field::content_encoding);
+    const beast::string_view enc = enc_header ? beast::string_view(enc_header->data(), enc_header->size())
+                                              : beast::string_view();
+    if (enc.empty() || beast::iequals(enc, "identity")) return std::move(req_.body());
+    if (!beast::iequals(enc, "gzip") && !beast::iequals(enc, "x-gzip")) {
       send(generic_error(family_, http::status::unsupported_media_type,
-                         "unsupported Content-Encoding \"" + std::string(*enc) + "\" (use gzip)"));
+                         "unsupported Content-Encoding \"" + std::string(*enc_header) + "\" (use gzip)"));
       return std::nullopt;
     }
     bool too_big = false;
@@ -730,10 +751,66 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     });
   }
 
+  // Elasticsearch tokens: Bearer, Basic (token as password), or ApiKey with either the token
+  // itself or base64(<id>:<token>) (the "encoded" form clients send).
+  std::optional<std::string> es_token(std::string_view auth) const {
+    if (auto t = hec::bearer_or_basic_token(auth)) return t;
+    const size_t sp = auth.find(' ');
+    if (sp == std::string_view::npos || !beast::iequals(beast::string_view(auth.data(), sp), "apikey")) return std::nullopt;
+    std::string_view value = auth.substr(sp + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    if (value.empty()) return std::nullopt;
+    if (state_->find_token(value) != nullptr) return std::string(value);
+    if (auto decoded = base64_decode(value)) {
+      const size_t colon = decoded->find(':');
+      if (colon != std::string::npos && colon + 1 < decoded->size()) return decoded->substr(colon + 1);
+    }
+    return std::string(value);
+  }
+
   void handle_bulk() {
-    // The `_bulk` protocol (parse + per-item response) lives in bulk.hpp, written separately; until
-    // it is wired here the endpoint authenticates and answers 501.
-    send(bulk_error(http::status::not_implemented, "not_implemented", "the _bulk endpoint is not available yet"));
+    const auto ct = header_value(req_, http::field::content_type);
+    if (!bulk::acceptable_content_type(ct ? *ct : std::string_view{})) {
+      Reply r;
+      r.status = http::status::not_acceptable;
+      r.body = bulk::content_type_error(ct ? *ct : std::string_view{});
+      return send(std::move(r));
+    }
+    auto body_opt = decoded_body();
+    if (!body_opt) return;
+    body_ = std::move(*body_opt);
+    const std::string path_index = path_ == "/_bulk" ? std::string{} : path_.substr(1, path_.size() - 1 - 6);
+    auto parsed = std::make_shared<bulk::ParseResult>(bulk::parse(body_, path_index));
+    if (!parsed->ok()) {
+      Reply r;
+      r.status = static_cast<http::status>(parsed->error->status);
+      r.body = bulk::error_response(*parsed->error);
+      return send(std::move(r));
+    }
+    const auto started = received_;
+    auto took = [started] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+    };
+    std::vector<std::string> events;
+    const int64_t now = now_ms();
+    for (const auto& item : parsed->items) {
+      if (item.ok()) events.push_back(bulk::to_event(item, token_->name, now));
+    }
+    if (events.empty()) {
+      Reply r;
+      r.body = bulk::respond(parsed->items, took());
+      return send(std::move(r));
+    }
+    submit("bulk", std::move(events), {}, [parsed, took](bool ok, std::optional<uint64_t>) {
+      std::vector<int> overrides;
+      if (!ok) {  // the journal failed: every admitted item is rejected (429, clients resend them)
+        for (const auto& item : parsed->items) overrides.push_back(item.ok() ? 429 : 0);
+      }
+      Reply r;
+      r.body = bulk::respond(parsed->items, took(), overrides);
+      return r;
+    });
   }
 
   // Hands the batch to the hub. Without an ack key the reply waits for durability; with one it is
@@ -806,6 +883,10 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     res->set(http::field::content_type, reply.content_type);
     res->set(http::field::cache_control, "no-store");
     for (auto& [f, v] : reply.headers) res->set(f, v);
+    if (family_ == Family::bulk) {
+      res->set(beast::string_view(bulk::product_header_name.data(), bulk::product_header_name.size()),
+               beast::string_view(bulk::product_header_value.data(), bulk::product_header_value.size()));
+    }
     res->body() = std::move(reply.body);
     if (reply.content_type == "application/json") res->body().push_back('\n');
     res->keep_alive(keep_alive);

@@ -16,6 +16,8 @@ namespace siemhub::pipeline {
 
 namespace {
 
+constexpr const char* kIngestSource = "ingest";
+
 std::string where(const config::HubConfig& cfg, const config::ConnectorConfig& c, const std::string& key) {
   std::string loc = c.file + ":" + std::to_string(c.where.line) + ":" + std::to_string(c.where.column);
   (void)cfg;
@@ -135,6 +137,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   std::set<std::string> sources, sinks;
   if (c.routes.empty()) {
     RouteSpec all;
+    if (c.ingest) all.from.push_back(kIngestSource);
     for (const auto& [name, m] : modules) {
       if (is_source(*m) && is_sink(*m)) {
         auto it = std::find_if(c.connectors.begin(), c.connectors.end(), [&](const auto& x) { return x.name == name; });
@@ -153,6 +156,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
       for (const auto& f : r.from) {
         if (skipped.count(f)) continue;  // warned above
         spec.from.push_back(f);
+        if (f == kIngestSource && c.ingest) continue;  // the HTTP ingest server
         auto it = modules.find(f);
         if (it == modules.end()) errors.lines.push_back(loc + ": routes: '" + f + "' is not an enabled connector");
         else if (!is_source(*it->second)) errors.lines.push_back(loc + ": routes: '" + f + "' (plugin " + it->second->id() + ") is not a source");
@@ -250,11 +254,39 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
                                                std::move(source_specs), std::move(sink_specs), std::move(routes),
                                                make_normalizer(), *hub->journal_, *hub->dead_letters_, po);
   hub->started_ms_ = core::SystemClock::instance().now_ms();
+
+  // The HTTP ingest server feeds the pipeline as the source named "ingest".
+  if (c.ingest) {
+    ingest::ServerOptions so;
+    so.listen = c.ingest->listen;
+    so.tls_cert = c.ingest->tls_cert;
+    so.tls_key = c.ingest->tls_key;
+    so.max_body_bytes = c.ingest->max_body_bytes;
+    so.request_timeout = std::chrono::milliseconds(c.ingest->request_timeout_ms);
+    so.max_connections = static_cast<size_t>(c.ingest->max_connections);
+    so.hec_ack = c.ingest->hec_ack;
+    for (const auto& t : c.ingest->tokens)
+      so.tokens.push_back({t.name, t.token, t.allowed_indexes, t.default_index, t.default_source, t.default_sourcetype,
+                           t.default_host, t.allow_query_token});
+    Hub* raw = hub.get();
+    auto fn = [raw](ingest::Batch b, ingest::DurableFn durable) {
+      const siemhub_rc rc = raw->pipeline_->ingest(kIngestSource, std::move(b.events), std::move(durable));
+      return rc == SIEMHUB_RC_BUSY ? ingest::Admit::busy : ingest::Admit::accepted;
+    };
+    ingest::HealthFn health{[raw] { return raw->started_.load(); }, [raw] { return raw->status()["connectors"]; }};
+    try {
+      hub->ingest_ = std::make_unique<ingest::IngestServer>(hub->runtime_->io(), std::move(so), fn, health, hub->metrics_);
+    } catch (const std::exception& e) {
+      errors.lines.push_back(c.file.string() + ": ingest: " + e.what());
+      return nullptr;
+    }
+  }
   return hub;
 }
 
 Hub::~Hub() {
   if (started_) stop(0);
+  ingest_.reset();
   for (auto& k : connectors_) k->destroy();
   connectors_.clear();
   if (runtime_) runtime_->stop();
@@ -281,12 +313,20 @@ std::string Hub::start() {
   for (auto& k : connectors_)
     if (is_source(k->module())) start_one(k);
   started_ = true;
+  if (ingest_) {
+    try {
+      ingest_->start();
+    } catch (const std::exception& e) {
+      if (failure.empty()) failure = std::string("ingest: ") + e.what();
+    }
+  }
   return failure;
 }
 
 void Hub::stop(int64_t drain_ms) {
   if (!started_) return;
   started_ = false;
+  if (ingest_) ingest_->stop();  // no new pushes; what was admitted drains below
   const int64_t deadline = core::SystemClock::instance().now_ms() + drain_ms;
   pipeline_->stop(deadline);
   for (auto& k : connectors_)

@@ -3,6 +3,7 @@
 // plugins' schemas, the pipeline, and an orderly stop.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
 #include "http/http_service.hpp"
+#include "ingest/ingest.hpp"
 #include "pipeline/dead_letters.hpp"
 #include "pipeline/journal.hpp"
 #include "pipeline/pipeline.hpp"
@@ -87,8 +89,9 @@ class Hub final : public admin::HubControl {
   std::unique_ptr<plugins::Loader> loader_;
   std::vector<std::shared_ptr<plugins::Connector>> connectors_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<ingest::IngestServer> ingest_;
   std::vector<std::string> warnings_;
-  bool started_ = false;
+  std::atomic<bool> started_{false};
 };
 
 }  // namespace siemhub::pipeline

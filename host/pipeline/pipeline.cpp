@@ -570,6 +570,39 @@ void Pipeline::stop(int64_t deadline_ms) {
   for (auto& [n, s] : sinks_) asio::post(s->conn->strand(), [sink = s.get()] { sink->timer.cancel(); });
 }
 
+siemhub_rc Pipeline::ingest(const std::string& source, std::vector<std::string> raw,
+                            std::function<void(bool, const std::string&)> durable) {
+  if (stopping_ || !accepting(source)) return SIEMHUB_RC_BUSY;
+  auto* in = metrics_.get("siemhub_connector_events_in_total", "Events a source handed over", core::MetricType::counter,
+                          {{"connector", source}});
+  auto* invalid = metrics_.get("siemhub_connector_events_invalid_total", "Events normalize rejected",
+                               core::MetricType::counter, {{"connector", source}});
+  in->add(static_cast<double>(raw.size()));
+  std::vector<Event> events;
+  events.reserve(raw.size());
+  uint64_t bytes = 0;
+  for (auto& r : raw) {
+    Event e;
+    if (auto why = normalize_(source, std::move(r), e)) {
+      invalid->add(1);
+      core::Log::write(core::LogLevel::warn, "normalize", "rejected an event: " + *why, source);
+      continue;
+    }
+    bytes += e.json.size() + 4;
+    events.push_back(std::move(e));
+  }
+  if (events.empty()) {
+    durable(true, {});
+    return SIEMHUB_RC_OK;
+  }
+  journal_.append(source, std::move(events), std::nullopt,
+                  [this, source, bytes, durable = std::move(durable)](bool ok, uint64_t seq, const std::string& error) {
+                    if (ok && seq) on_appended(source, bytes);
+                    durable(ok, error);
+                  });
+  return SIEMHUB_RC_OK;
+}
+
 uint64_t Pipeline::replay(const std::vector<DeadLetter>& letters, const std::string& sink) {
   if (!sinks_.count(sink) || letters.empty()) return 0;
   std::vector<Event> events;

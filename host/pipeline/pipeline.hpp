@@ -101,6 +101,11 @@ class Pipeline {
   bool drained() const;
   /// Whether `source` may hand over more events now (backpressure).
   bool accepting(const std::string& source) const;
+  /// Events from a host receiver (the HTTP ingest server) under the source name `source`:
+  /// normalized, journaled, `durable(ok, error)` once fsync'd. BUSY (nothing taken, `durable`
+  /// not called) at a cap or while stopping.
+  siemhub_rc ingest(const std::string& source, std::vector<std::string> raw,
+                    std::function<void(bool ok, const std::string& error)> durable);
   /// Sends dead letters back to `sink` through the journal; returns how many.
   uint64_t replay(const std::vector<DeadLetter>& letters, const std::string& sink);
   Journal& journal() { return journal_; }

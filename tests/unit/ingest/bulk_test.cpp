@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <set>
 
 using namespace siemhub::ingest::bulk;
@@ -16,9 +15,12 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string sample(const std::string& name) {
-  std::ifstream in(std::filesystem::path(SIEMHUB_ELASTIC_SAMPLES_DIR) / name, std::ios::binary);
+  const auto path = std::filesystem::path(SIEMHUB_ELASTIC_SAMPLES_DIR) / name;
+  std::ifstream in(path, std::ios::binary);
   REQUIRE(in);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string text(std::filesystem::file_size(path), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  return text;
 }
 
 std::set<std::string> keys(const json& object) {
@@ -372,6 +374,12 @@ TEST_CASE("an OCSF document passes through unchanged apart from the receiver and
 
   item.document = R"({"class_uid":4001,"metadata":{"labels":["receiver:bulk"]}})";
   CHECK(json::parse(to_event(item, "t", kNow))["metadata"]["labels"] == json{"receiver:bulk", "token:t"});
+
+  // Labels or metadata of the wrong type cannot be labelled unchanged: wrapped, as HEC does.
+  item.document = R"({"class_uid":4001,"metadata":{"labels":"x"}})";
+  CHECK(json::parse(to_event(item, "t", kNow))["class_uid"] == 0);
+  item.document = R"({"class_uid":4001,"metadata":[]})";
+  CHECK(json::parse(to_event(item, "t", kNow))["raw_data"] == item.document);
 }
 
 TEST_CASE("a non-OCSF document is wrapped as a base event with raw_data and unmapped.bulk") {

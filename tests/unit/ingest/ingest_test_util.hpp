@@ -5,6 +5,8 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -228,9 +230,9 @@ class Client {
     out.status = static_cast<int>(res.result_int());
     out.body = res.body();
     for (const auto& f : res) {
-      std::string name(f.name_string());
+      std::string name(f.name_string().data(), f.name_string().size());
       for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      out.headers[name] = std::string(f.value());
+      out.headers[name] = std::string(f.value().data(), f.value().size());
     }
     return out;
   }
