@@ -1,6 +1,7 @@
 #include "core/metrics.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <sstream>
 
@@ -28,12 +29,13 @@ std::string label_text(const Labels& labels, const std::string& extra = {}) {
   return s.empty() ? "" : "{" + s + "}";
 }
 
+// Shortest text that reads back as the same double (0.005, not 0.0050000000000000001).
 std::string number(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::ostringstream o;
-  o.precision(17);
-  o << v;
-  return o.str();
+  if (std::isnan(v)) return "NaN";
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 }  // namespace
