@@ -144,8 +144,10 @@ struct ServerFixture {
   }
   uint16_t port() const { return server->port(); }
 
-  net::io_context io;
+  // Declared before the io_context so it outlives it: sessions still queued on the context
+  // when it is destroyed update their connection gauge as they go.
   core::MetricsRegistry metrics;
+  net::io_context io;
   FakeIngest fake;
   std::atomic<bool> ready{true};
   std::unique_ptr<ingest::IngestServer> server;
