@@ -61,6 +61,7 @@ class FileConnector {
   sdk::Host host_;
   Config cfg_;
   std::FILE* out_ = nullptr;  // sink handle, opened on first write
+  std::string write_buf_;     // one batch of lines, written with one fwrite
   sdk::Metric bad_lines_;
   sdk::Metric bytes_read_;
 };

@@ -15,6 +15,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ingest/hec_protocol.hpp"
+
 namespace siemhub::ingest {
 
 /// A HEC event with the token's (and query's) defaults applied; empty strings mean "unknown".
@@ -29,6 +31,16 @@ struct HecEvent {
 /// The journal text (one JSON object) for `e`, received with token `token_name`. `now_ms` is used
 /// when the envelope has no time.
 std::string map_hec_event(const HecEvent& e, std::string_view token_name, int64_t now_ms);
+
+/// HEC metadata with the token's (and query's) defaults applied; empty strings mean "unknown".
+struct HecMeta {
+  std::string host, source, sourcetype, index;
+};
+
+/// map_hec_event for an envelope from hec::parse_events_raw: the same mapping, built by splicing
+/// the verbatim event text instead of a parse and dump (key order, number spelling and string
+/// escapes of the client's event are kept; newlines and tabs between tokens are removed).
+std::string map_hec_raw(const hec::RawEnvelope& e, const HecMeta& meta, std::string_view token_name, int64_t now_ms);
 
 /// Appends "receiver:<receiver>" and "token:<token_name>" to object.metadata.labels (creating
 /// metadata/labels when missing). False, leaving `object` unchanged, when metadata is not an object

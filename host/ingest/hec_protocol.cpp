@@ -2,11 +2,14 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <limits>
+
+#include <simdjson.h>
 
 namespace siemhub::ingest::hec {
 
@@ -170,74 +173,381 @@ std::string response_body(int code, std::optional<size_t> invalid_event_number, 
   return j.dump();
 }
 
+namespace {
+
+// Finds the next envelope in body[pos..): brackets outside strings (the strict parse checks the
+// rest). Returns false at the end of the body; sets `code`/`detail` when the text is bad.
+bool next_envelope(std::string_view body, size_t& pos, std::string_view& raw, int& code, std::string& detail) {
+  const size_t n = body.size();
+  while (pos < n && is_ws(body[pos])) ++pos;
+  if (pos >= n) return false;
+  if (body[pos] != '{') {
+    code = kInvalidDataFormat;
+    detail = "not a JSON object";
+    return true;
+  }
+  const size_t start = pos;
+  size_t depth = 0, end = std::string_view::npos;
+  const char* const p = body.data();
+  for (; pos < n; ++pos) {
+    const char c = p[pos];
+    if (c == '"') {
+      // To the closing quote (an escape skips the character after the backslash).
+      for (++pos; pos < n; ++pos) {
+        const char s = p[pos];
+        if (s == '\\') {
+          ++pos;
+        } else if (s == '"') {
+          break;
+        }
+      }
+      if (pos >= n) break;
+    } else if (c == '{' || c == '[') {
+      if (++depth > kMaxDepth) {
+        code = kInvalidDataFormat;
+        detail = "nested too deeply";
+        return true;
+      }
+    } else if (c == '}' || c == ']') {
+      if (--depth == 0) {
+        end = ++pos;
+        break;
+      }
+    }
+  }
+  if (end == std::string_view::npos) {
+    code = kInvalidDataFormat;
+    detail = "truncated JSON object";
+    return true;
+  }
+  raw = body.substr(start, end - start);
+  return true;
+}
+
+// The nlohmann parse of one envelope (the reference semantics).
+int slow_envelope(std::string_view raw, Envelope& e, std::string& detail) {
+  json j = json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    detail = "invalid JSON";
+    return kInvalidDataFormat;
+  }
+  return to_envelope(std::move(j), raw, e, detail);
+}
+
+// --- a walker over JSON text simdjson has already validated: member spans, raw keys.
+
+size_t skip_ws(std::string_view s, size_t i) {
+  while (i < s.size() && is_ws(s[i])) ++i;
+  return i;
+}
+
+// i at the opening quote; returns the index after the closing one.
+size_t skip_string(std::string_view s, size_t i) {
+  for (++i; i < s.size(); ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    } else if (s[i] == '"') {
+      return i + 1;
+    }
+  }
+  return s.size();
+}
+
+// i at the first character of a value; returns the index after it.
+size_t skip_value(std::string_view s, size_t i) {
+  if (i >= s.size()) return i;
+  if (s[i] == '"') return skip_string(s, i);
+  if (s[i] == '{' || s[i] == '[') {
+    size_t depth = 0;
+    for (; i < s.size(); ++i) {
+      const char c = s[i];
+      if (c == '"') {
+        i = skip_string(s, i) - 1;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) return i + 1;
+      }
+    }
+    return s.size();
+  }
+  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_ws(s[i])) ++i;
+  return i;
+}
+
+struct Member {
+  std::string_view key;    // raw (between the quotes)
+  std::string_view value;  // raw value text
+};
+
+// The members of one nested object, walked in the same pass as its parent's (see members()).
+struct Nested {
+  std::string_view key;  // which member's object to walk
+  std::vector<Member> members;
+  size_t close = 0;  // offset of its closing brace within its own text
+  bool walked = false, ok = true;
+};
+
+// Members of the object whose text is `obj` ('{' ... '}'), in order. `close` gets the index of the
+// closing brace. False when a key has an escape (the raw key is then not the key). When `nested`
+// is given, the object value of its key is walked too (into nested->members) instead of skipped.
+bool members(std::string_view obj, std::vector<Member>& out, size_t& close, Nested* nested = nullptr) {
+  out.clear();
+  size_t i = skip_ws(obj, 1);
+  while (i < obj.size() && obj[i] == '"') {
+    const size_t kend = skip_string(obj, i);
+    const std::string_view key = obj.substr(i + 1, kend - i - 2);
+    if (key.find('\\') != std::string_view::npos) return false;
+    i = skip_ws(obj, kend);
+    i = skip_ws(obj, i + 1);  // ':'
+    size_t vend = 0;
+    if (nested && !nested->walked && i < obj.size() && obj[i] == '{' && key == nested->key) {
+      nested->walked = true;
+      nested->ok = members(obj.substr(i), nested->members, nested->close);
+      if (!nested->ok) return false;
+      vend = i + nested->close + 1;
+    } else {
+      vend = skip_value(obj, i);
+    }
+    out.push_back({key, obj.substr(i, vend - i)});
+    i = skip_ws(obj, vend);
+    if (i < obj.size() && obj[i] == ',') i = skip_ws(obj, i + 1);
+  }
+  close = i;
+  return true;
+}
+
+const Member* find_unique(const std::vector<Member>& ms, std::string_view key, bool& duplicate) {
+  const Member* found = nullptr;
+  for (const auto& m : ms) {
+    if (m.key != key) continue;
+    if (found) duplicate = true;
+    found = &m;
+  }
+  return found;
+}
+
+// Newlines or tabs (valid JSON has them only between tokens).
+bool has_line_ws(std::string_view s) {
+  bool any = false;
+  for (const char c : s) any |= (c == '\n') | (c == '\r') | (c == '\t');
+  return any;
+}
+
+simdjson::dom::parser& envelope_parser() {
+  thread_local simdjson::dom::parser parser;
+  return parser;
+}
+
+enum class Fast { ok, error, slow };
+
+std::optional<double> dom_time(simdjson::dom::element t) {
+  double v = 0;
+  if (t.is_number()) {
+    if (t.get_double().get(v) != simdjson::SUCCESS) return std::nullopt;
+  } else if (t.is_string()) {
+    const std::string_view sv = trim(std::string_view(t.get_string().value_unsafe()));
+    if (sv.empty()) return std::nullopt;
+    const auto [p, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), v);
+    if (ec != std::errc() || p != sv.data() + sv.size()) return std::nullopt;
+  } else {
+    return std::nullopt;
+  }
+  if (!std::isfinite(v) || v < 0 || v >= 1e11) return std::nullopt;
+  return v;
+}
+
+// Fills the OCSF passthrough fields of `e` (labels stays wrap when the event is not OCSF or cannot
+// be labelled). Slow when a key the decision depends on is escaped or repeated.
+Fast ocsf_labels(simdjson::dom::element ev, RawEnvelope& e, std::string_view receiver_lit,
+                 std::string_view token_lit, const Nested& walked) {
+  if (!walked.walked || !walked.ok) return Fast::slow;
+  const std::vector<Member>& ms = walked.members;
+  const size_t close = walked.close;
+  bool dup = false;
+  const Member* cls = find_unique(ms, "class_uid", dup);
+  const Member* md = find_unique(ms, "metadata", dup);
+  if (dup) return Fast::slow;
+  if (!cls) return Fast::ok;
+  simdjson::dom::element c;
+  if (ev.get_object().value_unsafe().at_key("class_uid").get(c) != simdjson::SUCCESS) return Fast::slow;
+  const auto type = c.type();
+  if (type != simdjson::dom::element_type::INT64 && type != simdjson::dom::element_type::UINT64) return Fast::ok;
+  if (!md) {
+    e.labels = RawEnvelope::Labels::no_metadata;
+    e.insert_at = close;
+    e.need_comma = !ms.empty();
+    return Fast::ok;
+  }
+  if (md->value.empty() || md->value.front() != '{') return Fast::ok;  // wrapped
+  const size_t md_off = static_cast<size_t>(md->value.data() - e.event.data());
+  std::vector<Member> mms;
+  size_t md_close = 0;
+  if (!members(md->value, mms, md_close)) return Fast::slow;
+  const Member* labels = find_unique(mms, "labels", dup);
+  if (dup) return Fast::slow;
+  if (!labels) {
+    e.labels = RawEnvelope::Labels::no_labels;
+    e.insert_at = md_off + md_close;
+    e.need_comma = !mms.empty();
+    return Fast::ok;
+  }
+  const std::string_view arr = labels->value;
+  if (arr.empty() || arr.front() != '[') return Fast::ok;  // wrapped
+  // Labels are plain strings in practice; anything escaped or nested takes the exact path.
+  if (arr.find_first_of("\\{", 1) != std::string_view::npos || arr.find('[', 1) != std::string_view::npos ||
+      receiver_lit.find('\\') != std::string_view::npos || token_lit.find('\\') != std::string_view::npos)
+    return Fast::slow;
+  e.labels = RawEnvelope::Labels::append;
+  const size_t end = arr.size() - 1;  // the ']'
+  e.insert_at = static_cast<size_t>(arr.data() - e.event.data()) + end;
+  e.need_comma = skip_ws(arr, 1) != end;
+  e.has_receiver_label = arr.find(receiver_lit) != std::string_view::npos;
+  e.has_token_label = arr.find(token_lit) != std::string_view::npos;
+  return Fast::ok;
+}
+
+Fast fast_envelope(std::string_view raw, RawEnvelope& e, int& code, std::string& detail,
+                   std::string_view receiver_lit, std::string_view token_lit, std::vector<Member>& ms,
+                   Nested& event_members) {
+  code = kInvalidDataFormat;
+  simdjson::dom::element root;
+  if (envelope_parser().parse(raw.data(), raw.size(), true).get(root) != simdjson::SUCCESS) return Fast::slow;
+  simdjson::dom::object obj;
+  if (root.get_object().get(obj) != simdjson::SUCCESS) {
+    detail = "not a JSON object";
+    return Fast::error;
+  }
+  size_t close = 0;
+  event_members.walked = false;
+  event_members.ok = true;
+  if (!members(raw, ms, close, &event_members)) return Fast::slow;
+  bool dup = false;
+  const Member* ev = find_unique(ms, "event", dup);
+  const Member* fields = find_unique(ms, "fields", dup);
+  const Member* time = find_unique(ms, "time", dup);
+  const Member* host = find_unique(ms, "host", dup);
+  const Member* index = find_unique(ms, "index", dup);
+  const Member* source = find_unique(ms, "source", dup);
+  const Member* sourcetype = find_unique(ms, "sourcetype", dup);
+  if (dup) return Fast::slow;
+  if (!ev) {
+    code = kEventFieldRequired;
+    detail = "\"event\" is missing";
+    return Fast::error;
+  }
+  simdjson::dom::element event = obj.at_key("event").value_unsafe();
+  if (event.is_null() || (event.is_string() && trim(std::string_view(event.get_string().value_unsafe())).empty())) {
+    code = kEventFieldBlank;
+    detail = "\"event\" is blank";
+    return Fast::error;
+  }
+  // The checks in the order the nlohmann path meets the keys (sorted).
+  if (fields) {
+    const simdjson::dom::element f = obj.at_key("fields").value_unsafe();
+    if (!f.is_null()) {
+      if (!f.is_object()) {
+        detail = "\"fields\" must be an object";
+        return Fast::error;
+      }
+      e.fields = fields->value;
+    }
+  }
+  const auto string_slot = [&](const Member* m, std::string_view key, std::optional<std::string>& slot) {
+    if (!m) return true;
+    const simdjson::dom::element v = obj.at_key(key).value_unsafe();
+    if (v.is_null()) return true;
+    if (!v.is_string()) {
+      detail = "\"" + std::string(key) + "\" must be a string";
+      return false;
+    }
+    slot.emplace(v.get_string().value_unsafe());
+    return true;
+  };
+  if (!string_slot(host, "host", e.host) || !string_slot(index, "index", e.index) ||
+      !string_slot(source, "source", e.source) || !string_slot(sourcetype, "sourcetype", e.sourcetype))
+    return Fast::error;
+  if (time) {
+    const simdjson::dom::element t = obj.at_key("time").value_unsafe();
+    if (!t.is_null()) {
+      e.time = dom_time(t);
+      if (!e.time) {
+        detail = "\"time\" must be epoch seconds (number or numeric string)";
+        return Fast::error;
+      }
+    }
+  }
+  e.raw = raw;
+  e.event = ev->value;
+  e.needs_minify = has_line_ws(e.event) || has_line_ws(e.fields);
+  if (event.is_string()) {
+    e.kind = RawEnvelope::Kind::string;
+  } else if (event.is_object()) {
+    e.kind = RawEnvelope::Kind::object;
+    return ocsf_labels(event, e, receiver_lit, token_lit, event_members);
+  }
+  return Fast::ok;
+}
+
+}  // namespace
+
 ParseResult parse_events(std::string_view body) {
   ParseResult r;
   size_t pos = 0;
-  const size_t n = body.size();
-  auto fail = [&](int code, std::string detail) {
-    r.error_code = code;
-    r.error_index = r.events.size();
-    r.detail = "event " + std::to_string(r.error_index) + ": " + std::move(detail);
-  };
+  std::string_view raw;
   for (;;) {
-    while (pos < n && is_ws(body[pos])) ++pos;
-    if (pos >= n) break;
-    if (body[pos] != '{') {
-      fail(kInvalidDataFormat, "not a JSON object");
-      break;
-    }
-    // Find the end of this object: brackets outside strings (the strict parse below checks the rest).
-    const size_t start = pos;
-    size_t depth = 0, end = std::string_view::npos;
-    bool in_string = false, escaped = false, too_deep = false;
-    for (; pos < n; ++pos) {
-      const char c = body[pos];
-      if (in_string) {
-        if (escaped) {
-          escaped = false;
-        } else if (c == '\\') {
-          escaped = true;
-        } else if (c == '"') {
-          in_string = false;
-        }
-        continue;
-      }
-      if (c == '"') {
-        in_string = true;
-      } else if (c == '{' || c == '[') {
-        if (++depth > kMaxDepth) {
-          too_deep = true;
-          break;
-        }
-      } else if (c == '}' || c == ']') {
-        if (--depth == 0) {
-          end = ++pos;
-          break;
-        }
-      }
-    }
-    if (too_deep) {
-      fail(kInvalidDataFormat, "nested too deeply");
-      break;
-    }
-    if (end == std::string_view::npos) {
-      fail(kInvalidDataFormat, "truncated JSON object");
-      break;
-    }
-    const std::string_view raw = body.substr(start, end - start);
-    json j = json::parse(raw, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) {
-      fail(kInvalidDataFormat, "invalid JSON");
-      break;
-    }
-    Envelope e;
+    int code = kSuccess;
     std::string detail;
-    const int code = to_envelope(std::move(j), raw, e, detail);
+    if (!next_envelope(body, pos, raw, code, detail)) break;
+    Envelope e;
+    if (code == kSuccess) code = slow_envelope(raw, e, detail);
     if (code != kSuccess) {
-      fail(code, std::move(detail));
+      r.error_code = code;
+      r.error_index = r.events.size();
+      r.detail = "event " + std::to_string(r.error_index) + ": " + std::move(detail);
       break;
     }
     r.events.push_back(std::move(e));
+  }
+  return r;
+}
+
+RawParseResult parse_events_raw(std::string_view body, std::string_view receiver_label, std::string_view token_label) {
+  RawParseResult r;
+  const std::string receiver_lit = json(receiver_label).dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string token_lit = json(token_label).dump(-1, ' ', false, json::error_handler_t::replace);
+  // ~500-byte envelopes are the common case; a guess that avoids most reallocation.
+  r.events.reserve(std::min<size_t>(body.size() / 256 + 1, 16384));
+  std::vector<Member> scratch;
+  Nested event_members;
+  event_members.key = "event";
+  size_t pos = 0;
+  std::string_view raw;
+  for (;;) {
+    int code = kSuccess;
+    std::string detail;
+    if (!next_envelope(body, pos, raw, code, detail)) break;
+    RawEnvelope& e = r.events.emplace_back();
+    if (code == kSuccess) {
+      int fast_code = kSuccess;
+      switch (fast_envelope(raw, e, fast_code, detail, receiver_lit, token_lit, scratch, event_members)) {
+        case Fast::ok: break;
+        case Fast::error: code = fast_code; break;
+        case Fast::slow:
+          e = RawEnvelope{};
+          e.raw = raw;
+          e.slow.emplace();
+          code = slow_envelope(raw, *e.slow, detail);
+          break;
+      }
+    }
+    if (code != kSuccess) {
+      r.events.pop_back();
+      r.error_code = code;
+      r.error_index = r.events.size();
+      r.detail = "event " + std::to_string(r.error_index) + ": " + std::move(detail);
+      break;
+    }
   }
   return r;
 }

@@ -67,6 +67,40 @@ struct ParseResult {
 /// strings; `fields` an object; anything else is code 6. Nesting deeper than 512 is code 6.
 ParseResult parse_events(std::string_view body);
 
+/// One envelope as parse_events_raw leaves it: views into the body (valid while the body lives).
+/// Envelopes the fast path cannot take verbatim (escaped or duplicate keys, numbers simdjson
+/// rejects but nlohmann accepts) are parsed the nlohmann way into `slow`; the rest is then unset.
+struct RawEnvelope {
+  enum class Kind { string, object, other };
+  /// Where an OCSF event's metadata.labels gets the receiver labels (see hec_mapping.hpp).
+  enum class Labels { wrap, no_metadata, no_labels, append };
+  std::string_view raw;    ///< the envelope text
+  std::string_view event;  ///< the `event` value's JSON text, verbatim
+  Kind kind = Kind::other;
+  std::optional<double> time;
+  std::optional<std::string> host, source, sourcetype, index;
+  std::string_view fields;  ///< JSON text of the `fields` object; empty when absent or null
+  // OCSF passthrough (kind == object with an integer class_uid): where to splice the labels.
+  Labels labels = Labels::wrap;
+  size_t insert_at = 0;  ///< offset in `event` to insert at
+  bool need_comma = false;
+  bool has_receiver_label = false, has_token_label = false;  ///< already in metadata.labels
+  bool needs_minify = false;  ///< `event` has whitespace that is not a plain space (newlines, tabs)
+  std::optional<Envelope> slow;
+};
+
+struct RawParseResult {
+  std::vector<RawEnvelope> events;
+  int error_code = kSuccess;
+  size_t error_index = 0;
+  std::string detail;
+};
+
+/// parse_events with simdjson (a reused parser per thread) and no copies of the event: the same
+/// codes, error index and acceptance. `receiver_label`/`token_label` are the labels the mapping
+/// will add (e.g. "receiver:hec", "token:main"), so that labels already present are seen.
+RawParseResult parse_events_raw(std::string_view body, std::string_view receiver_label, std::string_view token_label);
+
 /// Non-empty lines of a /raw body ("\r\n" or "\n"; a trailing "\r" is stripped). Blank lines are skipped.
 std::vector<std::string_view> split_lines(std::string_view body);
 

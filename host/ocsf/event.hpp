@@ -23,10 +23,12 @@ class Event;
 class Parser {
  public:
   Event parse(std::string json);
+  /// The same, parsing into `reuse` (a document released by an earlier Event; null: a new one),
+  /// so that a loop over single events does not allocate a tape per event.
+  Event parse(std::string json, std::unique_ptr<simdjson::dom::document> reuse);
 
  private:
   friend class Batch;
-  Event parse(std::string json, std::unique_ptr<simdjson::dom::document> reuse);
   simdjson::dom::parser parser_;
 };
 
@@ -65,6 +67,19 @@ class Event {
   /// json when the parse failed.
   nlohmann::json to_json() const;
 
+  /// The document, for Parser::parse(json, reuse); the Event is then no longer parsed.
+  std::unique_ptr<simdjson::dom::document> release_document() {
+    error_ = simdjson::UNINITIALIZED;
+    return std::move(doc_);
+  }
+  /// Moves the text out (without the padding); the Event is left empty.
+  std::string take_text() && {
+    text_.resize(size_);
+    size_ = 0;
+    error_ = simdjson::UNINITIALIZED;
+    return std::move(text_);
+  }
+
  private:
   friend class Parser;
   Event(std::string text, std::unique_ptr<simdjson::dom::document> doc);
@@ -75,7 +90,6 @@ class Event {
   simdjson::error_code error_ = simdjson::UNINITIALIZED;
 
   friend class Batch;
-  std::unique_ptr<simdjson::dom::document> release_document() { return std::move(doc_); }
 };
 
 extern template std::optional<std::string_view> Event::get(std::string_view) const;

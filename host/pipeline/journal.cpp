@@ -85,6 +85,7 @@ Journal::Journal(std::filesystem::path hub_db, const core::Clock& clock, Journal
   store::DatabaseOptions wopt;
   wopt.synchronous = store::Synchronous::Full;
   wopt.auto_checkpoint = false;  // WAL checkpoints run from wal_checkpoint(), not inside commits
+  wopt.large_pages = true;       // when the journal creates hub.db itself (as DataDir would)
   writer_db_ = std::make_unique<store::Database>(path_, wopt);
   // After a checkpoint resets the WAL, shrink the file back to this: its space is the disk's.
   writer_db_->exec("PRAGMA journal_size_limit = 4194304", "limit the WAL size");

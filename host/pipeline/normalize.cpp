@@ -15,16 +15,25 @@ std::string event_id(std::string_view json, std::string_view metadata_uid) {
     h ^= c;
     h *= 0x100000001b3ULL;
   }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');  // "%016llx"
+  for (int i = 15; i >= 0; --i, h >>= 4) out[static_cast<size_t>(i)] = kHex[h & 0xf];
+  return out;
 }
 
 Normalizer make_normalizer() {
   return [](const std::string&, std::string raw, Event& out) -> std::optional<std::string> {
     // Parse once (simdjson), fill the derivable base attributes, validate against OCSF 1.8.0.
     ocsf::Parser& parser = ocsf::thread_parser();
-    ocsf::Event ev = parser.parse(std::move(raw));
+    // One document (tape and string buffer) per thread, reused from event to event.
+    thread_local std::unique_ptr<simdjson::dom::document> spare;
+    ocsf::Event ev = parser.parse(std::move(raw), std::move(spare));
+    struct Recycle {
+      ocsf::Event& ev;
+      ~Recycle() {
+        if (auto doc = ev.release_document()) spare = std::move(doc);
+      }
+    } recycle{ev};
     if (!ev.ok()) return std::string("not valid JSON: ") + simdjson::error_message(ev.error());
     ocsf::complete(ev, parser);
     const auto violations = ocsf::validate(ev);
@@ -35,7 +44,8 @@ Normalizer make_normalizer() {
       return why;
     }
     out.id = event_id(ev.text(), ev.get_string("metadata.uid").value_or(std::string_view{}));
-    out.json.assign(ev.text());
+    if (auto doc = ev.release_document()) spare = std::move(doc);
+    out.json = std::move(ev).take_text();
     return std::nullopt;
   };
 }

@@ -111,19 +111,22 @@ struct Pipeline::SinkRunner {
     advance();
     if (window.empty()) return;
     // Gather up to max_batch_events from the front records, in order.
-    std::vector<std::string> jsons, ids;
+    // The texts are handed over as views into the records (no copies); `records` keeps them alive.
+    std::vector<std::string_view> jsons, ids;
+    auto records = std::make_shared<std::vector<std::shared_ptr<const Record>>>();
     std::vector<std::pair<size_t, uint32_t>> where;  // (window index, event index)
     for (size_t w = 0; w < window.size() && where.size() < p.options_.max_batch_events; ++w) {
+      if (!window[w].todo.empty()) records->push_back(window[w].record);
       for (uint32_t idx : window[w].todo) {
         if (where.size() >= p.options_.max_batch_events) break;
         const Event& e = (*window[w].record->events)[idx];
         jsons.push_back(e.json);
-        ids.push_back(e.id);
+        ids.push_back(e.id);  // the whole string: data() is NUL-terminated, as plugins expect
         where.emplace_back(w, idx);
       }
     }
     writing = true;
-    conn->write(std::move(jsons), std::move(ids), p.options_.write_timeout_ms,
+    conn->write(std::move(jsons), std::move(ids), std::move(records), p.options_.write_timeout_ms,
                 [this, where = std::move(where)](plugins::OpResult r) { on_written(where, std::move(r)); });
   }
 

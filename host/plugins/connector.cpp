@@ -255,8 +255,17 @@ void Connector::poll(std::string cursor, uint32_t max_events, uint32_t timeout_m
 }
 
 void Connector::write(std::vector<std::string> events, std::vector<std::string> ids, uint32_t timeout_ms, OpDone done) {
-  asio::post(strand_, [this, self = shared_from_this(), events = std::move(events), ids = std::move(ids), timeout_ms,
-                       done = std::move(done)]() mutable {
+  auto owned = std::make_shared<std::pair<std::vector<std::string>, std::vector<std::string>>>(std::move(events),
+                                                                                                std::move(ids));
+  std::vector<std::string_view> ev(owned->first.begin(), owned->first.end());
+  std::vector<std::string_view> id(owned->second.begin(), owned->second.end());
+  write(std::move(ev), std::move(id), std::move(owned), timeout_ms, std::move(done));
+}
+
+void Connector::write(std::vector<std::string_view> events, std::vector<std::string_view> ids,
+                      std::shared_ptr<const void> keep_alive, uint32_t timeout_ms, OpDone done) {
+  asio::post(strand_, [this, self = shared_from_this(), events = std::move(events), ids = std::move(ids),
+                       keep_alive = std::move(keep_alive), timeout_ms, done = std::move(done)]() mutable {
     auto op = begin_op(timeout_ms, std::move(done));
     op->result.results.resize(events.size());
     const auto* vt = module_->descriptor().sink;
@@ -271,7 +280,7 @@ void Connector::write(std::vector<std::string> events, std::vector<std::string> 
       evs[i].data = events[i].data();
       evs[i].size = events[i].size();
       if (i < ids.size()) {
-        evs[i].id = ids[i].c_str();
+        evs[i].id = ids[i].data();
         evs[i].id_size = ids[i].size();
       }
     }

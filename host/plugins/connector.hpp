@@ -103,6 +103,10 @@ class Connector : public std::enable_shared_from_this<Connector> {
   // Operations: `done` runs once on the strand. `timeout_ms` 0 = no host deadline.
   void poll(std::string cursor, uint32_t max_events, uint32_t timeout_ms, OpDone done);
   void write(std::vector<std::string> events, std::vector<std::string> ids, uint32_t timeout_ms, OpDone done);
+  /// The same without copies: `events`/`ids` view memory that `keep_alive` owns (held until the
+  /// plugin call has returned).
+  void write(std::vector<std::string_view> events, std::vector<std::string_view> ids,
+             std::shared_ptr<const void> keep_alive, uint32_t timeout_ms, OpDone done);
   void lookup(std::vector<std::pair<std::string, std::string>> keys, uint32_t timeout_ms, OpDone done);
   void execute(ActionCall call, uint32_t timeout_ms, OpDone done);
   void status(ActionCall call, uint32_t timeout_ms, OpDone done);

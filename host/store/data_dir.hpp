@@ -22,7 +22,11 @@ class DataDirLockedError : public StoreError {
 };
 
 struct DataDirOptions {
-  DatabaseOptions hub_db;  ///< options for hub.db's main connection
+  DatabaseOptions hub_db = [] {  ///< options for hub.db's main connection
+    DatabaseOptions o;
+    o.large_pages = true;  // the journal's big blobs (see DatabaseOptions::large_pages)
+    return o;
+  }();
 };
 
 class DataDir {

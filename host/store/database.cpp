@@ -193,6 +193,8 @@ Database::Database(std::filesystem::path path, const DatabaseOptions& options)
     sqlite3_db_config(db_, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, nullptr);
     sqlite3_db_config(db_, SQLITE_DBCONFIG_DEFENSIVE, 1, nullptr);
 
+    // Only a new, empty file takes a page size, and only before WAL mode is enabled.
+    if (options_.large_pages) exec("PRAGMA page_size=65536", "set the page size");
     {
       Statement& wal = prepare("PRAGMA journal_mode=WAL", "enable WAL journal");
       StatementReset done(wal);

@@ -31,6 +31,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(e.raw.data() >= body.data() && e.raw.data() + e.raw.size() <= body.data() + body.size());
     (void)e.event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
+  // The simdjson fast path accepts and rejects exactly what the nlohmann path does.
+  const hec::RawParseResult f = hec::parse_events_raw(body, "receiver:hec", "token:fuzz");
+  check(f.error_code == r.error_code && f.error_index == r.error_index && f.events.size() == r.events.size());
+  for (size_t i = 0; i < f.events.size(); ++i) {
+    const auto& fe = f.events[i];
+    const auto& se = r.events[i];
+    check(fe.raw == se.raw);
+    if (fe.slow) continue;
+    check(nlohmann::json::parse(fe.event) == se.event);
+    check(fe.fields.empty() ? se.fields.is_null() : nlohmann::json::parse(fe.fields) == se.fields);
+    check(fe.time == se.time && fe.host == se.host && fe.source == se.source && fe.sourcetype == se.sourcetype &&
+          fe.index == se.index);
+  }
   (void)hec::response_body(r.error_code, r.error_index, size);
   (void)hec::http_status(r.error_code);
 
