@@ -16,7 +16,13 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr const char* kReplayPrefix = "dlq:";
+
+const char* category_name(uint32_t c) {
+  static const char* names[] = {"none",      "config",    "auth",    "rate_limit",    "transient",
+                                "permanent", "cancelled", "timeout", "not_supported", "internal"};
+  return c < sizeof names / sizeof names[0] ? names[c] : "unknown";
 }
+}  // namespace
 
 // =============================================================================== sinks
 
@@ -52,6 +58,7 @@ struct Pipeline::SinkRunner {
   core::Metric* errors;
   core::Metric* queue_bytes_gauge;
   core::Metric* breaker_gauge;
+  core::Metric* bytes_out;
 
   SinkRunner(Pipeline& pipeline, const ConnectorSpec& spec)
       : p(pipeline),
@@ -71,7 +78,9 @@ struct Pipeline::SinkRunner {
         queue_bytes_gauge(p.metrics_.get("siemhub_outbox_bytes", "Journal bytes a sink has not confirmed yet",
                                          core::MetricType::gauge, {{"connector", name}})),
         breaker_gauge(p.metrics_.get("siemhub_breaker_open", "1 when the sink's circuit breaker is open, 0.5 half-open",
-                                     core::MetricType::gauge, {{"connector", name}})) {}
+                                     core::MetricType::gauge, {{"connector", name}})),
+        bytes_out(p.metrics_.get("siemhub_connector_bytes_out_total", "Bytes of events a sink confirmed",
+                                 core::MetricType::counter, {{"connector", name}})) {}
 
   bool routed(const std::string& source) const {
     const auto& t = p.routes_;
@@ -156,6 +165,7 @@ struct Pipeline::SinkRunner {
       const Record& rec = *window[w].record;
       if (outcome == SIEMHUB_OUTCOME_DELIVERED) {
         out->add(1);
+        bytes_out->add(static_cast<double>((*rec.events)[idx].json.size()));
         resolved[w].push_back(idx);
         ++done;
       } else if (outcome == SIEMHUB_OUTCOME_REJECTED) {
@@ -194,6 +204,10 @@ struct Pipeline::SinkRunner {
     const bool failed = !r.status.ok() || (again > 0 && done == 0);
     if (!r.status.ok()) {
       errors->add(1);
+      p.metrics_
+          .get("siemhub_connector_write_failures_total", "Failed sink writes by error category",
+               core::MetricType::counter, {{"connector", name}, {"category", category_name(r.status.category)}})
+          ->add(1);
       core::Log::write(core::LogLevel::warn, "outbox", "write failed: " + r.status.message, name);
     }
     if (!failed && again == 0) {
@@ -453,6 +467,9 @@ std::vector<Pipeline::SinkRunner*> Pipeline::targets_of(const std::string& sourc
 }
 
 void Pipeline::on_appended(const std::string& source, uint64_t bytes) {
+  metrics_.get("siemhub_connector_bytes_in_total", "Bytes of events a source got into the journal",
+               core::MetricType::counter, {{"connector", source}})
+      ->add(static_cast<double>(bytes));
   for (SinkRunner* s : targets_of(source)) s->outbox_bytes += static_cast<int64_t>(bytes);
   journal_bytes_->set(static_cast<double>(journal_.retained_bytes()));
 }

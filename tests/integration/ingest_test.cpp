@@ -112,6 +112,10 @@ TEST_CASE("the real hub answers HEC code 6 keeping exactly the events before the
   const auto problems = check_prometheus_text(m.body);
   for (const auto& p : problems) FAIL_CHECK(p);
   CHECK_THAT(m.body, Catch::Contains("siemhub_connector_events_out_total"));
+  CHECK_THAT(m.body, Catch::Contains(R"(siemhub_connector_bytes_in_total{connector="ingest"})"));
+  CHECK_THAT(m.body, Catch::Contains(R"(siemhub_connector_bytes_out_total{connector="out"})"));
+  CHECK_THAT(m.body, Catch::Contains("siemhub_outbox_bytes"));
+  CHECK_THAT(m.body, Catch::Contains("siemhub_breaker_open"));
 
   hub.signal(SIGTERM);
   REQUIRE(hub.wait() == 0);
