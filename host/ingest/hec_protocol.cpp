@@ -49,21 +49,25 @@ std::optional<std::string> basic_password(std::string_view value) {
   return password;
 }
 
-std::optional<double> parse_time(const json& t) {
-  double v = 0;
-  if (t.is_number()) {
-    v = t.get<double>();
-  } else if (t.is_string()) {
-    const auto& s = t.get_ref<const std::string&>();
-    const std::string_view sv = trim(s);
-    if (sv.empty()) return std::nullopt;
-    const auto [p, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), v);
-    if (ec != std::errc() || p != sv.data() + sv.size()) return std::nullopt;
-  } else {
-    return std::nullopt;
-  }
+// HEC `time`: epoch seconds (with a fraction) as a number or a string; both parsers use these.
+std::optional<double> checked_time(double v) {
   if (!std::isfinite(v) || v < 0 || v >= 1e11) return std::nullopt;
   return v;
+}
+
+std::optional<double> time_from_text(std::string_view text) {
+  const std::string_view sv = trim(text);
+  double v = 0;
+  if (sv.empty()) return std::nullopt;
+  const auto [p, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), v);
+  if (ec != std::errc() || p != sv.data() + sv.size()) return std::nullopt;
+  return checked_time(v);
+}
+
+std::optional<double> parse_time(const json& t) {
+  if (t.is_number()) return checked_time(t.get<double>());
+  if (t.is_string()) return time_from_text(t.get_ref<const std::string&>());
+  return std::nullopt;
 }
 
 bool blank_event(const json& e) {
@@ -346,16 +350,10 @@ std::optional<double> dom_time(simdjson::dom::element t) {
   double v = 0;
   if (t.is_number()) {
     if (t.get_double().get(v) != simdjson::SUCCESS) return std::nullopt;
-  } else if (t.is_string()) {
-    const std::string_view sv = trim(std::string_view(t.get_string().value_unsafe()));
-    if (sv.empty()) return std::nullopt;
-    const auto [p, ec] = std::from_chars(sv.data(), sv.data() + sv.size(), v);
-    if (ec != std::errc() || p != sv.data() + sv.size()) return std::nullopt;
-  } else {
-    return std::nullopt;
+    return checked_time(v);
   }
-  if (!std::isfinite(v) || v < 0 || v >= 1e11) return std::nullopt;
-  return v;
+  if (t.is_string()) return time_from_text(std::string_view(t.get_string().value_unsafe()));
+  return std::nullopt;
 }
 
 // Fills the OCSF passthrough fields of `e` (labels stays wrap when the event is not OCSF or cannot
