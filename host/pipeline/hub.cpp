@@ -290,8 +290,10 @@ Hub::~Hub() {
   for (auto& k : connectors_) k->destroy();
   connectors_.clear();
   if (runtime_) runtime_->stop();
+  // The journal first: its writer commits what is still queued and calls the pipeline's
+  // completion and subscriber callbacks, so the pipeline must still be alive then.
+  journal_.reset();
   pipeline_.reset();
-  journal_.reset();  // commits whatever is still queued
 }
 
 std::string Hub::start() {
