@@ -1,9 +1,10 @@
 // What the admin API can ask of a running hub. The hub implements it (pipeline/hub.cpp); the
 // admin server (admin/server.*) exposes it over a token-protected local socket; the CLI's
-// `status` and `dlq` commands are its clients.
+// `status`, `dlq` and `action` commands are its clients.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,32 @@ struct DlqFilter {
   uint64_t after_id = 0;   // paging: entries with id > after_id
   uint32_t limit = 100;
 };
+
+/// One call of a connector's action (POST /v1/actions/execute and /v1/actions/status).
+struct ActionCallRequest {
+  std::string connector;
+  std::string action;
+  nlohmann::json params = nlohmann::json::object();
+  bool params_given = false;    ///< false: "params" was absent (status then skips the schema check)
+  std::string idempotency_key;  ///< empty: execute generates one (128 random bits, hex)
+  nlohmann::json prior;         ///< null = none; for an inverse: the result of the call it undoes
+  bool simulate = false;
+  bool confirm = false;         ///< required to execute a DESTRUCTIVE action unless simulate
+};
+
+/// Why the hub refused a call before it reached the plugin: `code` is "not_found" (connector or
+/// action; the admin API answers 404) or another code (400): "not_supported", "invalid_params",
+/// "simulate_not_supported", "confirm_required", "bad_request".
+struct ActionRefusal {
+  std::string code;
+  std::string message;
+  nlohmann::json details;  ///< extra fields for the error reply (e.g. "errors", "actions"); null = none
+};
+
+/// Receives the outcome of an accepted call exactly once, on any thread:
+/// {"ok":true,"result":…,"idempotency_key":…,"elapsed_ms":…} or
+/// {"ok":false,"error":{"category","code","message","retry_after_ms"},"idempotency_key":…,"elapsed_ms":…}.
+using ActionDone = std::function<void(nlohmann::json outcome)>;
 
 class HubControl {
  public:
@@ -41,6 +68,16 @@ class HubControl {
   /// Deletes entries. `ids` empty = every entry of `sink` (or all when `sink` is empty too).
   /// Returns {"purged": n}.
   virtual nlohmann::json dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) = 0;
+
+  /// {"connectors":[{"connector","plugin","actions":[{"name","title","description","params_schema",
+  ///   "inverse","flags":["idempotent","simulate","destructive"],"timeout_ms","retryable":[category…]}]}]}
+  /// for every connector whose plugin has the ACTION capability.
+  virtual nlohmann::json actions_list() = 0;
+  /// Checks the call and starts it without blocking: a refusal is returned (and `done` is never
+  /// called), otherwise `done` gets the outcome once the plugin answers or the action's deadline passes.
+  virtual std::optional<ActionRefusal> action_execute(ActionCallRequest request, ActionDone done) = 0;
+  /// The same for the plugin's status (reconciliation) call; needs the call's idempotency_key.
+  virtual std::optional<ActionRefusal> action_status(ActionCallRequest request, ActionDone done) = 0;
 };
 
 }  // namespace siemhub::admin

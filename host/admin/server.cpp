@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <functional>
 #include <limits>
 #include <list>
 #include <mutex>
@@ -122,9 +123,90 @@ std::optional<Reply> parse_dlq_body(const std::string& text, bool allow_to_sink,
   return std::nullopt;
 }
 
+std::optional<Reply> parse_action_body(const std::string& text, ActionCallRequest& out) {
+  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return error_reply(http::status::bad_request, "bad_json", "the request body is not valid JSON");
+  if (!j.is_object()) return error_reply(http::status::bad_request, "bad_request", "the request body must be a JSON object");
+  auto bad = [](const std::string& m) { return error_reply(http::status::bad_request, "bad_request", m); };
+  for (const auto& [key, value] : j.items()) {
+    if (key == "connector" || key == "action" || key == "idempotency_key") {
+      if (!value.is_string()) return bad("\"" + key + "\" must be a string");
+      (key == "connector" ? out.connector : key == "action" ? out.action : out.idempotency_key) = value.get<std::string>();
+    } else if (key == "params") {
+      if (!value.is_object()) {
+        return error_reply(http::status::bad_request, "invalid_params", "\"params\" must be a JSON object");
+      }
+      out.params = value;
+      out.params_given = true;
+    } else if (key == "prior") {
+      out.prior = value;
+    } else if (key == "simulate" || key == "confirm") {
+      if (!value.is_boolean()) return bad("\"" + key + "\" must be true or false");
+      (key == "simulate" ? out.simulate : out.confirm) = value.get<bool>();
+    } else {
+      return bad("unknown field \"" + key +
+                 "\" (connector, action, params, idempotency_key, prior, simulate, confirm)");
+    }
+  }
+  if (out.connector.empty() || out.action.empty()) return bad("\"connector\" and \"action\" are required");
+  return std::nullopt;
+}
+
+Reply refusal_reply(const ActionRefusal& r) {
+  Reply reply = error_reply(r.code == "not_found" ? http::status::not_found : http::status::bad_request, r.code, r.message);
+  if (r.details.is_object()) {
+    for (const auto& [key, value] : r.details.items())
+      if (key != "error" && key != "message") reply.body[key] = value;
+  }
+  return reply;
+}
+
+// The answer to a request that completes later (an action call), given exactly once: a completion
+// dropped without being called still answers (500) instead of leaving the client waiting.
+using Later = std::function<void(Reply)>;
+class LaterReply {
+ public:
+  explicit LaterReply(Later send) : send_(std::move(send)) {}
+  ~LaterReply() {
+    if (send_) {
+      send_(error_reply(http::status::internal_server_error, "internal", "the hub dropped the call without an answer"));
+    }
+  }
+  LaterReply(const LaterReply&) = delete;
+  LaterReply& operator=(const LaterReply&) = delete;
+  void operator()(Reply r) {
+    if (auto send = std::exchange(send_, nullptr)) send(std::move(r));
+  }
+  void disarm() { send_ = nullptr; }
+
+ private:
+  Later send_;
+};
+
+// POST /v1/actions/execute|status: checked and started on the control strand, answered when the
+// plugin completes or the action's deadline passes (never blocking a thread meanwhile).
+std::optional<Reply> start_action(HubControl& control, bool status_call, const std::string& body, const Later& later) {
+  ActionCallRequest request;
+  if (auto bad = parse_action_body(body, request)) return bad;
+  auto once = std::make_shared<LaterReply>(later);
+  ActionDone done = [once](json outcome) { (*once)(Reply{http::status::ok, std::move(outcome), {}}); };
+  std::optional<ActionRefusal> refused;
+  try {
+    refused = status_call ? control.action_status(std::move(request), std::move(done))
+                          : control.action_execute(std::move(request), std::move(done));
+  } catch (...) {
+    once->disarm();  // the caller answers 500
+    throw;
+  }
+  if (!refused) return std::nullopt;
+  once->disarm();
+  return refusal_reply(*refused);
+}
+
 // --- routing --------------------------------------------------------------------------------------
 
-Reply route(HubControl& control, const http::request<http::string_body>& req) {
+// The reply, or nullopt when `later` will get it.
+std::optional<Reply> route(HubControl& control, const http::request<http::string_body>& req, const Later& later) {
   const std::string_view target(req.target().data(), req.target().size());
   const size_t q = target.find('?');
   const std::string_view path = target.substr(0, q);
@@ -194,6 +276,17 @@ Reply route(HubControl& control, const http::request<http::string_body>& req) {
                          "give \"ids\", or \"all\": true (with or without a \"sink\") to purge whole sinks");
     }
     return Reply{http::status::ok, control.dlq_purge(body.ids, body.sink), {}};
+  }
+
+  if (path == "/v1/actions") {
+    if (method != http::verb::get) return method_not_allowed("GET");
+    if (!query.empty()) return error_reply(http::status::bad_request, "bad_request", "/v1/actions takes no parameters");
+    return Reply{http::status::ok, control.actions_list(), {}};
+  }
+
+  if (path == "/v1/actions/execute" || path == "/v1/actions/status") {
+    if (method != http::verb::post) return method_not_allowed("POST");
+    return start_action(control, path == "/v1/actions/status", req.body(), later);
   }
 
   constexpr std::string_view kEntryPrefix = "/v1/dlq/";
@@ -319,23 +412,27 @@ class Session : public std::enable_shared_from_this<Session> {
          false);
   }
 
-  // One HubControl call at a time, on the control strand; the reply goes back to this session's strand.
+  // One HubControl call at a time, on the control strand; the reply goes back to this session's strand
+  // (an action call's reply once the action completes: the strand is free meanwhile).
   void dispatch() {
     auto req = std::make_shared<http::request<http::string_body>>(parser_->release());
     const bool keep_alive = req->keep_alive();
     stream_.expires_never();
     net::post(state_->control_strand, [self = shared_from_this(), req, keep_alive]() {
-      Reply reply;
+      auto answer = [self, keep_alive](Reply reply) {
+        net::post(self->executor(), [self, reply = std::move(reply), keep_alive]() mutable {
+          self->send(std::move(reply), keep_alive);
+        });
+      };
+      std::optional<Reply> reply;
       try {
-        reply = route(self->state_->control, *req);
+        reply = route(self->state_->control, *req, answer);
       } catch (const std::exception& e) {
         const std::string msg = core::redact(e.what());
         core::Log::write(core::LogLevel::error, kComponent, self->method_ + " " + self->path_only() + " failed: " + msg);
         reply = error_reply(http::status::internal_server_error, "internal", msg);
       }
-      net::post(self->executor(), [self, reply = std::move(reply), keep_alive]() mutable {
-        self->send(std::move(reply), keep_alive);
-      });
+      if (reply) answer(std::move(*reply));
     });
   }
 

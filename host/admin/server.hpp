@@ -6,11 +6,17 @@
 //   GET  /v1/dlq/{id}                       HubControl::dlq_show()      (404 when absent)
 //   POST /v1/dlq/replay {"ids":[…],"sink":"","to_sink":"","all":bool}   HubControl::dlq_replay()
 //   POST /v1/dlq/purge  {"ids":[…],"sink":"","all":bool}                HubControl::dlq_purge()
+//   GET  /v1/actions                        HubControl::actions_list()
+//   POST /v1/actions/execute {"connector","action","params":{…},"idempotency_key","prior","simulate","confirm"}
+//   POST /v1/actions/status  (the same body)  HubControl::action_execute() / action_status(): a refusal
+//        is answered 404 (not_found) or 400 with {"error":code,"message",…}; an accepted call is answered
+//        200 with the outcome ({"ok":true|false,…}) when the plugin completes or the deadline passes.
 // With "ids" empty, replay and purge act on a whole sink (purge: on every sink when "sink" is empty
 // too) and then require "all": true, so an empty body never empties the DLQ.
 // Errors: {"error":"<code>","message":"…"} with 400, 401, 404, 405, 413, 500. A request (header and
 // body) not received within read_timeout, or an idle keep-alive connection, is closed without an answer.
-// HubControl calls are serialized on one strand and run on the io_context's threads.
+// HubControl calls are serialized on one strand and run on the io_context's threads; an action call
+// only starts there (its completion arrives later from the connector's strand), so none blocks a thread.
 #pragma once
 
 #include <chrono>

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <utility>
+#include <vector>
 
 namespace siemhub::admin {
 namespace fs = std::filesystem;
@@ -93,21 +94,7 @@ std::string read_checked(const fs::path& file, bool allow_root_reader, bool& fou
   return text;
 }
 
-std::string random_token() {
-  unsigned char bytes[kRandomBytes];
-  if (RAND_bytes(bytes, static_cast<int>(sizeof bytes)) != 1) {
-    throw AdminError("cannot generate the admin token: the system random generator failed");
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string token;
-  token.reserve(2 * sizeof bytes);
-  for (const unsigned char b : bytes) {
-    token.push_back(kHex[b >> 4]);
-    token.push_back(kHex[b & 0xF]);
-  }
-  OPENSSL_cleanse(bytes, sizeof bytes);
-  return token;
-}
+std::string random_token() { return random_hex(kRandomBytes); }
 
 void write_all(int fd, const std::string& data, const fs::path& file) {
   size_t off = 0;
@@ -166,6 +153,22 @@ std::string read_token(const fs::path& data_dir) {
   std::string token = read_checked(file, /*allow_root_reader=*/true, found);
   if (!found) throw AdminError("no admin token at " + file.string() + " (is a hub running on " + data_dir.string() + "?)");
   return token;
+}
+
+std::string random_hex(std::size_t count) {
+  std::vector<unsigned char> bytes(count);
+  if (count > 0 && RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
+    throw AdminError("cannot generate random bytes: the system random generator failed");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * count);
+  for (const unsigned char b : bytes) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
+  }
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  return out;
 }
 
 bool constant_time_equal(std::string_view a, std::string_view b) noexcept {

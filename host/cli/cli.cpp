@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   PluginCommands plugins = add_plugin_commands(app);
   AdminCommands admin;
   add_admin_commands(app, admin);
+  ActionCommands action;
+  add_action_commands(app, action);
 
   try {
     app.parse(argc, argv);
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
   if (plugins.inspect->parsed()) return run_plugins_inspect(plugins.opts);
   if (admin.status->parsed()) return run_status(*admin.opts);
   if (admin.dlq->parsed()) return run_dlq(admin);
+  if (action.action->parsed()) return run_action(action);
   return kExitUsage;
 }
 

@@ -1,4 +1,4 @@
-// The command line: run, validate, plugins list|inspect, status, dlq, version. Exit codes (docs/cli.md):
+// The command line: run, validate, plugins list|inspect, status, dlq, action, version. Exit codes (docs/cli.md):
 //   0 success, 1 runtime failure, 2 usage or configuration error, 3 a plugin was refused.
 #pragma once
 
@@ -87,5 +87,29 @@ struct AdminCommands {
 void add_admin_commands(CLI::App& app, AdminCommands& cmds);
 int run_status(const AdminOptions& opts);
 int run_dlq(const AdminCommands& cmds);
+
+/// Options of `action list|run|status` (cmd_action.cpp): calls of a running hub's connector actions.
+struct ActionOptions {
+  std::string data_dir;         // -d, --data-dir (default ./siemhub-data)
+  std::string config;           // -c CONFIG (uses its data_dir)
+  bool json = false;            // --json
+  std::string connector;        // CONNECTOR
+  std::string action;           // ACTION
+  std::string params;           // --params JSON
+  std::string params_file;      // --params-file FILE
+  std::string idempotency_key;  // --idempotency-key K
+  std::string prior;            // --prior JSON
+  bool simulate = false;        // --simulate
+  bool yes = false;             // run --yes: confirms a destructive action
+};
+struct ActionCommands {
+  CLI::App* action = nullptr;
+  CLI::App* list = nullptr;
+  CLI::App* run = nullptr;
+  CLI::App* status = nullptr;
+  std::shared_ptr<ActionOptions> opts = std::make_shared<ActionOptions>();
+};
+void add_action_commands(CLI::App& app, ActionCommands& cmds);
+int run_action(const ActionCommands& cmds);
 
 }  // namespace siemhub::cli

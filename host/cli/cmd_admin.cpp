@@ -190,7 +190,7 @@ void print_status(const json& s) {
     const std::string reason = health.is_object() ? str(health, "reason", "") : "";
     if (!reason.empty()) notes.push_back(str(c, "name") + ": " + one_line(reason, 160));
     const std::string role = str(c, "role");
-    const bool sink = role != "source";
+    const bool sink = role.find("sink") != std::string::npos;  // "sink", "source+sink"; not "action"
     rows.push_back({str(c, "name"), str(c, "plugin"), role, state, std::to_string(num(c, "events_in")),
                     std::to_string(num(c, "events_out")), std::to_string(num(c, "rejected")),
                     std::to_string(num(c, "retries")),

@@ -204,7 +204,9 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   std::vector<ConnectorSpec> source_specs, sink_specs;
   for (auto& conn : c.connectors) {
     if (!conn.enabled || !modules.count(conn.name)) continue;
-    if (!sources.count(conn.name) && !sinks.count(conn.name)) {
+    // A connector with actions runs without a route: the admin API (and later playbooks) call it.
+    const bool has_actions = (modules[conn.name]->descriptor().capabilities & SIEMHUB_CAP_ACTION) != 0;
+    if (!sources.count(conn.name) && !sinks.count(conn.name) && !has_actions) {
       hub->warnings_.push_back("connector " + conn.name + " is in no route: not started");
       continue;
     }
@@ -239,12 +241,14 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     hub->roles_[conn.name] = std::string(sources.count(conn.name) ? "source" : "") +
                              (sources.count(conn.name) && sinks.count(conn.name) ? "+" : "") +
                              (sinks.count(conn.name) ? "sink" : "");
+    if (hub->roles_[conn.name].empty()) hub->roles_[conn.name] = "action";
   }
   if (!errors.empty()) {
     for (auto& k : hub->connectors_) k->destroy();
     hub->connectors_.clear();
     return nullptr;
   }
+  hub->actions_ = std::make_unique<ActionDispatcher>(hub->connectors_, core::SystemClock::instance());
   PipelineOptions po;
   po.journal_max_bytes = c.caps.journal_max_bytes;
   po.outbox_max_bytes = c.caps.outbox_max_bytes;
@@ -447,6 +451,21 @@ nlohmann::json Hub::dlq_replay(const std::vector<uint64_t>& ids, const std::stri
 
 nlohmann::json Hub::dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) {
   return {{"purged", dead_letters_->erase(ids, sink)}};
+}
+
+// Called on the admin server's control strand: they check and start the call, never wait for it.
+nlohmann::json Hub::actions_list() {
+  return actions_ ? actions_->list() : nlohmann::json{{"connectors", nlohmann::json::array()}};
+}
+
+std::optional<admin::ActionRefusal> Hub::action_execute(admin::ActionCallRequest request, admin::ActionDone done) {
+  if (!actions_) return admin::ActionRefusal{"not_found", "this hub runs no connectors", nullptr};
+  return actions_->call(false, std::move(request), std::move(done));
+}
+
+std::optional<admin::ActionRefusal> Hub::action_status(admin::ActionCallRequest request, admin::ActionDone done) {
+  if (!actions_) return admin::ActionRefusal{"not_found", "this hub runs no connectors", nullptr};
+  return actions_->call(true, std::move(request), std::move(done));
 }
 
 }  // namespace siemhub::pipeline

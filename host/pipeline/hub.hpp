@@ -16,6 +16,7 @@
 #include "http/http_service.hpp"
 #include "ingest/ingest.hpp"
 #include "pipeline/dead_letters.hpp"
+#include "pipeline/actions.hpp"
 #include "pipeline/journal.hpp"
 #include "pipeline/pipeline.hpp"
 #include "plugins/connector.hpp"
@@ -71,6 +72,9 @@ class Hub final : public admin::HubControl {
   std::optional<nlohmann::json> dlq_show(uint64_t id) override;
   nlohmann::json dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink, const std::string& to_sink) override;
   nlohmann::json dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) override;
+  nlohmann::json actions_list() override;
+  std::optional<admin::ActionRefusal> action_execute(admin::ActionCallRequest request, admin::ActionDone done) override;
+  std::optional<admin::ActionRefusal> action_status(admin::ActionCallRequest request, admin::ActionDone done) override;
 
  private:
   Hub() = default;
@@ -92,6 +96,8 @@ class Hub final : public admin::HubControl {
   std::unique_ptr<ingest::IngestServer> ingest_;
   std::vector<std::string> warnings_;
   std::atomic<bool> started_{false};
+  // Last, so it is destroyed first: it holds connectors (calls after stop() are refused by them).
+  std::unique_ptr<ActionDispatcher> actions_;
 };
 
 }  // namespace siemhub::pipeline

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -11,6 +13,9 @@
 namespace siemhub::testing {
 
 using nlohmann::json;
+using siemhub::admin::ActionCallRequest;
+using siemhub::admin::ActionDone;
+using siemhub::admin::ActionRefusal;
 using siemhub::admin::DlqFilter;
 
 inline const std::string kToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -69,18 +74,81 @@ class FakeControl : public siemhub::admin::HubControl {
     return json{{"purged", ids.empty() ? 9 : ids.size()}};
   }
 
+  json actions_list() override {
+    std::lock_guard lock(mu);
+    ++calls;
+    return json{{"connectors",
+                 json::array({json{{"connector", "fw"},
+                                   {"plugin", "test.actions"},
+                                   {"actions", json::array({json{{"name", "block_ip"},
+                                                                 {"title", "Block an IP"},
+                                                                 {"description", "blocks it"},
+                                                                 {"params_schema", {{"type", "object"}}},
+                                                                 {"inverse", "unblock_ip"},
+                                                                 {"flags", {"idempotent", "simulate", "destructive"}},
+                                                                 {"timeout_ms", 300},
+                                                                 {"retryable", {"transient"}}}})}}})}};
+  }
+  // Connector "nope" is unknown; action "bad" has invalid params; "later" keeps the completion for
+  // the test to call (pending_done); "drop" drops it unanswered; "boom" throws; anything else answers
+  // at once with the request echoed.
+  std::optional<ActionRefusal> action_execute(ActionCallRequest request, ActionDone done) override {
+    return action(false, std::move(request), std::move(done));
+  }
+  std::optional<ActionRefusal> action_status(ActionCallRequest request, ActionDone done) override {
+    return action(true, std::move(request), std::move(done));
+  }
+
   int call_count() {
     std::lock_guard lock(mu);
     return calls;
   }
 
+  ActionDone take_pending() {
+    std::lock_guard lock(mu);
+    return std::exchange(pending_done, nullptr);
+  }
+  bool has_pending() {
+    std::lock_guard lock(mu);
+    return static_cast<bool>(pending_done);
+  }
+
   std::mutex mu;
   int calls = 0;
+  ActionCallRequest last_action;
+  bool last_action_status = false;
+  ActionDone pending_done;
   DlqFilter last_filter;
   uint64_t last_show = 0;
   std::vector<uint64_t> last_ids;
   std::string last_sink = "<unset>";
   std::string last_to_sink = "<unset>";
+
+ private:
+  std::optional<ActionRefusal> action(bool status_call, ActionCallRequest request, ActionDone done) {
+    std::unique_lock lock(mu);
+    ++calls;
+    last_action = request;
+    last_action_status = status_call;
+    if (request.connector == "nope") return ActionRefusal{"not_found", "no connector named 'nope'", nullptr};
+    if (request.action == "bad") {
+      return ActionRefusal{"invalid_params", "invalid params: params.ip: missing",
+                           json{{"errors", json::array({json{{"path", "params.ip"}, {"message", "missing"}}})}}};
+    }
+    if (request.action == "boom") throw std::runtime_error("the manifest is gone");
+    if (request.action == "later") {
+      pending_done = std::move(done);
+      return std::nullopt;
+    }
+    if (request.action == "drop") return std::nullopt;
+    lock.unlock();
+    done(json{{"ok", true},
+              {"result", {{"params", request.params}, {"prior", request.prior}, {"simulate", request.simulate},
+                          {"confirm", request.confirm}, {"status", status_call}}},
+              {"idempotency_key", request.idempotency_key.empty() ? "generated" : request.idempotency_key},
+              {"elapsed_ms", 1}});
+    return std::nullopt;
+  }
 };
 
 }  // namespace siemhub::testing
