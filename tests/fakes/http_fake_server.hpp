@@ -41,6 +41,9 @@ struct FakeResponse {
     std::vector<std::string> chunks;    ///< non-empty: chunked body in these pieces (body ignored)
     std::chrono::milliseconds chunk_pause{10};
     bool close_without_response = false; ///< read the request, then drop the connection
+    /// With chunks: drop the connection after the last piece instead of ending the body
+    /// (a stream cut mid-way, e.g. an export search losing its indexer).
+    bool close_after_chunks = false;
 };
 
 using FakeHandler = std::function<FakeResponse(const RecordedRequest&)>;
@@ -48,6 +51,9 @@ using FakeHandler = std::function<FakeResponse(const RecordedRequest&)>;
 struct FakeServerOptions {
     std::filesystem::path tls_cert; ///< PEM; both set = HTTPS
     std::filesystem::path tls_key;
+    /// false: requests are only counted (request_count, wait_for_requests), not stored, so a
+    /// benchmark at hundreds of thousands of events per second does not copy every body.
+    bool record_requests = true;
 };
 
 class FakeHttpServer {
@@ -67,8 +73,8 @@ public:
     /// handler yields a 500.
     void set_handler(FakeHandler handler);
 
-    std::vector<RecordedRequest> requests() const;
-    std::size_t request_count() const;
+    std::vector<RecordedRequest> requests() const; ///< empty when record_requests is false
+    std::size_t request_count() const;              ///< counted also when not recorded
     uint64_t connections_accepted() const;
     /// Blocks until at least `n` requests were recorded or `timeout` passed; returns success.
     bool wait_for_requests(std::size_t n,
