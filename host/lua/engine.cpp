@@ -1,0 +1,325 @@
+#include "lua/engine.hpp"
+
+#include "core/log.hpp"
+#include "lua/engine_internal.hpp"
+#include "lua/event_view.hpp"
+#include "lua/finding.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace siemhub::lua {
+
+namespace {
+
+const core::Clock& clock_of(const EngineOptions& o) { return o.clock ? *o.clock : core::SystemClock::instance(); }
+
+// The rule's JSON with every {"$fn": n} replaced by where the function's source lives and the
+// text of those lines, so the hash changes exactly when the rule's code does.
+nlohmann::json with_function_text(Engine& engine, const nlohmann::json& j,
+                                  const std::function<std::string(int)>& text_of) {
+  if (j.is_object() && j.size() == 1 && j.contains("$fn") && j["$fn"].is_number_integer())
+    return {{"$fn", text_of(j["$fn"].get<int>())}};
+  if (!j.is_structured()) return j;
+  nlohmann::json out = j;
+  for (auto& [k, v] : out.items()) v = with_function_text(engine, v, text_of);
+  return out;
+}
+
+std::string lines_of(const std::string& text, int first, int last) {
+  std::istringstream in(text);
+  std::string line, out;
+  for (int n = 1; std::getline(in, line); ++n)
+    if (n >= first && n <= last) out += line + "\n";
+  return out;
+}
+
+}  // namespace
+
+Engine::Engine(EngineOptions options) : options_(std::move(options)) {}
+Engine::~Engine() = default;
+
+std::unique_ptr<Engine> Engine::load(const std::vector<std::filesystem::path>& files, EngineOptions options,
+                                     std::string* error) {
+  std::vector<Source> sources;
+  for (const auto& path : files) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return *error = "cannot read " + path.string(), nullptr;
+    std::ostringstream text;
+    text << in.rdbuf();
+    sources.push_back({path.string(), text.str(), path.parent_path()});
+  }
+  return load(std::move(sources), std::move(options), error);
+}
+
+std::unique_ptr<Engine> Engine::load(std::vector<Source> sources, EngineOptions options, std::string* error) {
+  std::unique_ptr<Engine> engine(new Engine(std::move(options)));
+  engine->sources_ = std::move(sources);
+  try {
+    engine->sandbox_ = std::make_unique<Sandbox>(engine->options_.sandbox);
+  } catch (const std::exception& e) {
+    return *error = e.what(), nullptr;
+  }
+  if (!engine->load_sources(error) || !engine->finish_rules(error)) return nullptr;
+  return engine;
+}
+
+bool Engine::load_sources(std::string* error) {
+  Fault f;
+  if (!Calls::init(*this, &f)) return *error = "lua init: " + f.to_string(), false;
+  loading_ = true;
+  for (current_source_ = 0; current_source_ < sources_.size(); ++current_source_) {
+    if (!Calls::run_source(*this, current_source_, &f)) {
+      loading_ = false;
+      return *error = sources_[current_source_].name + ": " + f.to_string(), false;
+    }
+  }
+  loading_ = false;
+  if (!Calls::freeze(*this, &f)) return *error = "lua freeze: " + f.to_string(), false;
+  // Lookups first: rules name them in match tables.
+  for (const Pending& p : pending_) {
+    if (p.is_rule) continue;
+    const auto t = nlohmann::json::parse(p.json, nullptr, false);
+    if (!t.is_object() || !t.contains("name") || !t.contains("file") || !t.contains("key") || !t["name"].is_string() ||
+        !t["file"].is_string() || !t["key"].is_string())
+      return *error = sources_[p.source].name + ": lookup{} needs name, file and key (strings)", false;
+    std::filesystem::path file = t["file"].get<std::string>();
+    if (file.is_relative()) file = sources_[p.source].dir / file;
+    auto table = std::make_unique<Lookup>(t["name"].get<std::string>(), file, t["key"].get<std::string>());
+    if (!table->load(error)) return false;
+    lookups_.push_back(std::move(table));
+  }
+  next_lookup_check_ = clock_of(options_).now_ms() + options_.lookup_check_interval_ms;
+  return true;
+}
+
+bool Engine::finish_rules(std::string* error) {
+  const LookupResolver resolve_lookup = [this](const std::string& name) -> const Lookup* {
+    for (const auto& l : lookups_)
+      if (l->name() == name) return l.get();
+    return nullptr;
+  };
+  for (const Pending& p : pending_) {
+    if (!p.is_rule) continue;
+    const auto table = nlohmann::json::parse(p.json, nullptr, false);
+    auto def = parse_rule(table, resolve_lookup, error);
+    if (!def) return *error = sources_[p.source].name + ": " + *error, false;
+    for (const auto& r : rules_)
+      if (r->def.id == def->id) return *error = sources_[p.source].name + ": duplicate rule id '" + def->id + "'", false;
+    def->file = sources_[p.source].name;
+    const auto text_of = [&](int fn) {
+      std::string where;
+      Fault f;
+      if (!Calls::function_source(*this, fn, &where, &f)) return std::string("?");
+      const auto colon = where.rfind(':');
+      const auto dash = where.rfind('-');
+      const std::string file = where.substr(0, colon);
+      const int first = std::atoi(where.c_str() + colon + 1), last = std::atoi(where.c_str() + dash + 1);
+      // The text only: moving the file or adding lines above the rule keeps its state.
+      for (const Source& s : sources_)
+        if (s.name == file) return lines_of(s.text, first, last);
+      return where;
+    };
+    def->code_hash = sha256_hex(with_function_text(*this, table, text_of).dump());
+    auto rule = std::make_unique<Rule>();
+    rule->def = std::move(*def);
+    const std::size_t index = rules_.size();
+    const auto classes = rule->def.from.class_uids();
+    if (classes.empty()) unindexed_.push_back(index);
+    for (const std::int64_t c : classes) by_class_[c].push_back(index);
+    rules_.push_back(std::move(rule));
+  }
+  // Each class's list also holds the unindexed rules, in declaration order.
+  for (auto& [c, list] : by_class_) {
+    list.insert(list.end(), unindexed_.begin(), unindexed_.end());
+    std::sort(list.begin(), list.end());
+    list.erase(std::unique(list.begin(), list.end()), list.end());
+  }
+  pending_.clear();
+  return true;
+}
+
+void Engine::check_lookups() {
+  if (lookups_.empty()) return;
+  const std::int64_t now = clock_of(options_).now_ms();
+  if (now < next_lookup_check_) return;
+  next_lookup_check_ = now + options_.lookup_check_interval_ms;
+  for (const auto& l : lookups_) {
+    std::string err;
+    if (l->reload_if_changed(&err)) core::log_info("lua", "lookup '" + l->name() + "' reloaded");
+    else if (!err.empty()) core::log_warn("lua", err + " (keeping the previous rows)");
+  }
+}
+
+std::vector<Finding> Engine::process(std::span<const EventRef> batch) {
+  check_lookups();
+  std::vector<Finding> out;
+  for (const EventRef& ref : batch) process_event(ref, out);
+  sandbox_->next_event_generation();  // views made in this batch now refuse to read
+  Calls::release(*this);
+  return out;
+}
+
+void Engine::process_event(const EventRef& ref, std::vector<Finding>& out) {
+  if (ref.event == nullptr) return;
+  const auto root = ref.event->root();
+  if (!root) return;
+  const auto cls = ref.event->get_int("class_uid");
+  const std::vector<std::size_t>* list = &unindexed_;
+  if (cls) {
+    const auto it = by_class_.find(*cls);
+    if (it != by_class_.end()) list = &it->second;
+  }
+  const auto time = ref.event->get_int("time");
+  const auto meta_uid = ref.event->get_string("metadata.uid");
+  const EventFacts facts{ref, *root, time, meta_uid ? *meta_uid : ref.id};
+  for (const std::size_t i : *list) process_rule(*rules_[i], facts, out);
+}
+
+void Engine::process_rule(Rule& rule, const EventFacts& ev, std::vector<Finding>& out) {
+  RuleDef& def = rule.def;
+  const simdjson::dom::element root = ev.root;
+  if (rule.stats.quarantined || !def.from.matches(root) || !def.where.matches(root)) return;
+  const ocsf::Event& event = *ev.ref.event;
+  if (def.where_fn != 0) {
+    bool pass = false;
+    Fault f;
+    ++rule.stats.lua_calls;
+    if (!Calls::predicate(*this, def.where_fn, event, &pass, &f)) return fault(rule, f);
+    succeeded(rule);
+    if (!pass) return;
+  }
+  // Group key: every `by` path must be present.
+  thread_local std::vector<std::string> by;
+  by.resize(def.by.size());
+  std::string key;
+  for (std::size_t i = 0; i < def.by.size(); ++i) {
+    const auto el = resolve(root, def.by[i]);
+    if (!el || !scalar_text(*el, by[i])) return;
+    if (i > 0) key += '\x1f';
+    key += by[i];
+  }
+  const auto& time = ev.time;
+  if (!time) return void(++rule.stats.no_time);
+  const std::string uid(ev.uid);
+  ++rule.stats.matched;
+  const std::size_t max_groups = def.max_groups ? def.max_groups : options_.max_groups_per_rule;
+  const std::uint64_t evicted_before = rule.store.evictions();
+  Group& g = rule.store.touch(key, max_groups, released_);
+  rule.stats.groups_evicted += rule.store.evictions() - evicted_before;
+  if (g.by.empty()) g.by = by;
+  rule.stats.groups = rule.store.size();
+
+  if (def.op == Operator::custom) {
+    Fault f;
+    ++rule.stats.lua_calls;
+    if (!Calls::on_event(*this, rule, g, event, *time, &f)) return fault(rule, f);
+    succeeded(rule);
+    auto payloads = std::move(emitted_);
+    emitted_.clear();
+    for (std::size_t i = 0; i < payloads.size(); ++i) {
+      auto shaped = nlohmann::json::parse(payloads[i], nullptr, false);
+      if (shaped.is_discarded()) shaped = nlohmann::json::object();
+      Aggregate agg;
+      agg.count = 1;
+      agg.first_time = agg.last_time = *time;
+      if (*time < g.suppress_until) {
+        ++rule.stats.suppressed;
+        continue;
+      }
+      emit_finding(rule, g, agg, uid, std::move(shaped), i, out);
+      if (def.suppress_ms > 0) g.suppress_until = *time + def.suppress_ms;
+    }
+    return;
+  }
+  Entry entry{*time, uid, {}};
+  if (def.op == Operator::distinct) {
+    const auto el = resolve(root, def.distinct_field);
+    if (!el || !scalar_text(*el, entry.value)) return;
+    entry.value = lower(entry.value);  // case-insensitive, like match tables
+  }
+  const std::size_t max_entries = def.max_entries ? def.max_entries : options_.max_entries_per_group;
+  if (!add_to_window(def, g, std::move(entry), max_entries, rule.stats.entries_dropped))
+    return void(++rule.stats.late_dropped);
+  const Aggregate agg = aggregate(def, g);
+  const double value = static_cast<double>(def.op == Operator::distinct ? agg.distinct : agg.count);
+  if (!def.threshold.passes(value)) return;
+  if (def.having_fn != 0) {
+    bool pass = false;
+    Fault f;
+    ++rule.stats.lua_calls;
+    if (!Calls::having(*this, rule, g, agg, &pass, &f)) return fault(rule, f);
+    succeeded(rule);
+    if (!pass) return;
+  }
+  fire(rule, g, agg, uid, *time, out);
+}
+
+void Engine::fire(Rule& rule, Group& g, const Aggregate& agg, const std::string& uid, std::int64_t time,
+                  std::vector<Finding>& out) {
+  const RuleDef& def = rule.def;
+  if (time < g.suppress_until) {
+    ++rule.stats.suppressed;
+  } else {
+    nlohmann::json shaped;
+    if (def.emit_fn != 0) {
+      std::string text;
+      Fault f;
+      ++rule.stats.lua_calls;
+      if (Calls::emit(*this, rule, g, agg, &text, &f)) {
+        succeeded(rule);
+        shaped = nlohmann::json::parse(text, nullptr, false);
+        if (shaped.is_discarded()) shaped = nullptr;
+      } else {
+        fault(rule, f);  // the finding still goes out, unshaped
+      }
+    }
+    emit_finding(rule, g, agg, uid, std::move(shaped), 0, out);
+    if (def.suppress_ms > 0) g.suppress_until = time + def.suppress_ms;
+  }
+  if (!def.keep) reset_window(g);
+}
+
+void Engine::emit_finding(Rule& rule, Group& g, const Aggregate& agg, const std::string& uid, nlohmann::json shaped,
+                          std::size_t index, std::vector<Finding>& out) {
+  FindingInput in;
+  in.rule = &rule.def;
+  in.group = &g;
+  in.agg = agg;
+  in.event_uid = uid;
+  in.shaped = std::move(shaped);
+  in.emit_index = index;
+  const std::size_t keep = rule.def.keep_events;
+  const std::size_t n = g.entries.size();
+  for (std::size_t i = n > keep ? n - keep : 0; i < n; ++i) in.related.push_back(g.entries[i].uid);
+  if (in.related.empty()) in.related.push_back(uid);
+  const nlohmann::json f = build_finding(in);
+  Finding finding;
+  finding.rule_id = rule.def.id;
+  finding.uid = f["finding_info"]["uid"].get<std::string>();
+  finding.group_key = g.key;
+  finding.time = f["time"].get<std::int64_t>();
+  finding.json = f.dump();
+  out.push_back(std::move(finding));
+  ++rule.stats.findings;
+}
+
+void Engine::fault(Rule& rule, const Fault& f) {
+  RuleStats& s = rule.stats;
+  ++s.faults;
+  ++s.consecutive_faults;
+  s.last_fault = f.to_string();
+  core::log_warn("lua", "rule '" + rule.def.id + "' (" + rule.def.file + ") fault: " + s.last_fault);
+  if (options_.quarantine_after > 0 && s.consecutive_faults >= static_cast<std::uint64_t>(options_.quarantine_after)) {
+    s.quarantined = true;
+    core::log_error("lua", "rule '" + rule.def.id + "' quarantined after " + std::to_string(s.consecutive_faults) +
+                               " consecutive faults; last: " + s.last_fault);
+  }
+}
+
+void Engine::succeeded(Rule& rule) { rule.stats.consecutive_faults = 0; }
+
+}  // namespace siemhub::lua

@@ -1,0 +1,119 @@
+// Snapshots: one JSON document, rules and groups in sorted order, groups listed from least to
+// most recently used so a restore rebuilds the same LRU order.
+#include "lua/engine_internal.hpp"
+
+#include "core/log.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace siemhub::lua {
+
+namespace {
+constexpr const char* kFormat = "siemhub.lua.state/1";
+}
+
+std::string Engine::snapshot() {
+  nlohmann::json rules = nlohmann::json::object();
+  for (auto& rule : rules_) {
+    nlohmann::json groups = nlohmann::json::array();
+    for (const Group& g : rule->store.groups()) {
+      nlohmann::json entries = nlohmann::json::array();
+      for (const Entry& e : g.entries) entries.push_back({e.time, e.uid, e.value});
+      nlohmann::json j = {{"key", g.key}, {"by", g.by}, {"entries", entries}};
+      if (g.bucket != INT64_MIN) j["bucket"] = g.bucket;
+      if (g.suppress_until != INT64_MIN) j["suppress_until"] = g.suppress_until;
+      std::string state = g.saved_state;
+      if (g.state_ref != 0) {
+        Fault f;
+        if (!Calls::state_literal(*this, g, &state, &f)) {
+          fault(*rule, f);
+          state.clear();
+        }
+      }
+      if (!state.empty()) j["state"] = state;
+      groups.push_back(std::move(j));
+    }
+    rules[rule->def.id] = {{"hash", rule->def.code_hash}, {"groups", groups}};
+  }
+  return nlohmann::json{{"format", kFormat}, {"rules", rules}}.dump();
+}
+
+bool Engine::restore(std::string_view bytes, std::string* error) {
+  const auto doc = nlohmann::json::parse(bytes, nullptr, false);
+  if (!doc.is_object() || doc.value("format", "") != kFormat || !doc.contains("rules") || !doc["rules"].is_object()) {
+    if (error) *error = "not a siemhub Lua state snapshot";
+    return false;
+  }
+  const auto& saved = doc["rules"];
+  try {
+    for (auto& rule : rules_) {
+      rule->store.clear(released_);
+      if (!saved.contains(rule->def.id)) continue;
+      const auto& r = saved[rule->def.id];
+      if (r.value("hash", "") != rule->def.code_hash) {
+        core::log_info("lua", "rule '" + rule->def.id + "' changed since the snapshot: starting fresh");
+        continue;
+      }
+      for (const auto& j : r["groups"]) {
+        std::vector<int> none;
+        Group& g = rule->store.touch(j["key"].get<std::string>(), 0, none);
+        g.by = j["by"].get<std::vector<std::string>>();
+        for (const auto& e : j["entries"]) {
+          g.entries.push_back({e[0].get<std::int64_t>(), e[1].get<std::string>(), e[2].get<std::string>()});
+          if (rule->def.op == Operator::distinct) ++g.value_counts[g.entries.back().value];
+        }
+        g.bucket = j.value("bucket", INT64_MIN);
+        g.suppress_until = j.value("suppress_until", INT64_MIN);
+        g.saved_state = j.value("state", "");
+      }
+      rule->stats.groups = rule->store.size();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    if (error) *error = std::string("malformed snapshot: ") + e.what();
+    return false;
+  }
+  Calls::release(*this);
+  return true;
+}
+
+std::vector<RuleInfo> Engine::rules() const {
+  std::vector<RuleInfo> out;
+  for (const auto& r : rules_) out.push_back({r->def.id, r->def.version, r->def.title, r->def.file, r->def.code_hash});
+  return out;
+}
+
+void Engine::export_metrics(core::MetricsRegistry& registry) {
+  using core::MetricType;
+  for (const auto& r : rules_) {
+    const core::Labels labels = {{"rule", r->def.id}};
+    RuleStats& last = exported_[r->def.id];
+    const RuleStats& now = r->stats;
+    const auto counter = [&](const char* name, const char* help, std::uint64_t RuleStats::*field) {
+      registry.get(name, help, MetricType::counter, labels)->add(static_cast<double>(now.*field - last.*field));
+    };
+    counter("siemhub_lua_rule_matched_total", "Events that passed a rule's filters", &RuleStats::matched);
+    counter("siemhub_lua_rule_findings_total", "Findings a rule produced", &RuleStats::findings);
+    counter("siemhub_lua_rule_suppressed_total", "Fires silenced by suppress", &RuleStats::suppressed);
+    counter("siemhub_lua_rule_faults_total", "Failed Lua calls of a rule", &RuleStats::faults);
+    counter("siemhub_lua_rule_late_dropped_total", "Events too late for a rule's window", &RuleStats::late_dropped);
+    counter("siemhub_lua_rule_entries_dropped_total", "Window entries dropped at the per-group cap",
+            &RuleStats::entries_dropped);
+    counter("siemhub_lua_rule_groups_evicted_total", "Groups evicted at the per-rule cap (LRU)",
+            &RuleStats::groups_evicted);
+    registry.get("siemhub_lua_rule_groups", "Live groups of a rule", MetricType::gauge, labels)
+        ->set(static_cast<double>(now.groups));
+    registry.get("siemhub_lua_rule_quarantined", "1 when a rule is quarantined", MetricType::gauge, labels)
+        ->set(now.quarantined ? 1 : 0);
+    last = now;
+  }
+  registry.get("siemhub_lua_memory_bytes", "Bytes held by the Lua state", MetricType::gauge)
+      ->set(static_cast<double>(sandbox_->memory_used()));
+}
+
+RuleStats Engine::stats(const std::string& rule_id) const {
+  for (const auto& r : rules_)
+    if (r->def.id == rule_id) return r->stats;
+  return {};
+}
+
+}  // namespace siemhub::lua

@@ -1,0 +1,312 @@
+#include "lua/match.hpp"
+
+#include "lua/event_view.hpp"
+
+#include <arpa/inet.h>
+#include <nlohmann/json.hpp>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+namespace siemhub::lua {
+
+namespace dom = simdjson::dom;
+
+namespace {
+
+enum class Op { eq, contains, startswith, endswith, re, cidr, gt, gte, lt, lte, exists, in_lookup };
+
+struct Value {
+  std::string text;  // lower-cased unless the condition is cased
+  double number = 0;
+  bool is_number = false;
+  bool is_bool = false;
+  bool boolean = false;
+};
+
+struct Cidr {
+  int family = AF_INET;
+  unsigned char addr[16] = {};
+  int prefix = 0;
+};
+
+bool parse_ip(std::string_view text, int& family, unsigned char* out) {
+  char buf[64];
+  if (text.size() >= sizeof buf) return false;
+  std::memcpy(buf, text.data(), text.size());
+  buf[text.size()] = '\0';
+  if (inet_pton(AF_INET, buf, out) == 1) return family = AF_INET, true;
+  if (inet_pton(AF_INET6, buf, out) == 1) return family = AF_INET6, true;
+  return false;
+}
+
+std::optional<Cidr> parse_cidr(const std::string& text) {
+  Cidr c;
+  const auto slash = text.find('/');
+  if (!parse_ip(std::string_view(text).substr(0, slash), c.family, c.addr)) return std::nullopt;
+  const int max = c.family == AF_INET ? 32 : 128;
+  c.prefix = max;
+  if (slash != std::string::npos) {
+    const auto* begin = text.data() + slash + 1;
+    const auto [end, ec] = std::from_chars(begin, text.data() + text.size(), c.prefix);
+    if (ec != std::errc{} || end != text.data() + text.size() || c.prefix < 0 || c.prefix > max) return std::nullopt;
+  }
+  return c;
+}
+
+bool in_cidr(const Cidr& c, int family, const unsigned char* addr) {
+  if (family != c.family) return false;
+  const int full = c.prefix / 8, rest = c.prefix % 8;
+  if (std::memcmp(addr, c.addr, static_cast<std::size_t>(full)) != 0) return false;
+  if (rest == 0) return true;
+  const auto mask = static_cast<unsigned char>(0xFF << (8 - rest));
+  return (addr[full] & mask) == (c.addr[full] & mask);
+}
+
+char fold(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equal_text(std::string_view field, std::string_view value, bool cased) {
+  if (field.size() != value.size()) return false;
+  if (cased) return field == value;
+  for (std::size_t i = 0; i < field.size(); ++i)
+    if (fold(field[i]) != value[i]) return false;
+  return true;
+}
+
+std::size_t find_text(std::string_view field, std::string_view value, bool cased) {
+  const auto it = std::search(field.begin(), field.end(), value.begin(), value.end(),
+                              [cased](char a, char b) { return (cased ? a : fold(a)) == b; });
+  return it == field.end() && !value.empty() ? std::string_view::npos : static_cast<std::size_t>(it - field.begin());
+}
+
+std::optional<double> number_of(dom::element e) {
+  double v = 0;
+  if (e.is_number() && e.get(v) == simdjson::SUCCESS) return v;
+  std::string_view s;
+  if (e.get(s) == simdjson::SUCCESS) {
+    const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (ec == std::errc{} && end == s.data() + s.size()) return v;
+  }
+  return std::nullopt;
+}
+
+const std::pair<const char*, Op> kOps[] = {
+    {"contains", Op::contains}, {"startswith", Op::startswith}, {"endswith", Op::endswith},
+    {"re", Op::re},             {"cidr", Op::cidr},             {"gt", Op::gt},
+    {"gte", Op::gte},           {"lt", Op::lt},                 {"lte", Op::lte},
+    {"exists", Op::exists},     {"in_lookup", Op::in_lookup}};
+
+}  // namespace
+
+bool scalar_text(dom::element e, std::string& out) {
+  char buf[40];
+  switch (e.type()) {
+    case dom::element_type::STRING: out.assign(std::string_view(e)); return true;
+    case dom::element_type::INT64: {
+      const auto r = std::to_chars(buf, buf + sizeof buf, std::int64_t(e));
+      return out.assign(buf, r.ptr), true;
+    }
+    case dom::element_type::UINT64: {
+      const auto r = std::to_chars(buf, buf + sizeof buf, std::uint64_t(e));
+      return out.assign(buf, r.ptr), true;
+    }
+    case dom::element_type::DOUBLE: {
+      const auto r = std::to_chars(buf, buf + sizeof buf, double(e));
+      return out.assign(buf, r.ptr), true;
+    }
+    case dom::element_type::BOOL: out = bool(e) ? "true" : "false"; return true;
+    default: return false;
+  }
+}
+
+struct Matcher::Cond {
+  std::string path;
+  Op op = Op::eq;
+  bool all = false;
+  bool cased = false;
+  std::vector<Value> values;
+  std::vector<std::unique_ptr<re2::RE2>> regexes;  // parallel to values for re
+  std::vector<Cidr> cidrs;                         // parallel to values for cidr
+  std::vector<const Lookup*> lookups;              // parallel to values for in_lookup
+
+  bool test(dom::element e, std::size_t i, std::string& text) const;
+  bool matches(dom::element root) const;
+};
+
+bool Matcher::Cond::test(dom::element e, std::size_t i, std::string& text) const {
+  const Value& v = values[i];
+  switch (op) {
+    case Op::gt: case Op::gte: case Op::lt: case Op::lte: {
+      const auto n = number_of(e);
+      if (!n) return false;
+      return op == Op::gt ? *n > v.number : op == Op::gte ? *n >= v.number : op == Op::lt ? *n < v.number : *n <= v.number;
+    }
+    case Op::eq:
+      if (v.is_bool) return e.is_bool() && bool(e) == v.boolean;
+      if (v.is_number && e.is_number()) return double(e) == v.number;
+      break;
+    default: break;
+  }
+  if (!scalar_text(e, text)) return false;
+  switch (op) {
+    case Op::eq: return equal_text(text, v.text, cased);
+    case Op::contains: return find_text(text, v.text, cased) != std::string_view::npos;
+    case Op::startswith: return text.size() >= v.text.size() && equal_text(std::string_view(text).substr(0, v.text.size()), v.text, cased);
+    case Op::endswith: return text.size() >= v.text.size() && equal_text(std::string_view(text).substr(text.size() - v.text.size()), v.text, cased);
+    case Op::re: return re2::RE2::PartialMatch(text, *regexes[i]);
+    case Op::cidr: {
+      int family = 0;
+      unsigned char addr[16] = {};
+      return parse_ip(text, family, addr) && in_cidr(cidrs[i], family, addr);
+    }
+    case Op::in_lookup: return lookups[i]->contains(text);
+    default: return false;
+  }
+}
+
+bool Matcher::Cond::matches(dom::element root) const {
+  const auto found = resolve(root, path);
+  const bool present = found && !found->is_null();
+  if (op == Op::exists) return present == values[0].boolean;
+  if (!present) return false;
+  thread_local std::string text;
+  const auto one = [&](std::size_t i) {
+    if (!found->is_array()) return test(*found, i, text);
+    for (dom::element item : dom::array(*found))
+      if (test(item, i, text)) return true;
+    return false;
+  };
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const bool hit = one(i);
+    if (all && !hit) return false;
+    if (!all && hit) return true;
+  }
+  return all;
+}
+
+Matcher::Matcher() = default;
+Matcher::~Matcher() = default;
+Matcher::Matcher(Matcher&&) noexcept = default;
+Matcher& Matcher::operator=(Matcher&&) noexcept = default;
+
+bool Matcher::empty() const { return conds_.empty() && any_.empty() && not_.empty(); }
+
+bool Matcher::matches(dom::element root) const {
+  for (const Cond& c : conds_)
+    if (!c.matches(root)) return false;
+  for (const Matcher& m : not_)
+    if (m.matches(root)) return false;
+  if (any_.empty()) return true;
+  for (const Matcher& m : any_)
+    if (m.matches(root)) return true;
+  return false;
+}
+
+std::vector<std::int64_t> Matcher::class_uids() const {
+  for (const Cond& c : conds_) {
+    if (c.path != "class_uid" || c.op != Op::eq || c.all) continue;
+    std::vector<std::int64_t> out;
+    for (const Value& v : c.values) {
+      if (!v.is_number) return {};
+      out.push_back(static_cast<std::int64_t>(v.number));
+    }
+    return out;
+  }
+  return {};
+}
+
+namespace {
+
+bool fail(std::string* error, std::string message) {
+  *error = std::move(message);
+  return false;
+}
+
+// Parses "path|mod|mod" into the condition's path, operator and flags.
+bool parse_key(const std::string& key, std::string& path, Op& op, bool& all,
+               bool& cased, std::string* error) {
+  std::size_t bar = key.find('|');
+  path = key.substr(0, bar);
+  if (path.empty()) return fail(error, "empty field path in '" + key + "'");
+  bool have_op = false;
+  while (bar != std::string::npos) {
+    const std::size_t next = key.find('|', bar + 1);
+    const std::string mod = key.substr(bar + 1, next == std::string::npos ? std::string::npos : next - bar - 1);
+    bar = next;
+    if (mod == "all") { all = true; continue; }
+    if (mod == "cased") { cased = true; continue; }
+    const auto it = std::find_if(std::begin(kOps), std::end(kOps), [&](const auto& p) { return mod == p.first; });
+    if (it == std::end(kOps)) return fail(error, "unknown modifier '" + mod + "' in '" + key + "'");
+    if (have_op) return fail(error, "more than one operator modifier in '" + key + "'");
+    op = it->second;
+    have_op = true;
+  }
+  return true;
+}
+
+bool to_value(const nlohmann::json& j, bool cased, Value& v) {
+  if (j.is_string()) v.text = cased ? j.get<std::string>() : lower(j.get<std::string>());
+  else if (j.is_boolean()) v.is_bool = true, v.boolean = j.get<bool>(), v.text = v.boolean ? "true" : "false";
+  else if (j.is_number()) v.is_number = true, v.number = j.get<double>(), v.text = j.dump();
+  else return false;
+  return true;
+}
+
+}  // namespace
+
+std::optional<Matcher> Matcher::compile(const nlohmann::json& table, const LookupResolver& lookups,
+                                        std::string* error) {
+  if (!table.is_object()) return fail(error, "a match table must be a table of field = value"), std::nullopt;
+  Matcher m;
+  for (const auto& [key, value] : table.items()) {
+    if (key == "any" || key == "not") {
+      const bool list = key == "any";
+      if (list && !value.is_array()) return fail(error, "'any' takes a list of match tables"), std::nullopt;
+      for (const auto& sub : list ? value : nlohmann::json::array({value})) {
+        auto compiled = compile(sub, lookups, error);
+        if (!compiled) return std::nullopt;
+        (list ? m.any_ : m.not_).push_back(std::move(*compiled));
+      }
+      continue;
+    }
+    Cond c;
+    if (!parse_key(key, c.path, c.op, c.all, c.cased, error)) return std::nullopt;
+    for (const auto& item : value.is_array() ? value : nlohmann::json::array({value})) {
+      Value v;
+      if (!to_value(item, c.cased || c.op == Op::re || c.op == Op::in_lookup, v))
+        return fail(error, "'" + key + "' expects a string, number or boolean (or a list of them)"), std::nullopt;
+      c.values.push_back(std::move(v));
+    }
+    if (c.values.empty()) return fail(error, "'" + key + "' has an empty list"), std::nullopt;
+    if (c.op == Op::exists && (c.values.size() != 1 || !c.values[0].is_bool))
+      return fail(error, "'" + key + "' expects true or false"), std::nullopt;
+    for (const Value& v : c.values) {
+      if ((c.op == Op::gt || c.op == Op::gte || c.op == Op::lt || c.op == Op::lte) && !v.is_number)
+        return fail(error, "'" + key + "' expects a number"), std::nullopt;
+      if (c.op == Op::re) {
+        re2::RE2::Options options;
+        options.set_case_sensitive(c.cased);
+        options.set_log_errors(false);
+        auto re = std::make_unique<re2::RE2>(v.text, options);
+        if (!re->ok()) return fail(error, "'" + key + "': bad regular expression: " + re->error()), std::nullopt;
+        c.regexes.push_back(std::move(re));
+      }
+      if (c.op == Op::cidr) {
+        const auto cidr = parse_cidr(v.text);
+        if (!cidr) return fail(error, "'" + key + "': bad CIDR '" + v.text + "'"), std::nullopt;
+        c.cidrs.push_back(*cidr);
+      }
+      if (c.op == Op::in_lookup) {
+        const Lookup* table_ptr = lookups ? lookups(v.text) : nullptr;
+        if (table_ptr == nullptr) return fail(error, "'" + key + "': no lookup named '" + v.text + "'"), std::nullopt;
+        c.lookups.push_back(table_ptr);
+      }
+    }
+    m.conds_.push_back(std::move(c));
+  }
+  return m;
+}
+
+}  // namespace siemhub::lua
