@@ -61,7 +61,7 @@ struct Dir {
     const fs::path p = root / "hub.yaml";
     std::ofstream(p) << "data_dir: " << (root / "data").string() << "\nlog_level: warn\n"
                      << "limits: {min_free_disk_bytes: 0, outbox_max_bytes: 4294967296, journal_max_bytes: 4294967296, "
-                        "max_batch_events: 5000}\n"
+                        "max_batch_events: 20000}\n"
                      << "plugins:\n  dirs: [" << (root / "plugins").string() << "]\n"
                      << body;
     return p;
@@ -98,7 +98,7 @@ double drain(size_t events, int gzip_level) {
   const auto cfg = d.config(
       "connectors:\n"
       "  in:\n    plugin: file\n    config: {path: " + (d.root / "in.ndjson").string() + "}\n"
-      "  splunk:\n    plugin: com.siemhub.splunk\n    retry: {base_ms: 20, max_ms: 20}\n"
+      "  splunk:\n    plugin: com.siemhub.splunk\n    retry: {base_ms: 20, max_ms: 20}\n    breaker: {failures: 1000, open_ms: 20}\n"
       "    http: {egress_allow: ['127.0.0.1:*']}\n"
       "    config: {hec: {url: '" + fake.url() + "', token: '" + kToken + "', gzip_level: " + std::to_string(gzip_level) + "}}\n"
       "routes:\n  - from: [in]\n    to: [splunk]\n");

@@ -1,6 +1,7 @@
 #include "hec_envelope.hpp"
 
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include <simdjson.h>
@@ -17,28 +18,33 @@ struct Slot {
 };
 
 // Appends a scalar value read from the event as a JSON string (HEC metadata and indexed fields
-// are strings). Returns false when the value is absent, null, an object or an array.
-bool append_scalar(std::string& out, simdjson::ondemand::value v) {
-  simdjson::ondemand::json_type t;
-  if (v.type().get(t) != simdjson::SUCCESS) return false;
-  switch (t) {
-    case simdjson::ondemand::json_type::string: {
-      std::string_view raw = v.raw_json_token();  // the quoted token as sent: already valid JSON
-      while (!raw.empty() && raw.back() != '"') raw.remove_suffix(1);
-      out.append(raw);
+// are strings). Returns false when the value is null, an object or an array.
+bool append_scalar(std::string& out, simdjson::dom::element v) {
+  char buf[40];
+  switch (v.type()) {
+    case simdjson::dom::element_type::STRING:
+      append_json_string(out, v.get_string().value_unsafe());
+      return true;
+    case simdjson::dom::element_type::INT64: {
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_int64().value_unsafe());
+      (void)ec;
+      append_json_string(out, std::string_view(buf, static_cast<size_t>(end - buf)));
       return true;
     }
-    case simdjson::ondemand::json_type::number:
-    case simdjson::ondemand::json_type::boolean: {
-      std::string_view raw = v.raw_json_token();
-      while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t' ||
-                              raw.back() == ',' || raw.back() == '}' || raw.back() == ']'))
-        raw.remove_suffix(1);
-      out += '"';
-      out.append(raw);
-      out += '"';
+    case simdjson::dom::element_type::UINT64: {
+      auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v.get_uint64().value_unsafe());
+      (void)ec;
+      append_json_string(out, std::string_view(buf, static_cast<size_t>(end - buf)));
       return true;
     }
+    case simdjson::dom::element_type::DOUBLE: {
+      const int n = std::snprintf(buf, sizeof buf, "%.17g", v.get_double().value_unsafe());
+      append_json_string(out, std::string_view(buf, static_cast<size_t>(n > 0 ? n : 0)));
+      return true;
+    }
+    case simdjson::dom::element_type::BOOL:
+      out += v.get_bool().value_unsafe() ? "\"true\"" : "\"false\"";
+      return true;
     default:
       return false;
   }
@@ -49,24 +55,25 @@ bool append_scalar(std::string& out, simdjson::ondemand::value v) {
 void append_json_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
   out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
+  size_t run = 0;  // start of the current run of characters that need no escape
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += hex[c >> 4];
-          out += hex[c & 0xF];
-        } else {
-          out += ch;
-        }
+      default: {
+        const char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 0xF]};
+        out.append(esc, sizeof esc);
+      }
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
@@ -87,8 +94,7 @@ struct EnvelopeBuilder::Impl {
   std::vector<Slot> meta;    // host, source, sourcetype, index
   std::vector<Slot> fields;  // indexed fields
   std::string id_field;
-  bool needs_parse = true;
-  simdjson::ondemand::parser parser;
+  simdjson::dom::parser parser;  // DOM: runtime-dispatched kernels (on-demand would compile to the fallback)
   std::string padded;  // the event copied with simdjson's padding after it
 };
 
@@ -112,8 +118,8 @@ void EnvelopeBuilder::append(std::string& out, std::string_view event, std::stri
   if (m.padded.size() < event.size() + simdjson::SIMDJSON_PADDING) m.padded.resize(event.size() + simdjson::SIMDJSON_PADDING);
   std::memcpy(m.padded.data(), event.data(), event.size());
   std::memset(m.padded.data() + event.size(), ' ', simdjson::SIMDJSON_PADDING);
-  simdjson::ondemand::document doc;
-  const bool parsed = m.parser.iterate(m.padded.data(), event.size(), m.padded.size()).get(doc) == simdjson::SUCCESS;
+  simdjson::dom::element doc;
+  const bool parsed = m.parser.parse(m.padded.data(), event.size(), false).get(doc) == simdjson::SUCCESS;
 
   out += '{';
   bool first = true;
@@ -126,8 +132,8 @@ void EnvelopeBuilder::append(std::string& out, std::string_view event, std::stri
   // time: OCSF ms epoch -> HEC epoch seconds with milliseconds.
   if (parsed) {
     int64_t ms = 0;
-    simdjson::ondemand::value tv;
-    if (doc.at_pointer("/time").get(tv) == simdjson::SUCCESS && tv.get_int64().get(ms) == simdjson::SUCCESS && ms > 0) {
+    simdjson::dom::element tv;
+    if (doc.at_key("time").get(tv) == simdjson::SUCCESS && tv.get_int64().get(ms) == simdjson::SUCCESS && ms > 0) {
       key("time");
       char buf[32];
       auto [end, ec] = std::to_chars(buf, buf + sizeof buf, ms / 1000);
@@ -144,7 +150,7 @@ void EnvelopeBuilder::append(std::string& out, std::string_view event, std::stri
     const size_t mark = out.size();
     const bool was_first = first;
     if (parsed && !s.pointer.empty()) {
-      simdjson::ondemand::value v;
+      simdjson::dom::element v;
       if (doc.at_pointer(s.pointer).get(v) == simdjson::SUCCESS) {
         key(s.key);
         if (append_scalar(out, v)) continue;
@@ -176,7 +182,7 @@ void EnvelopeBuilder::append(std::string& out, std::string_view event, std::stri
   }
   for (const Slot& s : m.fields) {
     if (!parsed) break;
-    simdjson::ondemand::value v;
+    simdjson::dom::element v;
     if (doc.at_pointer(s.pointer).get(v) != simdjson::SUCCESS) continue;
     const size_t mark = out.size();
     const bool had = any_field;

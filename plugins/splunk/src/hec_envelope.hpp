@@ -2,7 +2,7 @@
 //   {"time":<epoch s.mmm>,"host":…,"source":…,"sourcetype":…,"index":…,"event":<the event>,"fields":{…}}
 // The event text is embedded byte for byte; `time` comes from OCSF `time` (ms); host, source,
 // sourcetype and index are the configured constants unless a configured OCSF path has a value;
-// `fields` are the configured indexed fields plus the event id. One simdjson on-demand pass per
+// `fields` are the configured indexed fields plus the event id. One simdjson DOM parse per
 // event reads only the paths asked for, so building an envelope costs well under a microsecond
 // plus the copy.
 #pragma once

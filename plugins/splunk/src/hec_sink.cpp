@@ -152,24 +152,35 @@ void HecSink::write(sdk::SinkOp& op, const sdk::Batch& batch) {
   size_t guess = 0;
   for (uint32_t i = 0; i < n; ++i) guess += batch[i].data.size() + 160;
   w->envelopes.reserve(guess);
+  // Each request goes out as soon as its envelopes are built, so HEC works on the first while
+  // the next is being built. No completion can run before write() returns (same strand), and the
+  // extra count held here keeps the op open until every request is out.
+  w->outstanding = 1;
+  uint32_t first = 0;
   for (uint32_t i = 0; i < n; ++i) {
-    w->offsets.push_back(w->envelopes.size());
+    const size_t start = w->envelopes.size();
+    w->offsets.push_back(start);
     envelopes_.append(w->envelopes, batch[i].data, batch[i].id);
+    const bool over_bytes = w->envelopes.size() - w->offsets[first] > cfg_.batch_max_bytes && i > first;
+    if (over_bytes) {  // this envelope starts the next request
+      ++w->outstanding;
+      send(w, first, i - first);
+      first = i;
+    }
+    if (i + 1 - first >= cfg_.batch_max_events) {
+      w->offsets.push_back(w->envelopes.size());  // provisional end, overwritten by the next start
+      ++w->outstanding;
+      send(w, first, i + 1 - first);
+      w->offsets.pop_back();
+      first = i + 1;
+    }
   }
   w->offsets.push_back(w->envelopes.size());
-  // Cut into requests by count and bytes; every request goes out now.
-  std::vector<std::pair<uint32_t, uint32_t>> parts;
-  uint32_t first = 0;
-  while (first < n) {
-    uint32_t count = 1;
-    while (first + count < n && count < cfg_.batch_max_events &&
-           w->offsets[first + count + 1] - w->offsets[first] <= cfg_.batch_max_bytes)
-      ++count;
-    parts.emplace_back(first, count);
-    first += count;
+  if (first < n) {
+    ++w->outstanding;
+    send(w, first, n - first);
   }
-  w->outstanding = static_cast<uint32_t>(parts.size());
-  for (auto [f, c] : parts) send(w, f, c);
+  settle(w);  // the count held while sending
 }
 
 void HecSink::send(const std::shared_ptr<Write>& w, uint32_t first, uint32_t count) {
