@@ -359,3 +359,53 @@ TEST_CASE("a pull interrupted by kill -9 resumes with no gap and no duplicate", 
   hub->signal(SIGTERM);
   CHECK(hub->wait() == 0);
 }
+
+TEST_CASE("a notable is updated through siemhub action run and restored by its inverse", "[splunk][integration][action]") {
+  Dir d;
+  SplunkFake fake;
+  fake.add_session_key("session-key-for-tests");
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  fake.add_result(notable("NOTABLE-1", now - 60));
+  // A connector with actions only: no route, no search.
+  const std::string rest = "{rest: {url: '" + fake.url() + "', auth: {type: session, token: 'session-key-for-tests'}}}";
+  auto hub = start_hub(d, d.config(splunk_connector("es", rest) + d.file_source() + d.file_sink(),
+                                   "  - from: [in]\n    to: [out]\n"));
+  const auto action = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "action");
+    args.insert(args.end(), {"-d", d.data().string()});
+    return run_siemhub(args, d.root);
+  };
+  REQUIRE(eventually([&] { return action({"list"}).code == 0; }));
+  const auto list = action({"list", "--json"});
+  CHECK_THAT(list.out, Catch::Contains("update_notable") && Catch::Contains("restore_notable"));
+
+  const auto update = action({"run", "es", "update_notable", "--params",
+                              R"({"event_id":"NOTABLE-1","status":"in_progress","owner":"bob","comment":"triage"})",
+                              "--idempotency-key", "upd-1"});
+  INFO(update.err);
+  REQUIRE(update.code == 0);
+  const json result = json::parse(update.out);
+  CHECK(result["previous"]["status"] == "1");
+  CHECK(fake.notable("NOTABLE-1").value()["status"] == "2");
+  CHECK(fake.notable("NOTABLE-1").value()["owner"] == "bob");
+
+  const auto status = action({"status", "es", "update_notable", "--params",
+                              R"({"event_id":"NOTABLE-1","status":"in_progress"})", "--idempotency-key", "upd-1"});
+  REQUIRE(status.code == 0);
+  CHECK(json::parse(status.out)["applied"] == true);
+
+  const auto undo = action({"run", "es", "restore_notable", "--prior", update.out});
+  INFO(undo.err);
+  REQUIRE(undo.code == 0);
+  CHECK(fake.notable("NOTABLE-1").value()["status"] == "1");
+  CHECK(fake.notable("NOTABLE-1").value()["owner"] == "unassigned");
+
+  // A notable Splunk does not know: exit 1 with the reason, the hub stays up.
+  const auto absent = action({"run", "es", "update_notable", "--params", R"({"event_id":"NOPE","status":"closed"})"});
+  CHECK(absent.code == 1);
+  CHECK_THAT(absent.out + absent.err, Catch::Contains("no notable with event_id NOPE"));
+  CHECK(action({"list"}).code == 0);
+  for (const auto& r : fake.requests()) CHECK(r.header("Authorization") == "Splunk session-key-for-tests");
+  hub->signal(SIGTERM);
+  CHECK(hub->wait() == 0);
+}
