@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/process.hpp"
+#include "plugin_dir.hpp"
 #include "splunk_fake.hpp"
 
 using namespace siemhub::testing;
@@ -50,13 +51,7 @@ std::string auth_event(size_t i) {
 struct Dir {
   TempDir tmp;
   fs::path root = tmp.path();
-  Dir() {
-    fs::create_directories(root / "plugins");
-    fs::copy_file(SPLUNK_PLUGIN_PATH, root / "plugins" / "siemhub_splunk.so");
-    fs::permissions(root / "plugins" / "siemhub_splunk.so", fs::perms::owner_all | fs::perms::group_read |
-                                                                fs::perms::group_exec | fs::perms::others_read |
-                                                                fs::perms::others_exec);
-  }
+  Dir() { splunk_test::install_plugin(root); }
   fs::path config(const std::string& body) const {
     const fs::path p = root / "hub.yaml";
     std::ofstream(p) << "data_dir: " << (root / "data").string() << "\nlog_level: warn\n"

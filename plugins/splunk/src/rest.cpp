@@ -1,5 +1,8 @@
 #include "rest.hpp"
+
 #include <cctype>
+
+#include <openssl/evp.h>
 
 namespace siemhub::plugins::splunk {
 
@@ -28,22 +31,10 @@ std::string form_encode(const Form& form) {
 }
 
 std::string base64(std::string_view data) {
-  static constexpr char t[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < data.size(); i += 3) {
-    const uint32_t v = (uint32_t{static_cast<unsigned char>(data[i])} << 16) |
-                       (uint32_t{static_cast<unsigned char>(data[i + 1])} << 8) | static_cast<unsigned char>(data[i + 2]);
-    for (int s : {18, 12, 6, 0}) out += t[(v >> s) & 63u];
-  }
-  if (i < data.size()) {
-    uint32_t v = uint32_t{static_cast<unsigned char>(data[i])} << 16;
-    if (i + 1 < data.size()) v |= uint32_t{static_cast<unsigned char>(data[i + 1])} << 8;
-    out += t[(v >> 18) & 63u];
-    out += t[(v >> 12) & 63u];
-    out += i + 1 < data.size() ? t[(v >> 6) & 63u] : '=';
-    out += '=';
-  }
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(n));
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "integration/process.hpp"
+#include "plugin_dir.hpp"
 #include "splunk_fake.hpp"
 
 using namespace siemhub::testing;
@@ -41,15 +42,7 @@ std::string ocsf_event(int i) {
 struct Dir {
   TempDir tmp;
   fs::path root = tmp.path();
-  Dir() {
-    fs::create_directories(root / "plugins");
-    fs::copy_file(SPLUNK_PLUGIN_PATH, root / "plugins" / "siemhub_splunk.so");
-    fs::permissions(root / "plugins", fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
-                                          fs::perms::others_read | fs::perms::others_exec);
-    fs::permissions(root / "plugins" / "siemhub_splunk.so", fs::perms::owner_all | fs::perms::group_read |
-                                                                fs::perms::group_exec | fs::perms::others_read |
-                                                                fs::perms::others_exec);
-  }
+  Dir() { splunk_test::install_plugin(root); }
   fs::path data() const { return root / "data"; }
   void write_events(int from, int to) const {
     std::ofstream out(root / "in.ndjson", std::ios::app);

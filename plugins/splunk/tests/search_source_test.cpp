@@ -232,3 +232,24 @@ TEST_CASE("an ordinary search result maps to a valid OCSF Base Event with its fi
   REQUIRE(parsed.ok());
   CHECK(siemhub::ocsf::validate(parsed).empty());
 }
+
+TEST_CASE("REST calls authenticate with Basic, a session key or a bearer token as configured", "[splunk][search]") {
+  for (const auto& [auth, header] :
+       {std::pair{json{{"type", "basic"}, {"username", "user"}, {"password", "pass"}}, std::string("Basic dXNlcjpwYXNz")},
+        std::pair{json{{"type", "session"}, {"token", "abc123"}}, std::string("Splunk abc123")},
+        std::pair{json{{"type", "bearer"}, {"token", "jwt.token"}}, std::string("Bearer jwt.token")}}) {
+    Rig rig;
+    rig.host.script(HttpReply::ok(""));
+    json cfg = rest_config({{"start_s", 60}});
+    cfg["rest"]["auth"] = auth;
+    cfg["rest"]["app"] = "SplunkEnterpriseSecuritySuite";
+    cfg["rest"]["user"] = "nobody";
+    auto inst = rig.instance(cfg);
+    auto& op = inst->poll();
+    REQUIRE(inst->wait(op));
+    REQUIRE(op.succeeded());
+    const HttpRecord& req = rig.host.http_requests().at(0);
+    CHECK(req.header("Authorization") == header);
+    CHECK(req.url == "https://splunk.example:8089/servicesNS/nobody/SplunkEnterpriseSecuritySuite/search/jobs/export");
+  }
+}
