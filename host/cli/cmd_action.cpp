@@ -16,6 +16,7 @@
 
 #include "admin/client.hpp"
 #include "admin/token.hpp"
+#include "cli/admin_call.hpp"
 #include "cli/cli.hpp"
 #include "config/config.hpp"
 #include "core/redact.hpp"
@@ -31,54 +32,12 @@ constexpr auto kClientTimeout = std::chrono::seconds(630);
 
 void print_json(const json& j) { std::printf("%s\n", j.dump(2, ' ', false, json::error_handler_t::replace).c_str()); }
 
-int resolve_data_dir(const ActionOptions& o, fs::path& out) {
-  if (!o.data_dir.empty()) {
-    out = fs::absolute(o.data_dir);
-    return kExitOk;
-  }
-  if (!o.config.empty()) {
-    auto r = config::load_config(o.config);
-    if (!r.errors.empty()) {
-      for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", core::redact(e.to_string()).c_str());
-      return kExitUsage;
-    }
-    out = r.config->data_dir;
-    return kExitOk;
-  }
-  out = fs::absolute("siemhub-data");
-  return kExitOk;
-}
-
 // Sends one request. Returns kExitOk with `out` filled when the hub answered 2xx; otherwise prints
 // why and returns 2 for a refusal of the call (400, 404) and 1 for everything else.
 int call(const ActionOptions& o, bool is_post, const std::string& target, const json& body, admin::AdminResponse& out) {
   fs::path dir;
-  if (const int rc = resolve_data_dir(o, dir); rc != kExitOk) return rc;
-  const fs::path socket = dir / admin::kSocketFile;
-  try {
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(socket, ec))) {
-      throw admin::HubNotRunningError("no hub is running on " + dir.string() + " (" + std::string(admin::kSocketFile) +
-                                      " absent)");
-    }
-    std::string token;
-    try {
-      token = admin::read_token(dir);
-    } catch (const admin::AdminError&) {
-      admin::AdminClient(socket, "").probe();  // a stale socket explains more than a missing token
-      throw;
-    }
-    const admin::AdminClient client(socket, token, kClientTimeout);
-    out = is_post ? client.post(target, body) : client.get(target);
-  } catch (const admin::AdminError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return kExitFailure;
-  }
-  if (out.status == 401) {
-    std::fprintf(stderr, "error: the hub refused the token in %s (restart the hub or restore the file)\n",
-                 (dir / admin::kTokenFile).c_str());
-    return kExitFailure;
-  }
+  if (const int rc = resolve_data_dir(o.data_dir, o.config, dir); rc != kExitOk) return rc;
+  if (const int rc = admin_request(dir, is_post, target, body, out, kClientTimeout); rc != kExitOk) return rc;
   if (out.ok()) return kExitOk;
   if (o.json && out.body.is_object()) print_json(out.body);
   std::fprintf(stderr, "error: %s\n", out.error_message().c_str());

@@ -14,6 +14,7 @@
 
 #include "admin/client.hpp"
 #include "admin/token.hpp"
+#include "cli/admin_call.hpp"
 #include "cli/cli.hpp"
 #include "config/config.hpp"
 #include "core/redact.hpp"
@@ -115,56 +116,11 @@ void print_json(const json& j) { std::printf("%s\n", j.dump(2, ' ', false, json:
 
 // --- connecting -----------------------------------------------------------------------------------
 
-// The data directory: --data-dir, else the config's data_dir, else ./siemhub-data. 0 or an exit code.
-int resolve_data_dir(const AdminOptions& o, fs::path& out) {
-  if (!o.data_dir.empty()) {
-    out = fs::absolute(o.data_dir);
-    return kExitOk;
-  }
-  if (!o.config.empty()) {
-    auto r = config::load_config(o.config);
-    if (!r.errors.empty()) {
-      for (const auto& e : r.errors) std::fprintf(stderr, "%s\n", core::redact(e.to_string()).c_str());
-      return kExitUsage;
-    }
-    out = r.config->data_dir;
-    return kExitOk;
-  }
-  out = fs::absolute("siemhub-data");
-  return kExitOk;
-}
-
 // Sends one request; prints the error and returns an exit code when it fails, else kExitOk.
 int call(const AdminOptions& o, bool is_post, const std::string& target, const json& body, admin::AdminResponse& out) {
   fs::path dir;
-  if (const int rc = resolve_data_dir(o, dir); rc != kExitOk) return rc;
-  const fs::path socket = dir / admin::kSocketFile;
-  try {
-    std::error_code ec;
-    if (!fs::exists(fs::symlink_status(socket, ec))) {
-      throw admin::HubNotRunningError("no hub is running on " + dir.string() + " (" + std::string(admin::kSocketFile) +
-                                      " absent)");
-    }
-    std::string token;
-    try {
-      token = admin::read_token(dir);
-    } catch (const admin::AdminError&) {
-      admin::AdminClient(socket, "").probe();  // a stale socket explains more than a missing token
-      throw;
-    }
-    const admin::AdminClient client(socket, token);
-    out = is_post ? client.post(target, body) : client.get(target);
-  } catch (const admin::AdminError& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return kExitFailure;
-  }
-  if (out.status == 401) {
-    std::fprintf(stderr,
-                 "error: the hub refused the token in %s (was the file replaced after the hub started? restart the hub "
-                 "or restore the file)\n",
-                 (dir / admin::kTokenFile).c_str());
-    return kExitFailure;
-  }
+  if (const int rc = resolve_data_dir(o.data_dir, o.config, dir); rc != kExitOk) return rc;
+  if (const int rc = admin_request(dir, is_post, target, body, out); rc != kExitOk) return rc;
   if (!out.ok()) {
     std::fprintf(stderr, "error: %s (HTTP %u)\n", out.error_message().c_str(), out.status);
     return kExitFailure;
@@ -227,6 +183,22 @@ void print_status(const json& s) {
   }
   const int64_t dlq = num(s.value("dlq", json::object()), "count");
   std::printf("dead letters %lld%s\n", static_cast<long long>(dlq), dlq > 0 ? "  (siemhub dlq list)" : "");
+
+  // The correlation rules: one row each; the last fault of every rule that has one below.
+  const json rules = s.value("rules", json::array());
+  if (rules.is_array() && !rules.empty()) {
+    std::vector<std::vector<std::string>> rule_rows;
+    std::vector<std::string> faults;
+    for (const auto& r : rules) {
+      const bool quarantined = r.value("quarantined", false);
+      rule_rows.push_back({str(r, "id"), std::to_string(num(r, "matched")), std::to_string(num(r, "findings")),
+                           std::to_string(num(r, "faults")), quarantined ? "QUARANTINED" : "active"});
+      if (const std::string f = str(r, "last_fault", ""); !f.empty()) faults.push_back(str(r, "id") + ": " + one_line(f, 160));
+    }
+    std::printf("\n");
+    print_table({"RULE", "MATCHED", "FINDINGS", "FAULTS", "STATE"}, rule_rows);
+    for (const auto& f : faults) std::printf("  %s\n", f.c_str());
+  }
 }
 
 // --- dlq ------------------------------------------------------------------------------------------
