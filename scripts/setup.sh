@@ -18,6 +18,8 @@ packages=(
 source scripts/lib/apt.sh
 apt_install_missing setup "${packages[@]}"
 
+# ccache keyed on paths relative to the checkout, so another clone (CI's) reuses the cache.
+export CCACHE_BASEDIR="$PWD" CCACHE_NOHASHDIR=1
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
