@@ -131,6 +131,16 @@ void NotableActions::update(const std::shared_ptr<Call>& call, const json& value
   if (auto o = values.find("owner"); o != values.end()) form.emplace_back("newOwner", o->get<std::string>());
   if (auto u = values.find("urgency"); u != values.end()) form.emplace_back("urgency", u->get<std::string>());
   if (!comment.empty()) form.emplace_back("comment", std::move(comment));
+  // Runs inside the read's completion: a refusal by the host must end the op, not escape.
+  try {
+    start_update(call, form, std::move(done));
+  } catch (const sdk::Error& e) {
+    call->op.fail(e);
+  }
+}
+
+void NotableActions::start_update(const std::shared_ptr<Call>& call, const Form& form,
+                                  std::function<void(std::shared_ptr<Call>, json)> done) {
   host_.http(rest_.post_path("/services/notable_update", form),
              [call, done = std::move(done)](const sdk::HttpResponse* resp, const sdk::Error* err) {
                if (resp == nullptr) {

@@ -29,6 +29,8 @@ class NotableActions {
   void read_state(const std::shared_ptr<Call>& call, std::function<void(std::shared_ptr<Call>)> next);
   void update(const std::shared_ptr<Call>& call, const nlohmann::json& values, std::string comment,
               std::function<void(std::shared_ptr<Call>, nlohmann::json)> done);
+  void start_update(const std::shared_ptr<Call>& call, const Form& form,
+                    std::function<void(std::shared_ptr<Call>, nlohmann::json)> done);
 
   sdk::Host host_;
   const Rest& rest_;

@@ -44,7 +44,7 @@ struct SearchSource::Run {
 };
 
 SearchSource::SearchSource(sdk::Host host, const Rest& rest, SearchConfig cfg)
-    : host_(host), rest_(rest), cfg_(std::move(cfg)) {
+    : host_(host), rest_(rest), cfg_(std::move(cfg)), window_s_(cfg_.window_s) {
   m_.searches = host_.counter("search_exports", "export searches started");
   m_.results = host_.counter("search_results", "result rows read from export streams");
   m_.skipped = host_.counter("search_results_skipped", "results skipped as already taken (overlap)");
@@ -60,7 +60,7 @@ void SearchSource::poll(sdk::PullOp& op) {
   const int64_t now_s = now_ms / 1000;
   if (run->cursor.t < 0) run->cursor.t = now_s - cfg_.start_s;
   run->earliest = run->cursor.t - cfg_.overlap_s;
-  run->latest = std::min(now_s, run->cursor.t + cfg_.window_s);
+  run->latest = std::min(now_s, run->cursor.t + window_s_);
   run->notable_forced = cfg_.mapping == "notable";
   run->event_forced = cfg_.mapping == "event";
   if (run->latest <= run->cursor.t) {  // nothing new can have been indexed since T
@@ -76,6 +76,11 @@ void SearchSource::poll(sdk::PullOp& op) {
             {"index_earliest", std::to_string(run->earliest)},
             {"index_latest", std::to_string(run->latest)}};
   sdk::HttpRequest req = rest_.post("search/jobs/export", form);
+  // Finish before the host's poll deadline: a search that cannot is cut off and the next one
+  // covers half the window (a busy Splunk or a dense window would otherwise time out forever).
+  if (op.deadline_ms() > now_ms + 2000)
+    req.timeout_ms = std::min<uint32_t>(req.timeout_ms ? req.timeout_ms : UINT32_MAX,
+                                        static_cast<uint32_t>(op.deadline_ms() - now_ms - 1000));
   req.on_chunk = [this, run](std::string_view chunk) {
     if (run->head.size() < 4096) run->head.append(chunk.substr(0, 4096 - run->head.size()));
     if (run->first_chunk) {  // Splunk's export stream may open with a UTF-8 BOM (see the samples)
@@ -116,10 +121,15 @@ void SearchSource::poll(sdk::PullOp& op) {
       }
       if (resp == nullptr) {
         m_.failures.record(1);
+        if (err && err->category() == sdk::Category::timeout && window_s_ > 1) {
+          window_s_ = std::max<int64_t>(1, window_s_ / 2);
+          host_.warn("export search timed out: the next one covers " + std::to_string(window_s_) + " s of _indextime");
+        }
         run->op.fail(sdk::Error(err ? err->category() : sdk::Category::transient,
                                 std::string("export search: ") + (err ? err->what() : "no response")));
         return;
       }
+      window_s_ = std::min(cfg_.window_s, window_s_ * 2);  // a search that finished: widen again
       if (!run->batch.empty()) run->op.emit(run->batch);
       SearchCursor next;
       next.t = run->latest;

@@ -43,6 +43,7 @@ class SearchSource {
   const Rest& rest_;
   SearchConfig cfg_;
   int64_t next_due_ms_ = 0;  // in memory only: after a restart the first poll searches at once
+  int64_t window_s_;         // cfg_.window_s, halved after a search timed out, widened after one finished
   struct Metrics {
     sdk::Metric searches, results, skipped, emitted, failures;
   } m_;

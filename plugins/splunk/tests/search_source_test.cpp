@@ -253,3 +253,26 @@ TEST_CASE("REST calls authenticate with Basic, a session key or a bearer token a
     CHECK(req.url == "https://splunk.example:8089/servicesNS/nobody/SplunkEnterpriseSecuritySuite/search/jobs/export");
   }
 }
+
+TEST_CASE("an export that times out is retried over half the window and the window widens again after", "[splunk][search]") {
+  Rig rig;
+  rig.host.script(HttpReply::failure(SIEMHUB_CAT_TIMEOUT, "operation timed out"));
+  rig.host.on_http([](const HttpRecord&) { return HttpReply::ok(""); });
+  auto inst = rig.instance(rest_config({{"start_s", 86400}, {"window_s", 3600}, {"overlap_s", 0}}));
+  const auto span = [&](size_t i) {
+    const auto f = form_of(rig.host.http_requests().at(i).body);
+    return std::stoll(f.at("index_latest")) - std::stoll(f.at("index_earliest"));
+  };
+  auto& timed_out = inst->poll(std::nullopt, 1000, rig.host.now_ms() + 30000);
+  REQUIRE(inst->wait(timed_out));
+  CHECK(timed_out.category() == SIEMHUB_CAT_TIMEOUT);
+  CHECK(span(0) == 3600);
+  CHECK(rig.host.http_requests().at(0).timeout_ms <= 29000);  // ends before the host's deadline
+  auto& half = inst->poll();
+  REQUIRE(inst->wait(half));
+  REQUIRE(half.succeeded());
+  CHECK(span(1) == 1800);
+  auto& again = inst->poll(half.cursor);
+  REQUIRE(inst->wait(again));
+  CHECK(span(2) == 3600);
+}
