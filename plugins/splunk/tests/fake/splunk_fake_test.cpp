@@ -340,7 +340,7 @@ TEST_CASE("gzip bodies are inflated, deflate is 415 and broken gzip is code 6", 
     CHECK(event_numbers(fake) == std::vector<int>{0, 1, 2});
 }
 
-TEST_CASE("a body over max_content_length is 413 and keeps nothing; an empty one is code 5",
+TEST_CASE("a body over max_content_length is 413 and keeps nothing and an empty one is code 5",
           "[splunk_fake][hec]") {
     SplunkFakeOptions options;
     options.max_content_length = 1000;
