@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   add_admin_commands(app, admin);
   ActionCommands action;
   add_action_commands(app, action);
+  RulesCommands rules;
+  add_rules_commands(app, rules);
 
   try {
     app.parse(argc, argv);
@@ -63,6 +65,7 @@ int main(int argc, char** argv) {
   if (admin.status->parsed()) return run_status(*admin.opts);
   if (admin.dlq->parsed()) return run_dlq(admin);
   if (action.action->parsed()) return run_action(action);
+  if (rules.parsed()) return run_rules(rules);
   return kExitUsage;
 }
 

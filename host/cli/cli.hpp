@@ -112,4 +112,29 @@ struct ActionCommands {
 void add_action_commands(CLI::App& app, ActionCommands& cmds);
 int run_action(const ActionCommands& cmds);
 
+/// Options of `test-rule`, `rules list` and `replay` (cmd_rules.cpp): the Lua correlation rules offline.
+struct RulesOptions {
+  std::vector<std::string> files;  // test-rule RULES.lua... EVENTS.ndjson; rules list RULES.lua...
+  std::vector<std::string> dirs;   // rules list --dir
+  std::string config;              // -c CONFIG
+  std::string conf_d;              // replay --conf-d
+  bool explain = false;            // test-rule --explain
+  bool json = false;               // --json
+  std::string replay_file;         // replay FILE
+  std::string from_source;         // replay --from-source NAME
+  std::string data_dir;            // replay --data-dir (default: a fresh temporary directory)
+  int timeout_seconds = 0;         // replay --timeout (0 = none)
+  unsigned threads = 0;            // replay --threads
+};
+struct RulesCommands {
+  CLI::App* test_rule = nullptr;
+  CLI::App* rules = nullptr;
+  CLI::App* rules_list = nullptr;
+  CLI::App* replay = nullptr;
+  std::shared_ptr<RulesOptions> opts = std::make_shared<RulesOptions>();
+  bool parsed() const;
+};
+void add_rules_commands(CLI::App& app, RulesCommands& cmds);
+int run_rules(const RulesCommands& cmds);
+
 }  // namespace siemhub::cli

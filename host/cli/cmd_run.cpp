@@ -20,6 +20,22 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The shipped rules: installed next to the executable (<prefix>/share/siemhub/lua/rules), else
+// the source tree's scripts/lua/rules when running from the build tree; empty when neither exists.
+fs::path shipped_rules_dir() {
+  std::error_code ec;
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const fs::path installed = exe.parent_path().parent_path() / "share" / "siemhub" / "lua" / "rules";
+    if (fs::is_directory(installed, ec)) return installed;
+  }
+#ifdef SIEMHUB_SOURCE_RULES_DIR
+  const fs::path source(SIEMHUB_SOURCE_RULES_DIR);
+  if (fs::is_directory(source, ec)) return source;
+#endif
+  return {};
+}
+
 void print_errors(const std::vector<config::ConfigError>& errors) {
   for (const auto& e : errors) std::fprintf(stderr, "%s\n", core::redact(e.to_string()).c_str());
 }
@@ -37,7 +53,7 @@ std::optional<config::HubConfig> load(const RunOptions& o, bool& is_default) {
       return std::nullopt;
     }
     file = dir / "siemhub.default.yaml";
-    std::ofstream(file) << pipeline::default_config_yaml(dir);
+    std::ofstream(file) << pipeline::default_config_yaml(dir, shipped_rules_dir());
   }
   auto r = config::load_config(file, o.conf_d.empty() ? std::nullopt : std::optional<fs::path>(o.conf_d));
   if (!r.errors.empty()) {
@@ -114,10 +130,11 @@ int run_run(const RunOptions& o) {
 
   if (is_default) {
     std::fprintf(stderr,
-                 "siemhub: running the embedded default pipeline: generator -> normalize -> file\n"
+                 "siemhub: running the embedded default pipeline: generator -> normalize -> %sfile\n"
                  "siemhub: output:  %s\n"
                  "siemhub: config:  %s (copy it and run yours with `siemhub run -c FILE`)\n"
                  "siemhub: stop with Ctrl-C\n",
+                 hub->config().rules ? "correlate (shipped rules) -> " : "",
                  (data_dir / "out" / "events.ndjson").c_str(), hub->config().file.c_str());
   } else {
     std::fprintf(stderr, "siemhub: running %s (data directory %s); stop with Ctrl-C\n", hub->config().file.c_str(),

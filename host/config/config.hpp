@@ -62,6 +62,19 @@ struct IngestConfig {
   std::vector<IngestToken> tokens;
 };
 
+/// The `rules` section: Lua correlation rules run by the hub (findings come from the source
+/// named `correlate`).
+struct RulesConfig {
+  bool enabled = true;
+  std::vector<std::filesystem::path> files;  ///< absolute
+  std::vector<std::filesystem::path> dirs;   ///< absolute; every *.lua in them, in name order
+  uint64_t memory_limit_bytes = 64ull << 20;
+  int64_t instruction_budget = 1'000'000;
+  int quarantine_after = 5;
+  uint64_t max_groups_per_rule = 100'000;
+  SourceLocation where;  ///< location of the `rules` key
+};
+
 struct ConnectorConfig {
   std::string name;
   std::string plugin;
@@ -89,6 +102,7 @@ struct HubConfig {
   nlohmann::json limits = nlohmann::json::object();
   Limits caps;  ///< `limits` with defaults applied
   std::optional<IngestConfig> ingest;  ///< absent: no HTTP ingest server
+  std::optional<RulesConfig> rules;    ///< absent: no correlation
   /// Main file first (in source order), then conf.d files in name order.
   std::vector<ConnectorConfig> connectors;
   /// Empty = default routing (every source to every sink; expanded by the pipeline, which knows

@@ -104,6 +104,7 @@ void check_routes(const json& merged, const SourceMap& sources, std::vector<Conf
   if (auto c = merged.find("connectors"); c != merged.end() && c->is_object())
     for (const auto& [name, _] : c->items()) names.push_back(name);
   if (merged.contains("ingest")) names.push_back("ingest");  // the HTTP ingest server is a source
+  if (merged.contains("rules")) names.push_back("correlate");  // the correlator's findings
   for (std::size_t i = 0; i < r->size(); ++i) {
     if (!(*r)[i].is_object()) continue;
     for (const char* side : {"from", "to"}) {
@@ -198,6 +199,18 @@ HubConfig build(const fs::path& main, const json& merged, SourceMap sources, con
       ic.tokens.push_back(std::move(tok));
     }
     h.ingest = std::move(ic);
+  }
+  if (const auto ru = merged.find("rules"); ru != merged.end() && ru->is_object()) {
+    RulesConfig rc;
+    rc.enabled = ru->value("enabled", rc.enabled);
+    for (const auto& f : string_list(ru->value("files", json::array()))) rc.files.push_back(resolve_path(base, f));
+    for (const auto& d : string_list(ru->value("dirs", json::array()))) rc.dirs.push_back(resolve_path(base, d));
+    rc.memory_limit_bytes = ru->value("memory_limit_bytes", rc.memory_limit_bytes);
+    rc.instruction_budget = ru->value("instruction_budget", rc.instruction_budget);
+    rc.quarantine_after = ru->value("quarantine_after", rc.quarantine_after);
+    rc.max_groups_per_rule = ru->value("max_groups_per_rule", rc.max_groups_per_rule);
+    rc.where = sources.key_or_value("/rules");
+    h.rules = std::move(rc);
   }
   h.sources = std::move(sources);
   return h;

@@ -85,6 +85,8 @@ class Engine {
   bool restore(std::string_view bytes, std::string* error = nullptr);
 
   std::vector<RuleInfo> rules() const;
+  /// The parsed definition of a loaded rule (read-only; null for an unknown id). For `siemhub rules list|test-rule`.
+  const RuleDef* definition(const std::string& rule_id) const;
   RuleStats stats(const std::string& rule_id) const;
   std::size_t memory_used() const { return sandbox_->memory_used(); }
   /// Publishes siemhub_lua_rule_*{rule="<id>"} counters and gauges (call after process()).

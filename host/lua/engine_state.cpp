@@ -82,6 +82,12 @@ std::vector<RuleInfo> Engine::rules() const {
   return out;
 }
 
+const RuleDef* Engine::definition(const std::string& rule_id) const {
+  for (const auto& r : rules_)
+    if (r->def.id == rule_id) return &r->def;
+  return nullptr;
+}
+
 void Engine::export_metrics(core::MetricsRegistry& registry) {
   using core::MetricType;
   for (const auto& r : rules_) {

@@ -8,6 +8,7 @@
 
 #include "builtin/builtin.hpp"
 #include "core/log.hpp"
+#include "pipeline/correlator.hpp"
 #include "pipeline/normalize.hpp"
 #include "store/data_dir.hpp"
 #include "store/kv_store.hpp"
@@ -29,9 +30,39 @@ bool is_source(const plugins::PluginModule& m) {
 }
 bool is_sink(const plugins::PluginModule& m) { return (m.descriptor().capabilities & SIEMHUB_CAP_SINK) != 0; }
 
+// The rule files of the `rules` section: `files` as given, then every *.lua of each dir in name
+// order. Empty with `error` set when a file or directory is missing.
+std::vector<std::filesystem::path> rule_files(const config::RulesConfig& r, std::string& error) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& f : r.files) {
+    if (!fs::is_regular_file(f, ec)) {
+      error = f.string() + ": rule file not found";
+      return {};
+    }
+    out.push_back(f);
+  }
+  for (const auto& d : r.dirs) {
+    if (!fs::is_directory(d, ec)) {
+      error = d.string() + ": rules directory not found";
+      return {};
+    }
+    std::vector<fs::path> in_dir;
+    for (fs::directory_iterator it(d, ec), end; !ec && it != end; it.increment(ec))
+      if (it->path().extension() == ".lua" && it->is_regular_file(ec)) in_dir.push_back(it->path());
+    std::sort(in_dir.begin(), in_dir.end());
+    out.insert(out.end(), in_dir.begin(), in_dir.end());
+  }
+  return out;
+}
+
 }  // namespace
 
-std::string default_config_yaml(const std::filesystem::path& data_dir) {
+std::string default_config_yaml(const std::filesystem::path& data_dir, const std::filesystem::path& rules_dir) {
+  std::string rules;
+  if (!rules_dir.empty())
+    rules = "rules:\n  dirs: [" + nlohmann::json(rules_dir.string()).dump() + "]\n";
   return R"(# The embedded default pipeline of `siemhub run` (written here for reference).
 # Copy it, edit it, and run your copy with `siemhub run -c FILE`.
 data_dir: .
@@ -49,7 +80,7 @@ connectors:
 routes:
   - from: [generator]
     to: [events]
-)";
+)" + (rules.empty() ? std::string() : "  - from: [correlate]\n    to: [events]\n" + rules);
 }
 
 std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options, HubErrors& errors) {
@@ -148,6 +179,8 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
       if (is_source(*m)) all.from.push_back(name);
       if (is_sink(*m)) all.to.push_back(name);
     }
+    // Findings go wherever events go.
+    if (c.rules && c.rules->enabled) all.from.push_back(kCorrelateSource);
     routes.push_back(all);
   } else {
     for (const auto& r : c.routes) {
@@ -157,6 +190,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
         if (skipped.count(f)) continue;  // warned above
         spec.from.push_back(f);
         if (f == kIngestSource && c.ingest) continue;  // the HTTP ingest server
+        if (f == kCorrelateSource && c.rules) continue;  // the correlator's findings
         auto it = modules.find(f);
         if (it == modules.end()) errors.lines.push_back(loc + ": routes: '" + f + "' is not an enabled connector");
         else if (!is_source(*it->second)) errors.lines.push_back(loc + ": routes: '" + f + "' (plugin " + it->second->id() + ") is not a source");
@@ -174,6 +208,24 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   for (const auto& r : routes) {
     sources.insert(r.from.begin(), r.from.end());
     sinks.insert(r.to.begin(), r.to.end());
+  }
+
+  // The correlation rules: a file that does not load is a config error naming file:line.
+  std::unique_ptr<lua::Engine> engine;
+  if (c.rules && c.rules->enabled) {
+    std::string why;
+    const auto files = rule_files(*c.rules, why);
+    if (!why.empty()) {
+      errors.lines.push_back(c.file.string() + ":" + std::to_string(c.rules->where.line) + ": rules: " + why);
+    } else {
+      lua::EngineOptions eo;
+      eo.sandbox.memory_limit_bytes = static_cast<std::size_t>(c.rules->memory_limit_bytes);
+      eo.sandbox.instruction_budget = c.rules->instruction_budget;
+      eo.quarantine_after = c.rules->quarantine_after;
+      eo.max_groups_per_rule = static_cast<std::size_t>(c.rules->max_groups_per_rule);
+      engine = lua::Engine::load(files, eo, &why);
+      if (!engine) errors.lines.push_back(why.empty() ? std::string("rules: cannot load the rule files") : why);
+    }
   }
   if (!errors.empty()) return nullptr;
   if (!options.open_store) return hub;
@@ -257,6 +309,10 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   hub->pipeline_ = std::make_unique<Pipeline>(*hub->runtime_, core::SystemClock::instance(), hub->metrics_,
                                                std::move(source_specs), std::move(sink_specs), std::move(routes),
                                                make_normalizer(), *hub->journal_, *hub->dead_letters_, po);
+  if (engine) {
+    hub->correlator_ = std::make_unique<Correlator>(*hub->runtime_, hub->metrics_, *hub->journal_, std::move(engine));
+    hub->pipeline_->set_correlator(hub->correlator_.get());
+  }
   hub->started_ms_ = core::SystemClock::instance().now_ms();
 
   // The HTTP ingest server feeds the pipeline as the source named "ingest".
@@ -277,7 +333,12 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
       const siemhub_rc rc = raw->pipeline_->ingest(kIngestSource, std::move(b.events), std::move(durable));
       return rc == SIEMHUB_RC_BUSY ? ingest::Admit::busy : ingest::Admit::accepted;
     };
-    ingest::HealthFn health{[raw] { return raw->started_.load(); }, [raw] { return raw->status()["connectors"]; }};
+    ingest::HealthFn health{[raw] { return raw->started_.load(); },
+                            [raw] {
+                              nlohmann::json d{{"connectors", raw->status()["connectors"]}};
+                              if (raw->correlator_) d["rules"] = {{"quarantined", raw->correlator_->quarantined()}};
+                              return d;
+                            }};
     try {
       hub->ingest_ = std::make_unique<ingest::IngestServer>(hub->runtime_->io(), std::move(so), fn, health, hub->metrics_);
     } catch (const std::exception& e) {
@@ -298,6 +359,7 @@ Hub::~Hub() {
   // completion and subscriber callbacks, so the pipeline must still be alive then.
   journal_.reset();
   pipeline_.reset();
+  correlator_.reset();
 }
 
 std::string Hub::start() {
@@ -412,6 +474,10 @@ nlohmann::json Hub::status() {
     out["checkpoint"] = {{"last_ms", journal_->last_checkpoint_ms()}, {"journal_seq", row ? row->journal_seq : 0}};
   }
   if (dead_letters_) out["dlq"] = {{"count", dead_letters_->count()}};
+  if (correlator_) {
+    out["rules"] = correlator_->rules_status();
+    out["correlation"] = {{"cursor", correlator_->cursor()}, {"findings", correlator_->findings()}};
+  }
   return out;
 }
 

@@ -29,7 +29,8 @@ class DataDir;
 namespace siemhub::pipeline {
 
 /// The embedded default config (YAML) `siemhub run` uses without -c, for `data_dir`.
-std::string default_config_yaml(const std::filesystem::path& data_dir);
+/// With `rules_dir`, the shipped rules in it run too and their findings go to the same file.
+std::string default_config_yaml(const std::filesystem::path& data_dir, const std::filesystem::path& rules_dir = {});
 
 struct HubOptions {
   unsigned threads = 0;                    // 0 = one per core
@@ -43,6 +44,8 @@ struct HubErrors {
   bool plugin_refused = false;  // a required plugin or connector could not load/start
   bool empty() const { return lines.empty(); }
 };
+
+class Correlator;
 
 class Hub final : public admin::HubControl {
  public:
@@ -93,6 +96,7 @@ class Hub final : public admin::HubControl {
   std::unique_ptr<plugins::Loader> loader_;
   std::vector<std::shared_ptr<plugins::Connector>> connectors_;
   std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<Correlator> correlator_;
   std::unique_ptr<ingest::IngestServer> ingest_;
   std::vector<std::string> warnings_;
   std::atomic<bool> started_{false};

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "pipeline/correlator.hpp"
 
 namespace siemhub::pipeline {
 
@@ -482,6 +483,12 @@ bool Pipeline::accepting(const std::string& source) const {
   return true;
 }
 
+void Pipeline::set_correlator(Correlator* correlator) {
+  correlator_ = correlator;
+  if (correlator_)
+    correlator_->on_appended([this](uint64_t bytes) { on_appended(kCorrelateSource, bytes); });
+}
+
 void Pipeline::start() {
   // Sinks resume from their outbox cursors; their outbox bytes are what the journal still holds
   // after that cursor for the sources routed to them.
@@ -498,6 +505,12 @@ void Pipeline::start() {
     for (const auto& r : index)
       if (r.seq > from && sink->routed(r.source)) bytes += static_cast<int64_t>(r.bytes);
     sink->outbox_bytes = bytes;
+  }
+  // The correlator resumes after its saved cursor with its saved state (first run: after what
+  // the journal no longer retains).
+  if (correlator_) {
+    const auto row = journal_.load_checkpoint();
+    correlator_->start(row ? row->correlation : std::nullopt, first_retained);
   }
   journal_.subscribe([this](uint64_t) {
     for (auto& [n, s] : sinks_) s->notify();
@@ -553,7 +566,16 @@ void Pipeline::checkpoint(std::function<void(bool)> done) {
     outboxes[name] = s->acked.load();
     min_acked = std::min(min_acked, s->acked.load());
   }
-  journal_.checkpoint(std::move(outboxes), std::nullopt, min_acked, std::move(done));
+  if (!correlator_) {
+    journal_.checkpoint(std::move(outboxes), std::nullopt, min_acked, std::move(done));
+    return;
+  }
+  // The correlation slot is taken on the correlator's strand once its findings are durable; the
+  // journal keeps every record it has not consumed yet.
+  correlator_->checkpoint([this, outboxes = std::move(outboxes), min_acked, done = std::move(done)](
+                              std::string slot, uint64_t cursor) mutable {
+    journal_.checkpoint(std::move(outboxes), std::move(slot), std::min(min_acked, cursor), std::move(done));
+  });
 }
 
 bool Pipeline::drained() const {
@@ -562,6 +584,7 @@ bool Pipeline::drained() const {
   const uint64_t last = journal_.last_seq();
   for (const auto& [name, s] : sinks_)
     if (s->acked.load() < last) return false;
+  if (correlator_ && (!correlator_->idle() || correlator_->cursor() < last)) return false;
   return true;
 }
 
@@ -580,10 +603,13 @@ void Pipeline::stop(int64_t deadline_ms) {
                      std::chrono::milliseconds(std::max<int64_t>(0, deadline_ms - clock_.now_ms()));
   while (!drained() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   if (!drained()) core::log_warn("pipeline", "stopped before every sink confirmed everything: the rest is resent after a restart");
-  std::promise<bool> written;
-  auto f = written.get_future();
-  checkpoint([&written](bool ok) { written.set_value(ok); });
-  if (!f.get()) core::log_error("pipeline", "the final checkpoint failed; the last second of confirmations is resent");
+  auto written = std::make_shared<std::promise<bool>>();
+  auto f = written->get_future();
+  checkpoint([written](bool ok) { written->set_value(ok); });
+  // Bounded: a correlator stuck retrying a failed append must not hang the stop.
+  if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready || !f.get())
+    core::log_error("pipeline", "the final checkpoint failed; the last second of confirmations is resent");
+  if (correlator_) correlator_->halt();
   // Halt: no more writes, retries or ticks, so the runtime's threads can finish.
   halted_ = true;
   asio::post(timer_.get_executor(), [this] { timer_.cancel(); });

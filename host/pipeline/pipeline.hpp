@@ -80,6 +80,8 @@ struct ConnectorStats {
   bool paused = false;        // source: held back by backpressure
 };
 
+class Correlator;
+
 class Pipeline {
  public:
   Pipeline(core::Runtime& runtime, const core::Clock& clock, core::MetricsRegistry& metrics,
@@ -88,6 +90,10 @@ class Pipeline {
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
+
+  /// The Lua correlator (optional; set before start()): its cursor and state join the checkpoint,
+  /// the journal keeps what it has not consumed, and its findings (source `correlate`) are routed.
+  void set_correlator(Correlator* correlator);
 
   /// Sinks resume from their outbox cursors; pull sources start polling; push emits are taken.
   void start();
@@ -133,6 +139,7 @@ class Pipeline {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> halted_{false};  // after stop(): sinks make no more attempts
   int ticks_ = 0;
+  Correlator* correlator_ = nullptr;
   core::Metric* journal_bytes_;
   core::Metric* dlq_total_;
 };

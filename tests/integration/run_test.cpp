@@ -43,9 +43,12 @@ TEST_CASE("siemhub run on the embedded default writes valid OCSF events and stop
   const std::map<int, int> category_of{{3002, 3}, {4001, 4}, {1007, 1}};
   std::set<std::string> uids;
   int burst_failures = 0;
+  size_t events = 0;
   for (const auto& line : lines_of(out)) {
     const json e = json::parse(line);
     const int cls = e.at("class_uid");
+    if (cls == 2004) continue;  // the shipped rules' findings (tests/integration/correlation_test.cpp)
+    ++events;
     CHECK(e.at("type_uid").get<int>() == cls * 100 + e.at("activity_id").get<int>());
     CHECK(e.at("category_uid").get<int>() == category_of.at(cls));
     CHECK(e.at("time").is_number_integer());
@@ -55,7 +58,7 @@ TEST_CASE("siemhub run on the embedded default writes valid OCSF events and stop
     uids.insert(e.at("metadata").at("uid").get<std::string>());
     if (cls == 3002 && e.at("status_id") == 2 && e.at("user").at("name") == "admin") ++burst_failures;
   }
-  CHECK(uids.size() == lines_of(out).size());  // no event written twice
+  CHECK(uids.size() == events);  // no event written twice
   CHECK(burst_failures >= 12);                  // the generator's brute-force burst is there
 }
 
