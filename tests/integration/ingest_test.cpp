@@ -51,15 +51,8 @@ std::string hec(int i) { return R"({"event":)" + auth_event(i) + "}"; }
 
 // Starts the hub with `config` and returns the ingest port it logged.
 uint16_t ingest_port(Process& hub) {
-  uint16_t port = 0;
-  REQUIRE(eventually([&] {
-    std::smatch m;
-    const std::string err = hub.err();
-    static const std::regex re(R"(listening on https?://127\.0\.0\.1:([0-9]+))");
-    if (!std::regex_search(err, m, re)) return false;
-    port = static_cast<uint16_t>(std::stoi(m[1]));
-    return true;
-  }));
+  const uint16_t port = logged_ingest_port(hub);
+  REQUIRE(port != 0);
   return port;
 }
 

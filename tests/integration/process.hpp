@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -121,6 +122,23 @@ inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseco
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return pred();
+}
+
+/// The port of a running hub's ingest server, read from its "listening on http(s)://127.0.0.1:PORT"
+/// log line; 0 when it logs none within `timeout`.
+inline uint16_t logged_ingest_port(const Process& hub, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+  uint16_t port = 0;
+  eventually(
+      [&] {
+        static const std::regex re(R"(listening on https?://127\.0\.0\.1:([0-9]+))");
+        std::smatch m;
+        const std::string err = hub.err();
+        if (!std::regex_search(err, m, re)) return false;
+        port = static_cast<uint16_t>(std::stoi(m[1]));
+        return true;
+      },
+      timeout);
+  return port;
 }
 
 }  // namespace siemhub::testing
