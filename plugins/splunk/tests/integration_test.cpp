@@ -66,7 +66,9 @@ struct Dir {
 };
 
 std::string splunk_connector(const std::string& name, const std::string& config, const std::string& http = "") {
+  // A short breaker: a recovered HEC is probed again within half a second, not after 30 s.
   return "  " + name + ":\n    plugin: com.siemhub.splunk\n    retry: {base_ms: 50, max_ms: 400}\n" +
+         "    breaker: {failures: 5, open_ms: 300}\n" +
          "    http: {egress_allow: ['127.0.0.1:*']" + (http.empty() ? "" : ", " + http) + "}\n    config: " + config + "\n";
 }
 
