@@ -6,7 +6,6 @@ extern "C" {
 #include <lauxlib.h>
 }
 
-#include <charconv>
 #include <type_traits>
 
 namespace siemhub::lua {
@@ -23,27 +22,6 @@ struct View {
   std::uint64_t generation;
 };
 static_assert(std::is_trivially_copyable_v<View> && std::is_trivially_destructible_v<View>);
-
-std::optional<std::size_t> to_index(std::string_view digits) {
-  std::size_t index = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), index);
-  if (ec != std::errc{} || end != digits.data() + digits.size() || digits.empty()) return std::nullopt;
-  return index;
-}
-
-std::optional<dom::element> step(dom::element cur, std::string_view segment, bool bracketed) {
-  dom::element next;
-  if (!bracketed && cur.is_object()) {
-    if (dom::object(cur).at_key(segment).get(next) != simdjson::SUCCESS) return std::nullopt;
-    return next;
-  }
-  if (cur.is_array()) {
-    const auto index = to_index(segment);
-    if (!index || dom::array(cur).at(*index).get(next) != simdjson::SUCCESS) return std::nullopt;
-    return next;
-  }
-  return std::nullopt;
-}
 
 View& check_view(lua_State* L, int idx) {
   auto* view = static_cast<View*>(luaL_checkudata(L, idx, kEventMeta));
@@ -118,26 +96,7 @@ int view_newindex(lua_State* L) { return luaL_error(L, "events are read-only"); 
 }  // namespace
 
 std::optional<dom::element> resolve(dom::element from, std::string_view path) {
-  std::optional<dom::element> cur = from;
-  std::size_t i = 0;
-  while (cur && i < path.size()) {
-    if (path[i] == '[') {
-      const auto close = path.find(']', i);
-      if (close == std::string_view::npos) return std::nullopt;
-      cur = step(*cur, path.substr(i + 1, close - i - 1), true);
-      i = close + 1;
-    } else {
-      const auto end = path.find_first_of(".[", i);
-      const auto stop = end == std::string_view::npos ? path.size() : end;
-      cur = step(*cur, path.substr(i, stop - i), false);
-      i = stop;
-    }
-    if (i < path.size() && path[i] == '.') {
-      ++i;
-      if (i == path.size()) return std::nullopt;
-    }
-  }
-  return cur;
+  return ocsf::resolve_path(from, path);
 }
 
 void open_event_view(lua_State* L) {

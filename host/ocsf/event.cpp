@@ -67,8 +67,8 @@ std::optional<dom::element> step(dom::element cur, std::string_view segment, boo
 
 }  // namespace
 
-std::optional<dom::element> Event::get_element(std::string_view path) const {
-  auto cur = root();
+std::optional<dom::element> resolve_path(dom::element from, std::string_view path) {
+  std::optional<dom::element> cur = from;
   std::size_t i = 0;
   while (cur && i < path.size()) {
     if (path[i] == '[') {
@@ -88,6 +88,11 @@ std::optional<dom::element> Event::get_element(std::string_view path) const {
     }
   }
   return cur;
+}
+
+std::optional<dom::element> Event::get_element(std::string_view path) const {
+  const auto r = root();
+  return r ? resolve_path(*r, path) : std::nullopt;
 }
 
 template <class T>

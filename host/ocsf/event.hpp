@@ -35,6 +35,10 @@ class Parser {
 /// The calling thread's parser.
 Parser& thread_parser();
 
+/// The element at `path` below `from`: dot-separated keys, array indexes as "[N]" or ".N"; ""
+/// is `from` itself. The walk behind Event::get_element, for code that holds an element.
+std::optional<simdjson::dom::element> resolve_path(simdjson::dom::element from, std::string_view path);
+
 class Event {
  public:
   /// Parses with thread_parser().
