@@ -113,6 +113,7 @@ FakeResponse handle_login(Impl& impl, const RecordedRequest& request, const Targ
 struct SearchFilter {
     std::vector<std::string> indexes;   ///< any of them; empty = any index
     std::vector<std::string> event_ids; ///< any of them; empty = any
+    bool notable_macro = false;         ///< `notable`: the incident-review state is joined on
 };
 
 std::vector<std::string> search_terms(std::string_view search) {
@@ -141,6 +142,7 @@ SearchFilter parse_search(std::string_view search) {
     for (const auto& term : search_terms(search)) {
         if (term == "`notable`") {
             filter.indexes.emplace_back("notable");
+            filter.notable_macro = true;
         } else if (term.size() > 6 && iequals(std::string_view(term).substr(0, 6), "index=")) {
             filter.indexes.push_back(term.substr(6));
         } else if (term.starts_with("event_id=") && term.size() > 9) {
@@ -186,6 +188,22 @@ std::optional<FakeResponse> read_window(const Params& args, const char* earliest
     }
     return std::nullopt;
 }
+
+} // namespace
+
+nlohmann::json with_review(const SplunkFake::Impl& impl, const nlohmann::json& result) {
+    nlohmann::json joined = result;
+    const auto id = result.find("event_id");
+    if (id == result.end() || !id->is_string()) {
+        return joined;
+    }
+    if (const auto review = impl.incident_review.find(id->get<std::string>()); review != impl.incident_review.end()) {
+        joined.update(review->second);
+    }
+    return joined;
+}
+
+namespace {
 
 std::string row(bool preview, size_t offset, bool last, const nlohmann::json& result) {
     std::string line = preview ? R"({"preview":true,"offset":)" : R"({"preview":false,"offset":)";
@@ -255,14 +273,17 @@ FakeResponse handle_export(Impl& impl, const RecordedRequest& request, const Tar
         const size_t preview_count = (matched.size() + 1) / 2;
         for (size_t i = 0; i < preview_count; ++i) {
             const auto& result = *matched[matched.size() - 1 - i].second;
-            lines.push_back(row(true, i, i + 1 == preview_count, result));
+            lines.push_back(row(true, i, i + 1 == preview_count,
+                                filter.notable_macro ? with_review(impl, result) : result));
         }
     }
     const int drop_after = std::exchange(impl.export_drop_after, -1);
     const size_t final_rows = drop_after >= 0 ? std::min(matched.size(), static_cast<size_t>(drop_after))
                                               : matched.size();
     for (size_t i = 0; i < final_rows; ++i) {
-        lines.push_back(row(false, i, drop_after < 0 && i + 1 == matched.size(), *matched[i].second));
+        const auto& result = *matched[i].second;
+        lines.push_back(row(false, i, drop_after < 0 && i + 1 == matched.size(),
+                            filter.notable_macro ? with_review(impl, result) : result));
     }
     // Chunked, a few rows per chunk with a short pause: a stream, not one buffer (at most
     // about 32 pauses, so large result sets stay quick).
@@ -316,30 +337,26 @@ FakeResponse handle_notable_update(Impl& impl, const RecordedRequest& request,
     size_t updated = 0;
     size_t unknown = 0;
     for (const auto& id : ids) {
-        bool found = false;
-        for (auto& result : impl.results) {
-            if (field(result, "index") != "notable" || field(result, "event_id") != id) {
-                continue;
-            }
-            found = true;
+        const bool found = std::any_of(impl.results.begin(), impl.results.end(), [&](const auto& result) {
+            return field(result, "index") == "notable" && field(result, "event_id") == id;
+        });
+        if (found) {
+            auto& review = impl.incident_review[id];
             if (status) {
-                result["status"] = *status;
+                review["status"] = *status;
             }
             if (owner) {
-                result["owner"] = *owner;
+                review["owner"] = *owner;
             }
             if (urgency) {
-                result["urgency"] = *urgency;
+                review["urgency"] = *urgency;
             }
             if (disposition) {
-                result["disposition"] = *disposition;
+                review["disposition"] = *disposition;
             }
             if (comment) {
-                if (!result.contains("comments") || !result["comments"].is_array()) {
-                    result["comments"] = nlohmann::json::array();
-                }
-                result["comments"].push_back(*comment);
-                result["comment"] = *comment;
+                review["comments"].push_back(*comment);
+                review["comment"] = *comment;
             }
         }
         found ? ++updated : ++unknown;

@@ -207,7 +207,7 @@ std::optional<nlohmann::json> SplunkFake::notable(const std::string& event_id) c
     std::lock_guard lock(impl_->mutex);
     for (const auto& result : impl_->results) {
         if (result.value("index", "") == "notable" && result.value("event_id", "") == event_id) {
-            return result;
+            return with_review(*impl_, result);  // as `notable` shows it
         }
     }
     return std::nullopt;

@@ -85,6 +85,10 @@ struct SplunkFake::Impl {
     std::vector<RecordedRequest> recorded;
     std::map<std::string, ChannelAcks, std::less<>> channels;
     std::vector<nlohmann::json> results;
+    /// ES keeps analysts' changes (status, owner, urgency, disposition, comments) apart from the
+    /// indexed notable, in the incident-review store: notable_update writes here, and only
+    /// searches through the `notable` macro see them joined onto the notable.
+    std::map<std::string, nlohmann::json> incident_review;
 
     // Declared last: its thread calls handle() until it is destroyed, first.
     std::unique_ptr<FakeHttpServer> server;
@@ -115,5 +119,8 @@ FakeResponse handle_health(const SplunkFake::Impl& impl, const RecordedRequest& 
 // Called with impl.mutex held.
 FakeResponse handle_hec(SplunkFake::Impl& impl, const RecordedRequest& request, const Target& target);
 FakeResponse handle_rest(SplunkFake::Impl& impl, const RecordedRequest& request, const Target& target);
+
+/// `result` with its incident-review state joined on, as the `notable` macro shows it.
+nlohmann::json with_review(const SplunkFake::Impl& impl, const nlohmann::json& result);
 
 } // namespace siemhub::testing::splunk

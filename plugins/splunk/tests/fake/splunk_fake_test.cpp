@@ -762,10 +762,15 @@ TEST_CASE("notable_update changes status and owner that a later search and notab
     CHECK(a->at("owner") == "alice");
     CHECK(a->at("comments") == json::array({"closed by hub"}));
     CHECK(fake.notable("EV-C")->at("status") == "2");
-    const auto rows = lines_of(export_search(client, {{"search", "search index=notable event_id=EV-B"},
+    const auto rows = lines_of(export_search(client, {{"search", "search `notable` | search event_id=EV-B"},
                                                       {"output_mode", "json"}}).body);
     REQUIRE(rows.size() == 1);
     CHECK(rows[0].at("result").at("status") == "5");
+    // As in ES, the indexed notable itself is unchanged: only the macro joins the review state.
+    const auto raw = lines_of(export_search(client, {{"search", "search index=notable event_id=EV-B"},
+                                                     {"output_mode", "json"}}).body);
+    REQUIRE(raw.size() == 1);
+    CHECK(raw[0].at("result").at("status") == "1");
 }
 
 TEST_CASE("notable_update refuses empty updates and reports unknown ids", "[splunk_fake][rest]") {
