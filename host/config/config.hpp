@@ -72,6 +72,7 @@ struct RulesConfig {
   int64_t instruction_budget = 1'000'000;
   int quarantine_after = 5;
   uint64_t max_groups_per_rule = 100'000;
+  unsigned workers = 0;  ///< correlation workers (0: one per core, at most 8)
   SourceLocation where;  ///< location of the `rules` key
 };
 

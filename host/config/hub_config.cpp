@@ -209,6 +209,7 @@ HubConfig build(const fs::path& main, const json& merged, SourceMap sources, con
     rc.instruction_budget = ru->value("instruction_budget", rc.instruction_budget);
     rc.quarantine_after = ru->value("quarantine_after", rc.quarantine_after);
     rc.max_groups_per_rule = ru->value("max_groups_per_rule", rc.max_groups_per_rule);
+    rc.workers = ru->value("workers", rc.workers);
     rc.where = sources.key_or_value("/rules");
     h.rules = std::move(rc);
   }

@@ -154,63 +154,157 @@ void Engine::check_lookups() {
   }
 }
 
+unsigned shard_of(std::string_view rule_id, std::string_view key, unsigned shards) {
+  if (shards <= 1) return 0;
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 over id, U+001F, key
+  const auto mix = [&h](std::string_view s) {
+    for (const unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
+  };
+  mix(rule_id);
+  mix("\x1f");
+  mix(key);
+  return static_cast<unsigned>((h ^ (h >> 32)) % shards);
+}
+
 std::vector<Finding> Engine::process(std::span<const EventRef> batch) {
   check_lookups();
   std::vector<Finding> out;
-  for (const EventRef& ref : batch) process_event(ref, out);
-  sandbox_->next_event_generation();  // views made in this batch now refuse to read
-  Calls::release(*this);
+  std::string key;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const EventRef& ref = batch[i];
+    if (ref.event == nullptr) continue;
+    const auto root = ref.event->root();
+    if (!root) continue;
+    const EventFacts facts = facts_of(ref, *root);
+    for (const std::size_t r : candidates(*ref.event)) {
+      Rule& rule = *rules_[r];
+      if (select_rule(rule, facts, key) && owns(rule, key))
+        update_rule(rule, static_cast<std::uint32_t>(r), facts, key, static_cast<std::uint32_t>(i), out);
+    }
+  }
+  end_batch();
   return out;
 }
 
-void Engine::process_event(const EventRef& ref, std::vector<Finding>& out) {
-  if (ref.event == nullptr) return;
-  const auto root = ref.event->root();
-  if (!root) return;
-  const auto cls = ref.event->get_int("class_uid");
-  const std::vector<std::size_t>* list = &unindexed_;
-  if (cls) {
-    const auto it = by_class_.find(*cls);
-    if (it != by_class_.end()) list = &it->second;
-  }
-  const auto time = ref.event->get_int("time");
-  const auto meta_uid = ref.event->get_string("metadata.uid");
-  const EventFacts facts{ref, *root, time, meta_uid ? *meta_uid : ref.id};
-  for (const std::size_t i : *list) process_rule(*rules_[i], facts, out);
+void Engine::end_batch() {
+  sandbox_->next_event_generation();  // views made in this batch now refuse to read
+  Calls::release(*this);
 }
 
-void Engine::process_rule(Rule& rule, const EventFacts& ev, std::vector<Finding>& out) {
+void Engine::select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
+  std::string key;
+  for (std::size_t i = begin; i < end && i < batch.size(); ++i) {
+    const EventRef& ref = batch[i];
+    if (ref.event == nullptr) continue;
+    const auto root = ref.event->root();
+    if (!root) continue;
+    const EventFacts facts = facts_of(ref, *root);
+    for (const std::size_t r : candidates(*ref.event)) {
+      Rule& rule = *rules_[r];
+      if (!select_rule(rule, facts, key)) continue;
+      const auto shard = shard_of(rule.def.id, key, options_.shards);
+      hits.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(r), shard, key});
+    }
+  }
+}
+
+void Engine::apply(std::span<const EventRef> batch, std::span<const std::vector<Hit>> lists, std::vector<Finding>& out) {
+  std::optional<EventFacts> facts;
+  std::uint32_t facts_of_event = UINT32_MAX;
+  for (const auto& list : lists) {
+    for (const Hit& hit : list) {
+      if (hit.shard != options_.shard || hit.event >= batch.size() || hit.rule >= rules_.size()) continue;
+      if (hit.event != facts_of_event) {
+        const EventRef& ref = batch[hit.event];
+        facts.emplace(facts_of(ref, *ref.event->root()));
+        facts_of_event = hit.event;
+      }
+      update_rule(*rules_[hit.rule], hit.rule, *facts, hit.key, hit.event, out);
+    }
+  }
+}
+
+bool Engine::owns(const Rule& rule, const std::string& key) const {
+  return options_.shards <= 1 || shard_of(rule.def.id, key, options_.shards) == options_.shard;
+}
+
+const RuleStats& Engine::stats_at(std::size_t rule_index) const { return rules_.at(rule_index)->stats; }
+
+void Engine::quarantine(std::size_t rule_index, const std::string& last_fault) {
+  RuleStats& s = rules_.at(rule_index)->stats;
+  if (s.quarantined) return;
+  s.quarantined = true;
+  if (s.last_fault.empty()) s.last_fault = last_fault;
+}
+
+Engine::EventFacts Engine::facts_of(const EventRef& ref, simdjson::dom::element root) const {
+  const auto time = ref.event->get_int("time");
+  const auto meta_uid = ref.event->get_string("metadata.uid");
+  return EventFacts{ref, root, time, meta_uid ? *meta_uid : ref.id};
+}
+
+const std::vector<std::size_t>& Engine::candidates(const ocsf::Event& event) const {
+  const auto cls = event.get_int("class_uid");
+  if (cls) {
+    const auto it = by_class_.find(*cls);
+    if (it != by_class_.end()) return it->second;
+  }
+  return unindexed_;
+}
+
+bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key) {
   RuleDef& def = rule.def;
   const simdjson::dom::element root = ev.root;
-  if (rule.stats.quarantined || !def.from.matches(root) || !def.where.matches(root)) return;
-  const ocsf::Event& event = *ev.ref.event;
+  if (rule.stats.quarantined || !def.from.matches(root) || !def.where.matches(root)) return false;
   if (def.where_fn != 0) {
     bool pass = false;
     Fault f;
     ++rule.stats.lua_calls;
-    if (!Calls::predicate(*this, def.where_fn, event, &pass, &f)) return fault(rule, f);
+    if (!Calls::predicate(*this, def.where_fn, *ev.ref.event, &pass, &f)) return fault(rule, f), false;
     succeeded(rule);
-    if (!pass) return;
+    if (!pass) return false;
   }
   // Group key: every `by` path must be present.
-  thread_local std::vector<std::string> by;
-  by.resize(def.by.size());
-  std::string key;
+  key.clear();
+  thread_local std::string value;
   for (std::size_t i = 0; i < def.by.size(); ++i) {
     const auto el = resolve(root, def.by[i]);
-    if (!el || !scalar_text(*el, by[i])) return;
+    if (!el || !scalar_text(*el, value)) return false;
     if (i > 0) key += '\x1f';
-    key += by[i];
+    key += value;
   }
-  const auto& time = ev.time;
-  if (!time) return void(++rule.stats.no_time);
+  if (!ev.time) return ++rule.stats.no_time, false;
+  return true;
+}
+
+void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, const std::string& key,
+                         std::uint32_t event_index, std::vector<Finding>& out) {
+  const std::size_t first_new = out.size();
+  struct Tag {  // every finding this call adds carries where it came from
+    std::vector<Finding>& out;
+    std::size_t first;
+    std::uint32_t event, rule;
+    ~Tag() {
+      for (std::size_t i = first; i < out.size(); ++i) out[i].event_index = event, out[i].rule_index = rule;
+    }
+  } tag{out, first_new, event_index, rule_index};
+  RuleDef& def = rule.def;
+  if (rule.stats.quarantined) return;
+  const simdjson::dom::element root = ev.root;
+  const ocsf::Event& event = *ev.ref.event;
+  const std::int64_t* time = &*ev.time;
   const std::string uid(ev.uid);
   ++rule.stats.matched;
   const std::size_t max_groups = def.max_groups ? def.max_groups : options_.max_groups_per_rule;
+  const std::size_t shard_groups = std::max<std::size_t>(1, max_groups / std::max(1u, options_.shards));
   const std::uint64_t evicted_before = rule.store.evictions();
-  Group& g = rule.store.touch(key, max_groups, released_);
+  Group& g = rule.store.touch(key, shard_groups, released_);
   rule.stats.groups_evicted += rule.store.evictions() - evicted_before;
-  if (g.by.empty()) g.by = by;
+  if (g.by.empty() && !def.by.empty()) {
+    g.by.resize(def.by.size());
+    for (std::size_t i = 0; i < def.by.size(); ++i)
+      if (const auto el = resolve(root, def.by[i])) scalar_text(*el, g.by[i]);
+  }
   rule.stats.groups = rule.store.size();
 
   if (def.op == Operator::custom) {

@@ -32,7 +32,14 @@ struct EngineOptions {
   std::size_t max_entries_per_group = 10'000;
   const core::Clock* clock = nullptr;      ///< for lookup reload checks only (null: system clock)
   std::int64_t lookup_check_interval_ms = 10'000;
+  /// Sharding (ParallelEngine): this engine owns the state of the (rule, group key) pairs whose
+  /// shard_of() is `shard` of `shards`; restore() keeps only those groups.
+  unsigned shard = 0, shards = 1;
 };
+
+/// Which of `shards` engines owns the state of group `key` of rule `rule_id` (stable across
+/// runs and builds: FNV-1a, so a snapshot restores into the same shards).
+unsigned shard_of(std::string_view rule_id, std::string_view key, unsigned shards);
 
 /// One event of a batch: the parsed event and the host's event id (used when metadata.uid is absent).
 struct EventRef {
@@ -46,6 +53,15 @@ struct Finding {
   std::string group_key;  ///< the `by` values joined with U+001F
   std::int64_t time = 0;
   std::string json;       ///< the OCSF Detection Finding
+  std::uint32_t event_index = 0;  ///< the batch event that fired it (ordering across shards)
+  std::uint32_t rule_index = 0;   ///< the rule's declaration index
+};
+
+/// An event selected by a rule's stateless filters (ParallelEngine's first phase): the batch
+/// index, the rule's index, the group key and the shard that owns it.
+struct Hit {
+  std::uint32_t event = 0, rule = 0, shard = 0;
+  std::string key;
 };
 
 struct RuleStats {
@@ -68,6 +84,12 @@ struct Source {
   std::filesystem::path dir;  ///< base for lookup{ file = ... } (default: the current directory)
 };
 
+/// Publishes siemhub_lua_rule_* for `rules` (counters by the difference from `exported`).
+void export_rule_metrics(core::MetricsRegistry& registry, const std::vector<std::pair<std::string, RuleStats>>& rules,
+                         std::unordered_map<std::string, RuleStats>& exported, std::size_t memory_bytes);
+/// Adds one shard's stats of a rule to the sum (quarantined if any shard quarantined it).
+void add_stats(RuleStats& into, const RuleStats& s);
+
 class Engine {
  public:
   /// Loads the files; null and `error` when one does not load or declares a bad rule.
@@ -78,8 +100,23 @@ class Engine {
 
   std::vector<Finding> process(std::span<const EventRef> batch);
 
+  // The two phases of process() for ParallelEngine. select(): the stateless part (pre-filter,
+  // match tables, where predicates, group key) for events [begin, end) of the batch, appending
+  // one Hit per (event, rule) that goes on to a window. apply(): the stateful part for the hits
+  // this engine's shard owns, `lists` in batch order. end_batch() after both.
+  void select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, std::vector<Hit>& hits);
+  void apply(std::span<const EventRef> batch, std::span<const std::vector<Hit>> lists, std::vector<Finding>& out);
+  void begin_batch() { check_lookups(); }
+  void end_batch();
+  std::size_t rule_count() const { return rules_.size(); }
+  const RuleStats& stats_at(std::size_t rule_index) const;
+  /// Quarantines a rule another shard quarantined (the rule is the same code everywhere).
+  void quarantine(std::size_t rule_index, const std::string& last_fault);
+
   /// All windows, groups and ctx.state (deterministic bytes: sorted, no addresses).
   std::string snapshot();
+  /// One snapshot from the snapshots of the shards of a ParallelEngine (groups concatenated).
+  static std::string merge_snapshots(const std::vector<std::string>& shards);
   /// Restores a snapshot; rules whose code hash changed (or are gone) start fresh. False and
   /// `error` when the bytes are not a snapshot.
   bool restore(std::string_view bytes, std::string* error = nullptr);
@@ -98,18 +135,23 @@ class Engine {
   Engine(EngineOptions options);
   bool load_sources(std::string* error);
   bool finish_rules(std::string* error);
-  void process_event(const EventRef& ref, std::vector<Finding>& out);
   struct EventFacts {  // what every rule reads from an event, read once
     const EventRef& ref;
     simdjson::dom::element root;
     std::optional<std::int64_t> time;
     std::string_view uid;  ///< metadata.uid, else the host's id
   };
-  void process_rule(Rule& rule, const EventFacts& ev, std::vector<Finding>& out);
+  /// The stateless filters; true (and the group key in `key`) when the event reaches the window.
+  bool select_rule(Rule& rule, const EventFacts& ev, std::string& key);
+  void update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, const std::string& key,
+                   std::uint32_t event_index, std::vector<Finding>& out);
+  EventFacts facts_of(const EventRef& ref, simdjson::dom::element root) const;
+  const std::vector<std::size_t>& candidates(const ocsf::Event& event) const;
   void fire(Rule& rule, Group& g, const Aggregate& agg, const std::string& uid, std::int64_t time,
             std::vector<Finding>& out);
   void emit_finding(Rule& rule, Group& g, const Aggregate& agg, const std::string& uid, nlohmann::json shaped,
                     std::size_t index, std::vector<Finding>& out);
+  bool owns(const Rule& rule, const std::string& key) const;
   void fault(Rule& rule, const Fault& f);
   void succeeded(Rule& rule);
   void check_lookups();

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace siemhub::lua {
 
 namespace {
@@ -55,8 +57,10 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
         continue;
       }
       for (const auto& j : r["groups"]) {
+        const auto key = j["key"].get<std::string>();
+        if (!owns(*rule, key)) continue;  // another shard's group
         std::vector<int> none;
-        Group& g = rule->store.touch(j["key"].get<std::string>(), 0, none);
+        Group& g = rule->store.touch(key, 0, none);
         g.by = j["by"].get<std::vector<std::string>>();
         for (const auto& e : j["entries"]) {
           g.entries.push_back({e[0].get<std::int64_t>(), e[1].get<std::string>(), e[2].get<std::string>()});
@@ -88,12 +92,12 @@ const RuleDef* Engine::definition(const std::string& rule_id) const {
   return nullptr;
 }
 
-void Engine::export_metrics(core::MetricsRegistry& registry) {
+void export_rule_metrics(core::MetricsRegistry& registry, const std::vector<std::pair<std::string, RuleStats>>& rules,
+                         std::unordered_map<std::string, RuleStats>& exported, std::size_t memory_bytes) {
   using core::MetricType;
-  for (const auto& r : rules_) {
-    const core::Labels labels = {{"rule", r->def.id}};
-    RuleStats& last = exported_[r->def.id];
-    const RuleStats& now = r->stats;
+  for (const auto& [id, now] : rules) {
+    const core::Labels labels = {{"rule", id}};
+    RuleStats& last = exported[id];
     const auto counter = [&](const char* name, const char* help, std::uint64_t RuleStats::*field) {
       registry.get(name, help, MetricType::counter, labels)->add(static_cast<double>(now.*field - last.*field));
     };
@@ -112,8 +116,46 @@ void Engine::export_metrics(core::MetricsRegistry& registry) {
         ->set(now.quarantined ? 1 : 0);
     last = now;
   }
-  registry.get("siemhub_lua_memory_bytes", "Bytes held by the Lua state", MetricType::gauge)
-      ->set(static_cast<double>(sandbox_->memory_used()));
+  registry.get("siemhub_lua_memory_bytes", "Bytes held by the Lua states", MetricType::gauge)
+      ->set(static_cast<double>(memory_bytes));
+}
+
+void add_stats(RuleStats& into, const RuleStats& s) {
+  into.matched += s.matched;
+  into.lua_calls += s.lua_calls;
+  into.faults += s.faults;
+  into.findings += s.findings;
+  into.suppressed += s.suppressed;
+  into.late_dropped += s.late_dropped;
+  into.entries_dropped += s.entries_dropped;
+  into.groups_evicted += s.groups_evicted;
+  into.no_time += s.no_time;
+  into.consecutive_faults = std::max(into.consecutive_faults, s.consecutive_faults);
+  into.groups += s.groups;
+  into.quarantined = into.quarantined || s.quarantined;
+  if (!s.last_fault.empty() && (into.last_fault.empty() || s.quarantined)) into.last_fault = s.last_fault;
+}
+
+std::string Engine::merge_snapshots(const std::vector<std::string>& shards) {
+  nlohmann::json merged;
+  for (const std::string& bytes : shards) {
+    auto doc = nlohmann::json::parse(bytes);
+    if (merged.is_null()) {
+      merged = std::move(doc);
+      continue;
+    }
+    for (auto& [id, r] : doc["rules"].items()) {
+      auto& groups = merged["rules"][id]["groups"];
+      for (auto& g : r["groups"]) groups.push_back(std::move(g));
+    }
+  }
+  return merged.dump();
+}
+
+void Engine::export_metrics(core::MetricsRegistry& registry) {
+  std::vector<std::pair<std::string, RuleStats>> now;
+  for (const auto& r : rules_) now.emplace_back(r->def.id, r->stats);
+  export_rule_metrics(registry, now, exported_, sandbox_->memory_used());
 }
 
 RuleStats Engine::stats(const std::string& rule_id) const {

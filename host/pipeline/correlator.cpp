@@ -35,7 +35,7 @@ bool decode_correlation(std::string_view bytes, uint64_t& cursor, std::string& s
 }
 
 Correlator::Correlator(core::Runtime& runtime, core::MetricsRegistry& metrics, Journal& journal,
-                       std::unique_ptr<lua::Engine> engine)
+                       std::unique_ptr<lua::ParallelEngine> engine)
     : runtime_(runtime),
       metrics_(metrics),
       journal_(journal),
@@ -43,7 +43,8 @@ Correlator::Correlator(core::Runtime& runtime, core::MetricsRegistry& metrics, J
       strand_(runtime.make_strand()),
       findings_metric_(metrics.get("siemhub_correlation_findings_total", "Findings the correlator appended to the journal",
                                    core::MetricType::counter)),
-      errors_metric_(metrics.get("siemhub_correlation_errors_total", "Failed appends of findings (retried)",
+      errors_metric_(metrics.get("siemhub_correlation_errors_total",
+                                 "Failed appends of findings (retried) and batches the engine failed on",
                                  core::MetricType::counter)) {
   refresh_stats();
 }
@@ -82,17 +83,31 @@ void Correlator::pump() {
   if (records.empty()) return;
   std::vector<Event> found;
   const uint64_t last = records.back()->seq;
+  fetched_ = last;
+  // Every event of these records in one engine batch (its workers split it between them).
   ocsf::Parser& parser = ocsf::thread_parser();
+  std::vector<ocsf::Event> parsed;
+  std::vector<lua::EventRef> refs;
   for (const auto& r : records) {
-    fetched_ = r->seq;
-    if (r->source == kCorrelateSource || r->source.rfind("dlq:", 0) == 0 || r->events->empty()) continue;
-    std::vector<ocsf::Event> parsed;
-    parsed.reserve(r->events->size());
+    if (r->source == kCorrelateSource || r->source.rfind("dlq:", 0) == 0) continue;
     for (const auto& e : *r->events) parsed.push_back(parser.parse(e.json));
-    std::vector<lua::EventRef> refs;
-    refs.reserve(parsed.size());
-    for (size_t i = 0; i < parsed.size(); ++i) refs.push_back({&parsed[i], (*r->events)[i].id});
-    for (auto& f : engine_->process(refs)) found.push_back(Event{std::move(f.json), std::move(f.uid)});
+  }
+  refs.reserve(parsed.size());
+  size_t next = 0;
+  for (const auto& r : records) {
+    if (r->source == kCorrelateSource || r->source.rfind("dlq:", 0) == 0) continue;
+    for (const auto& e : *r->events) refs.push_back({&parsed[next++], e.id});
+  }
+  if (!refs.empty()) {
+    try {
+      for (auto& f : engine_->process(refs)) found.push_back(Event{std::move(f.json), std::move(f.uid)});
+    } catch (const std::exception& e) {
+      // A bug or memory exhaustion outside the Lua sandbox: these records go uncorrelated, the
+      // hub and the events themselves are unaffected.
+      errors_metric_->add(1);
+      core::log_error("correlate", "records " + std::to_string(records.front()->seq) + ".." + std::to_string(last) +
+                                       " not correlated: " + e.what());
+    }
   }
   engine_->export_metrics(metrics_);
   refresh_stats();

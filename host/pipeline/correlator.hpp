@@ -22,7 +22,7 @@
 
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
-#include "lua/engine.hpp"
+#include "lua/parallel.hpp"
 #include "pipeline/journal.hpp"
 
 namespace siemhub::pipeline {
@@ -37,7 +37,7 @@ bool decode_correlation(std::string_view bytes, uint64_t& cursor, std::string& s
 class Correlator {
  public:
   Correlator(core::Runtime& runtime, core::MetricsRegistry& metrics, Journal& journal,
-             std::unique_ptr<lua::Engine> engine);
+             std::unique_ptr<lua::ParallelEngine> engine);
   ~Correlator();
   Correlator(const Correlator&) = delete;
   Correlator& operator=(const Correlator&) = delete;
@@ -72,7 +72,7 @@ class Correlator {
   core::Runtime& runtime_;
   core::MetricsRegistry& metrics_;
   Journal& journal_;
-  std::unique_ptr<lua::Engine> engine_;
+  std::unique_ptr<lua::ParallelEngine> engine_;
   core::Strand strand_;
   std::function<void(uint64_t)> appended_;
   // strand-only

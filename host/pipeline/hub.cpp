@@ -211,7 +211,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   }
 
   // The correlation rules: a file that does not load is a config error naming file:line.
-  std::unique_ptr<lua::Engine> engine;
+  std::unique_ptr<lua::ParallelEngine> engine;
   if (c.rules && c.rules->enabled) {
     std::string why;
     const auto files = rule_files(*c.rules, why);
@@ -223,7 +223,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
       eo.sandbox.instruction_budget = c.rules->instruction_budget;
       eo.quarantine_after = c.rules->quarantine_after;
       eo.max_groups_per_rule = static_cast<std::size_t>(c.rules->max_groups_per_rule);
-      engine = lua::Engine::load(files, eo, &why);
+      engine = lua::ParallelEngine::load(files, eo, c.rules->workers, &why);
       if (!engine) errors.lines.push_back(why.empty() ? std::string("rules: cannot load the rule files") : why);
     }
   }

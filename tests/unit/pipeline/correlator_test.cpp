@@ -65,7 +65,8 @@ struct Rig {
     runtime->start();
     journal = std::make_unique<pipeline::Journal>(data->file("hub.db"), core::SystemClock::instance());
     std::string err;
-    auto engine = lua::Engine::load(std::vector<lua::Source>{{"three.lua", kRule, {}}}, {}, &err);
+    // Two workers: the correlator's engine is the parallel one the hub runs.
+    auto engine = lua::ParallelEngine::load(std::vector<lua::Source>{{"three.lua", kRule, {}}}, {}, 2, &err);
     REQUIRE(engine);
     correlator = std::make_unique<pipeline::Correlator>(*runtime, metrics, *journal, std::move(engine));
     correlator->start(slot, 0);
