@@ -129,7 +129,12 @@ bool Engine::finish_rules(std::string* error) {
     const std::size_t index = rules_.size();
     const auto classes = rule->def.from.class_uids();
     if (classes.empty()) unindexed_.push_back(index);
+    else rule->def.from.drop_class_condition();  // the index applies it
     for (const std::int64_t c : classes) by_class_[c].push_back(index);
+    rule->def.from.intern(paths_);
+    rule->def.where.intern(paths_);
+    for (const auto& path : rule->def.by) rule->by_ids.push_back(paths_.id(path));
+    if (!rule->def.distinct_field.empty()) rule->distinct_id = paths_.id(rule->def.distinct_field);
     rules_.push_back(std::move(rule));
   }
   // Each class's list also holds the unindexed rules, in declaration order.
@@ -237,10 +242,11 @@ void Engine::quarantine(std::size_t rule_index, const std::string& last_fault) {
   if (s.last_fault.empty()) s.last_fault = last_fault;
 }
 
-Engine::EventFacts Engine::facts_of(const EventRef& ref, simdjson::dom::element root) const {
+Engine::EventFacts Engine::facts_of(const EventRef& ref, simdjson::dom::element root) {
   const auto time = ref.event->get_int("time");
   const auto meta_uid = ref.event->get_string("metadata.uid");
-  return EventFacts{ref, root, time, meta_uid ? *meta_uid : ref.id};
+  fields_.reset(root, paths_.size());
+  return EventFacts{ref, fields_, root, time, meta_uid ? *meta_uid : ref.id};
 }
 
 const std::vector<std::size_t>& Engine::candidates(const ocsf::Event& event) const {
@@ -254,8 +260,7 @@ const std::vector<std::size_t>& Engine::candidates(const ocsf::Event& event) con
 
 bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key) {
   RuleDef& def = rule.def;
-  const simdjson::dom::element root = ev.root;
-  if (rule.stats.quarantined || !def.from.matches(root) || !def.where.matches(root)) return false;
+  if (rule.stats.quarantined || !def.from.matches(ev.fields) || !def.where.matches(ev.fields)) return false;
   if (def.where_fn != 0) {
     bool pass = false;
     Fault f;
@@ -268,7 +273,7 @@ bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key) {
   key.clear();
   thread_local std::string value;
   for (std::size_t i = 0; i < def.by.size(); ++i) {
-    const auto el = resolve(root, def.by[i]);
+    const auto el = ev.fields.get(rule.by_ids[i], def.by[i]);
     if (!el || !scalar_text(*el, value)) return false;
     if (i > 0) key += '\x1f';
     key += value;
@@ -331,16 +336,17 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
   }
   Entry entry{*time, uid, {}};
   if (def.op == Operator::distinct) {
-    const auto el = resolve(root, def.distinct_field);
+    const auto el = ev.fields.get(rule.distinct_id, def.distinct_field);
     if (!el || !scalar_text(*el, entry.value)) return;
     entry.value = lower(entry.value);  // case-insensitive, like match tables
   }
   const std::size_t max_entries = def.max_entries ? def.max_entries : options_.max_entries_per_group;
   if (!add_to_window(def, g, std::move(entry), max_entries, rule.stats.entries_dropped))
     return void(++rule.stats.late_dropped);
-  const Aggregate agg = aggregate(def, g);
-  const double value = static_cast<double>(def.op == Operator::distinct ? agg.distinct : agg.count);
+  // The threshold first (O(1)); the full aggregate (max per value walks the values) only to fire.
+  const double value = static_cast<double>(def.op == Operator::distinct ? g.value_counts.size() : g.entries.size());
   if (!def.threshold.passes(value)) return;
+  const Aggregate agg = aggregate(def, g);
   if (def.having_fn != 0) {
     bool pass = false;
     Fault f;

@@ -137,6 +137,7 @@ class Engine {
   bool finish_rules(std::string* error);
   struct EventFacts {  // what every rule reads from an event, read once
     const EventRef& ref;
+    FieldCache& fields;
     simdjson::dom::element root;
     std::optional<std::int64_t> time;
     std::string_view uid;  ///< metadata.uid, else the host's id
@@ -145,7 +146,7 @@ class Engine {
   bool select_rule(Rule& rule, const EventFacts& ev, std::string& key);
   void update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, const std::string& key,
                    std::uint32_t event_index, std::vector<Finding>& out);
-  EventFacts facts_of(const EventRef& ref, simdjson::dom::element root) const;
+  EventFacts facts_of(const EventRef& ref, simdjson::dom::element root);
   const std::vector<std::size_t>& candidates(const ocsf::Event& event) const;
   void fire(Rule& rule, Group& g, const Aggregate& agg, const std::string& uid, std::int64_t time,
             std::vector<Finding>& out);
@@ -164,6 +165,8 @@ class Engine {
   std::vector<std::unique_ptr<Rule>> rules_;
   std::unordered_map<std::int64_t, std::vector<std::size_t>> by_class_;  // class_uid -> rules
   std::vector<std::size_t> unindexed_;
+  PathIds paths_;
+  FieldCache fields_;
   std::vector<std::unique_ptr<Lookup>> lookups_;
   std::int64_t next_lookup_check_ = INT64_MIN;
   int fns_ref_ = 0;                    // registry ref: table of every function rule{} mentioned

@@ -7,6 +7,8 @@ namespace siemhub::lua {
 
 struct Engine::Rule {
   RuleDef def;
+  std::vector<int> by_ids;  ///< PathIds of def.by
+  int distinct_id = -1;     ///< PathIds of def.distinct_field
   GroupStore store;
   RuleStats stats;
 };

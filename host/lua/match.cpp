@@ -121,8 +121,37 @@ bool scalar_text(dom::element e, std::string& out) {
   }
 }
 
+int PathIds::id(const std::string& path) {
+  const auto [it, inserted] = ids_.try_emplace(path, static_cast<int>(paths_.size()));
+  if (inserted) paths_.push_back(path);
+  return it->second;
+}
+
+void FieldCache::reset(dom::element root, std::size_t paths) {
+  root_ = root;
+  if (values_.size() < paths) {
+    values_.resize(paths);
+    stamp_.resize(paths, 0);
+  }
+  if (++generation_ == 0) {  // wrapped: no stamp may look current
+    std::fill(stamp_.begin(), stamp_.end(), 0);
+    generation_ = 1;
+  }
+}
+
+std::optional<dom::element> FieldCache::get(int id, std::string_view path) {
+  if (id < 0 || static_cast<std::size_t>(id) >= values_.size()) return resolve(root_, path);
+  const auto i = static_cast<std::size_t>(id);
+  if (stamp_[i] != generation_) {
+    values_[i] = resolve(root_, path);
+    stamp_[i] = generation_;
+  }
+  return values_[i];
+}
+
 struct Matcher::Cond {
   std::string path;
+  int path_id = -1;
   Op op = Op::eq;
   bool all = false;
   bool cased = false;
@@ -132,7 +161,7 @@ struct Matcher::Cond {
   std::vector<const Lookup*> lookups;              // parallel to values for in_lookup
 
   bool test(dom::element e, std::size_t i, std::string& text) const;
-  bool matches(dom::element root) const;
+  bool matches(FieldCache& fields) const;
 };
 
 bool Matcher::Cond::test(dom::element e, std::size_t i, std::string& text) const {
@@ -166,8 +195,8 @@ bool Matcher::Cond::test(dom::element e, std::size_t i, std::string& text) const
   }
 }
 
-bool Matcher::Cond::matches(dom::element root) const {
-  const auto found = resolve(root, path);
+bool Matcher::Cond::matches(FieldCache& fields) const {
+  const auto found = fields.get(path_id, path);
   const bool present = found && !found->is_null();
   if (op == Op::exists) return present == values[0].boolean;
   if (!present) return false;
@@ -193,15 +222,29 @@ Matcher& Matcher::operator=(Matcher&&) noexcept = default;
 
 bool Matcher::empty() const { return conds_.empty() && any_.empty() && not_.empty(); }
 
-bool Matcher::matches(dom::element root) const {
+bool Matcher::matches(FieldCache& fields) const {
   for (const Cond& c : conds_)
-    if (!c.matches(root)) return false;
+    if (!c.matches(fields)) return false;
   for (const Matcher& m : not_)
-    if (m.matches(root)) return false;
+    if (m.matches(fields)) return false;
   if (any_.empty()) return true;
   for (const Matcher& m : any_)
-    if (m.matches(root)) return true;
+    if (m.matches(fields)) return true;
   return false;
+}
+
+void Matcher::drop_class_condition() {
+  for (auto it = conds_.begin(); it != conds_.end(); ++it) {
+    if (it->path != "class_uid" || it->op != Op::eq || it->all) continue;
+    conds_.erase(it);  // the first such condition is the one class_uids() reads
+    return;
+  }
+}
+
+void Matcher::intern(PathIds& ids) {
+  for (Cond& c : conds_) c.path_id = ids.id(c.path);
+  for (Matcher& m : any_) m.intern(ids);
+  for (Matcher& m : not_) m.intern(ids);
 }
 
 std::vector<std::int64_t> Matcher::class_uids() const {

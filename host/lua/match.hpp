@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,33 @@ class RE2;
 namespace siemhub::lua {
 
 using LookupResolver = std::function<const Lookup*(const std::string& name)>;
+
+/// Field paths the loaded rules read, numbered at load so each event resolves each path once.
+class PathIds {
+ public:
+  int id(const std::string& path);
+  std::size_t size() const { return paths_.size(); }
+
+ private:
+  std::unordered_map<std::string, int> ids_;
+  std::vector<std::string> paths_;
+};
+
+/// The fields of one event, each path resolved on first use (by every rule that reads it).
+class FieldCache {
+ public:
+  /// A new event: forgets what was resolved for the previous one.
+  void reset(simdjson::dom::element root, std::size_t paths);
+  simdjson::dom::element root() const { return root_; }
+  /// The element at `path` (whose id is `id`; -1: not interned, resolved every time).
+  std::optional<simdjson::dom::element> get(int id, std::string_view path);
+
+ private:
+  simdjson::dom::element root_;
+  std::vector<std::optional<simdjson::dom::element>> values_;
+  std::vector<std::uint32_t> stamp_;
+  std::uint32_t generation_ = 0;
+};
 
 class Matcher {
  public:
@@ -37,10 +65,14 @@ class Matcher {
   static std::optional<Matcher> compile(const nlohmann::json& table, const LookupResolver& lookups,
                                         std::string* error);
 
-  bool matches(simdjson::dom::element root) const;
+  bool matches(FieldCache& fields) const;
   bool empty() const;
   /// The class_uid values the table requires (for the pre-filter index); empty if unpinned.
   std::vector<std::int64_t> class_uids() const;
+  /// Drops the class_uid condition class_uids() reported: the pre-filter index already applied it.
+  void drop_class_condition();
+  /// Numbers every path the table reads (call once the matcher is in its final place).
+  void intern(PathIds& ids);
 
  private:
   struct Cond;

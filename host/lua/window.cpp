@@ -33,7 +33,7 @@ namespace {
 
 void remove_front(Group& g) {
   const Entry& e = g.entries.front();
-  if (!e.value.empty() || g.value_counts.count(e.value)) {
+  if (!g.value_counts.empty()) {
     const auto it = g.value_counts.find(e.value);
     if (it != g.value_counts.end() && --it->second == 0) g.value_counts.erase(it);
   }
@@ -62,10 +62,14 @@ bool add_to_window(const RuleDef& rule, Group& g, Entry entry, std::size_t max_e
     while (!g.entries.empty() && g.entries.front().time <= now - rule.span_ms) remove_front(g);
   }
   if (rule.op == Operator::distinct) ++g.value_counts[entry.value];
-  // Insert in time order (ties keep arrival order).
-  const auto pos = std::upper_bound(g.entries.begin(), g.entries.end(), t,
-                                    [](std::int64_t x, const Entry& e) { return x < e.time; });
-  g.entries.insert(pos, std::move(entry));
+  // Insert in time order (ties keep arrival order); in order is the common case.
+  if (g.entries.empty() || g.entries.back().time <= t) {
+    g.entries.push_back(std::move(entry));
+  } else {
+    const auto pos = std::upper_bound(g.entries.begin(), g.entries.end(), t,
+                                      [](std::int64_t x, const Entry& e) { return x < e.time; });
+    g.entries.insert(pos, std::move(entry));
+  }
   while (max_entries > 0 && g.entries.size() > max_entries) {
     remove_front(g);  // may under-count, never over-count
     ++dropped;

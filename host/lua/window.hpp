@@ -25,7 +25,7 @@ struct Group {
   std::string key;
   std::vector<std::string> by;  ///< one value per `by` path
   std::deque<Entry> entries;
-  std::map<std::string, std::size_t> value_counts;
+  std::unordered_map<std::string, std::size_t> value_counts;
   std::int64_t bucket = INT64_MIN;
   std::int64_t suppress_until = INT64_MIN;
   int state_ref = 0;        ///< Lua registry ref of ctx (custom rules); 0: none yet
