@@ -298,7 +298,7 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
   const simdjson::dom::element root = ev.root;
   const ocsf::Event& event = *ev.ref.event;
   const std::int64_t* time = &*ev.time;
-  const std::string uid(ev.uid);
+  const std::string_view uid = ev.uid;
   ++rule.stats.matched;
   const std::size_t max_groups = def.max_groups ? def.max_groups : options_.max_groups_per_rule;
   const std::size_t shard_groups = std::max<std::size_t>(1, max_groups / std::max(1u, options_.shards));
@@ -334,15 +334,17 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
     }
     return;
   }
-  Entry entry{*time, uid, {}};
+  Entry entry{*time, {}};
   if (def.op == Operator::distinct) {
     const auto el = ev.fields.get(rule.distinct_id, def.distinct_field);
     if (!el || !scalar_text(*el, entry.value)) return;
-    entry.value = lower(entry.value);  // case-insensitive, like match tables
+    for (char& c : entry.value)  // case-insensitive, like match tables
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   const std::size_t max_entries = def.max_entries ? def.max_entries : options_.max_entries_per_group;
   if (!add_to_window(def, g, std::move(entry), max_entries, rule.stats.entries_dropped))
     return void(++rule.stats.late_dropped);
+  remember(g, *time, uid, def.keep_events);
   // The threshold first (O(1)); the full aggregate (max per value walks the values) only to fire.
   const double value = static_cast<double>(def.op == Operator::distinct ? g.value_counts.size() : g.entries.size());
   if (!def.threshold.passes(value)) return;
@@ -358,7 +360,7 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
   fire(rule, g, agg, uid, *time, out);
 }
 
-void Engine::fire(Rule& rule, Group& g, const Aggregate& agg, const std::string& uid, std::int64_t time,
+void Engine::fire(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, std::int64_t time,
                   std::vector<Finding>& out) {
   const RuleDef& def = rule.def;
   if (time < g.suppress_until) {
@@ -383,7 +385,7 @@ void Engine::fire(Rule& rule, Group& g, const Aggregate& agg, const std::string&
   if (!def.keep) reset_window(g);
 }
 
-void Engine::emit_finding(Rule& rule, Group& g, const Aggregate& agg, const std::string& uid, nlohmann::json shaped,
+void Engine::emit_finding(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, nlohmann::json shaped,
                           std::size_t index, std::vector<Finding>& out) {
   FindingInput in;
   in.rule = &rule.def;
@@ -392,10 +394,8 @@ void Engine::emit_finding(Rule& rule, Group& g, const Aggregate& agg, const std:
   in.event_uid = uid;
   in.shaped = std::move(shaped);
   in.emit_index = index;
-  const std::size_t keep = rule.def.keep_events;
-  const std::size_t n = g.entries.size();
-  for (std::size_t i = n > keep ? n - keep : 0; i < n; ++i) in.related.push_back(g.entries[i].uid);
-  if (in.related.empty()) in.related.push_back(uid);
+  if (rule.def.op != Operator::custom) in.related = related_uids(rule.def, g);
+  if (in.related.empty()) in.related.emplace_back(uid);
   const nlohmann::json f = build_finding(in);
   Finding finding;
   finding.rule_id = rule.def.id;

@@ -148,9 +148,9 @@ class Engine {
                    std::uint32_t event_index, std::vector<Finding>& out);
   EventFacts facts_of(const EventRef& ref, simdjson::dom::element root);
   const std::vector<std::size_t>& candidates(const ocsf::Event& event) const;
-  void fire(Rule& rule, Group& g, const Aggregate& agg, const std::string& uid, std::int64_t time,
+  void fire(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, std::int64_t time,
             std::vector<Finding>& out);
-  void emit_finding(Rule& rule, Group& g, const Aggregate& agg, const std::string& uid, nlohmann::json shaped,
+  void emit_finding(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, nlohmann::json shaped,
                     std::size_t index, std::vector<Finding>& out);
   bool owns(const Rule& rule, const std::string& key) const;
   void fault(Rule& rule, const Fault& f);

@@ -11,7 +11,10 @@
 namespace siemhub::lua {
 
 namespace {
-constexpr const char* kFormat = "siemhub.lua.state/1";
+// /2: entries are [time, value] and each group's last uids are in "recent"; /1 (entries
+// [time, uid, value]) still restores.
+constexpr const char* kFormat = "siemhub.lua.state/2";
+constexpr const char* kFormatV1 = "siemhub.lua.state/1";
 }
 
 std::string Engine::snapshot() {
@@ -20,8 +23,10 @@ std::string Engine::snapshot() {
     nlohmann::json groups = nlohmann::json::array();
     for (const Group& g : rule->store.groups()) {
       nlohmann::json entries = nlohmann::json::array();
-      for (const Entry& e : g.entries) entries.push_back({e.time, e.uid, e.value});
-      nlohmann::json j = {{"key", g.key}, {"by", g.by}, {"entries", entries}};
+      for (const Entry& e : g.entries) entries.push_back({e.time, e.value});
+      nlohmann::json recent = nlohmann::json::array();
+      for (const auto& [time, uid] : g.recent) recent.push_back({time, uid});
+      nlohmann::json j = {{"key", g.key}, {"by", g.by}, {"entries", entries}, {"recent", recent}};
       if (g.bucket != INT64_MIN) j["bucket"] = g.bucket;
       if (g.suppress_until != INT64_MIN) j["suppress_until"] = g.suppress_until;
       std::string state = g.saved_state;
@@ -42,7 +47,9 @@ std::string Engine::snapshot() {
 
 bool Engine::restore(std::string_view bytes, std::string* error) {
   const auto doc = nlohmann::json::parse(bytes, nullptr, false);
-  if (!doc.is_object() || doc.value("format", "") != kFormat || !doc.contains("rules") || !doc["rules"].is_object()) {
+  const std::string format = doc.is_object() ? doc.value("format", "") : "";
+  const bool v1 = format == kFormatV1;
+  if ((format != kFormat && !v1) || !doc.contains("rules") || !doc["rules"].is_object()) {
     if (error) *error = "not a siemhub Lua state snapshot";
     return false;
   }
@@ -63,9 +70,14 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
         Group& g = rule->store.touch(key, 0, none);
         g.by = j["by"].get<std::vector<std::string>>();
         for (const auto& e : j["entries"]) {
-          g.entries.push_back({e[0].get<std::int64_t>(), e[1].get<std::string>(), e[2].get<std::string>()});
+          const std::int64_t time = e[0].get<std::int64_t>();
+          g.entries.push_back({time, e[v1 ? 2 : 1].get<std::string>()});
           if (rule->def.op == Operator::distinct) ++g.value_counts[g.entries.back().value];
+          if (v1) remember(g, time, e[1].get<std::string>(), rule->def.keep_events);
         }
+        if (!v1)
+          for (const auto& slot : j.value("recent", nlohmann::json::array()))
+            g.recent.emplace_back(slot[0].get<std::int64_t>(), slot[1].get<std::string>());
         g.bucket = j.value("bucket", INT64_MIN);
         g.suppress_until = j.value("suppress_until", INT64_MIN);
         g.saved_state = j.value("state", "");

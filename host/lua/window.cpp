@@ -91,6 +91,30 @@ Aggregate aggregate(const RuleDef& rule, const Group& g) {
 void reset_window(Group& g) {
   g.entries.clear();
   g.value_counts.clear();
+  g.recent.clear();
+}
+
+void remember(Group& g, std::int64_t time, std::string_view uid, std::size_t keep) {
+  if (keep == 0) return;
+  if (g.recent.size() >= keep) {
+    // Reuse the oldest slot's buffer: no allocation per event once the ring is full.
+    auto slot = std::move(g.recent.front());
+    g.recent.pop_front();
+    slot.first = time;
+    slot.second.assign(uid);
+    g.recent.push_back(std::move(slot));
+  } else {
+    g.recent.emplace_back(time, std::string(uid));
+  }
+}
+
+std::vector<std::string> related_uids(const RuleDef& rule, const Group& g) {
+  std::vector<std::string> out;
+  const bool sliding = rule.kind == WindowKind::sliding && rule.span_ms > 0 && !g.entries.empty();
+  const std::int64_t after = sliding ? g.entries.back().time - rule.span_ms : INT64_MIN;
+  for (const auto& [time, uid] : g.recent)
+    if (time > after) out.push_back(uid);
+  return out;
 }
 
 }  // namespace siemhub::lua

@@ -17,7 +17,6 @@ namespace siemhub::lua {
 
 struct Entry {
   std::int64_t time = 0;
-  std::string uid;
   std::string value;  ///< the distinct field's value (distinct rules)
 };
 
@@ -25,6 +24,9 @@ struct Group {
   std::string key;
   std::vector<std::string> by;  ///< one value per `by` path
   std::deque<Entry> entries;
+  /// (time, uid) of the last keep_events events added, in arrival order: the finding's
+  /// related_events (the window itself keeps no uids).
+  std::deque<std::pair<std::int64_t, std::string>> recent;
   std::unordered_map<std::string, std::size_t> value_counts;
   std::int64_t bucket = INT64_MIN;
   std::int64_t suppress_until = INT64_MIN;
@@ -59,6 +61,10 @@ class GroupStore {
 /// when the event is too late for the window (dropped). Entries over `max_entries` drop oldest.
 bool add_to_window(const RuleDef& rule, Group& g, Entry entry, std::size_t max_entries, std::uint64_t& dropped);
 Aggregate aggregate(const RuleDef& rule, const Group& g);
+/// Notes an added event's uid among the group's last `keep` (call after add_to_window succeeded).
+void remember(Group& g, std::int64_t time, std::string_view uid, std::size_t keep);
+/// The remembered uids still inside the window (sliding: newer than the newest entry - span).
+std::vector<std::string> related_uids(const RuleDef& rule, const Group& g);
 void reset_window(Group& g);
 
 }  // namespace siemhub::lua

@@ -13,6 +13,14 @@ wrk.body = table.concat(parts, "\n")
 wrk.headers["Authorization"] = "Splunk " .. os.getenv("HEC_TOKEN")
 wrk.headers["Content-Type"] = "application/json"
 
+-- HEC_DELAY_MS: each connection waits this long after an answer before its next request, which
+-- holds the load below the maximum (the rate is connections / (latency + delay); the script
+-- prints the rate reached). Unset: closed loop, as fast as the hub answers.
+local delay_ms = tonumber(os.getenv("HEC_DELAY_MS") or "")
+if delay_ms then
+  function delay() return delay_ms end
+end
+
 local errors = 0
 function response(status, headers, body)
   if status ~= 200 then errors = errors + 1 end

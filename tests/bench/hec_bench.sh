@@ -3,6 +3,8 @@
 # over loopback -> siemhub's HEC endpoint -> durable journal -> file sink. Prints events/s,
 # p50/p99 request (= ack) latency and the hub's peak RSS for each run, then the median of the runs.
 #   tests/bench/hec_bench.sh [BUILD_DIR=build] [RUNS=5] [SECONDS=10] [CONNECTIONS=8] [WRK_THREADS=1]
+# HEC_DELAY_MS=N in the environment: each connection pauses N ms between requests (a load below
+# the maximum, for the latency at a given rate; see hec_bench.lua).
 # Needs wrk (apt-get install wrk). Not a test: figures go to docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -5,7 +5,8 @@
 // rules alone with 1 and 2 workers (ParallelEngine), to show the stateful work shared by both
 // cores. Prints events/s; median of `runs` runs.
 //
-// Run: siemhub_lua_bench [events] [runs]     (defaults 300000 and 5)
+// Run: siemhub_lua_bench [events] [runs] [only]   (defaults 300000 and 5; `only`: run just the
+// cases whose name contains it, e.g. "100 rules (mix), 1")
 #include "lua/parallel.hpp"
 #include "ocsf/event.hpp"
 #include "pipeline/normalize.hpp"
@@ -174,8 +175,11 @@ Result rules_only(const std::string& rules, const std::vector<ocsf::Event>& even
   return {static_cast<double>(events.size()) / seconds, findings};
 }
 
+const char* g_only = nullptr;
+
 template <class F>
 void report(const char* name, int runs, F&& once) {
+  if (g_only && std::string(name).find(g_only) == std::string::npos) return;
   std::vector<double> rates;
   std::size_t findings = 0;
   for (int r = 0; r < runs; ++r) {
@@ -194,6 +198,7 @@ void report(const char* name, int runs, F&& once) {
 int main(int argc, char** argv) {
   const std::size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 300'000;
   const int runs = argc > 2 ? std::atoi(argv[2]) : 5;
+  if (argc > 3) g_only = argv[3];
   const auto raw = make_events(n);
   const auto mix = rule_mix();
   std::printf("%zu events of %zu bytes (OCSF Authentication 3002), median of %d runs\n", n, raw.front().size(), runs);

@@ -170,3 +170,25 @@ end })";
   REQUIRE(changed->restore(snapshot));
   CHECK(feed.run(*changed, 1).empty());
 }
+
+TEST_CASE("a snapshot in the first state format restores its windows and related event uids") {
+  auto engine = load_text(kRules);
+  std::string hash;
+  for (const auto& info : engine->rules())
+    if (info.id == "s.count") hash = info.code_hash;
+  const nlohmann::json v1 = {
+      {"format", "siemhub.lua.state/1"},
+      {"rules",
+       {{"s.count",
+         {{"hash", hash},
+          {"groups", {{{"key", "alice"}, {"by", {"alice"}}, {"entries", {{kT0, "old-1", ""}, {kT0 + 1000, "old-2", ""}}}}}}}}}}};
+  REQUIRE(engine->restore(v1.dump()));
+  Feed feed;
+  feed.add(auth(kT0 + 2000, "alice", "10.0.0.1", 2, "new-3"));
+  const auto found = feed.run(*engine);
+  REQUIRE(found.size() == 1);
+  const auto f = parsed(found[0]);
+  CHECK(f["finding_info"]["related_events"] ==
+        nlohmann::json::array({{{"uid", "old-1"}}, {{"uid", "old-2"}}, {{"uid", "new-3"}}}));
+  CHECK(f["count"] == 3);
+}
