@@ -25,7 +25,10 @@ std::string Engine::snapshot() {
       nlohmann::json entries = nlohmann::json::array();
       for (const Entry& e : g.entries) entries.push_back({e.time, e.value});
       nlohmann::json recent = nlohmann::json::array();
-      for (const auto& [time, uid] : g.recent) recent.push_back({time, uid});
+      for (std::size_t i = 0; i < g.recent.size(); ++i) {  // oldest first: a restore starts a fresh ring
+        const auto& [time, uid] = g.recent[(g.recent_head + i) % g.recent.size()];
+        recent.push_back({time, uid});
+      }
       nlohmann::json j = {{"key", g.key}, {"by", g.by}, {"entries", entries}, {"recent", recent}};
       if (g.bucket != INT64_MIN) j["bucket"] = g.bucket;
       if (g.suppress_until != INT64_MIN) j["suppress_until"] = g.suppress_until;

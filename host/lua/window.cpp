@@ -7,7 +7,7 @@ namespace siemhub::lua {
 Group& GroupStore::touch(const std::string& key, std::size_t max_groups, std::vector<int>& released) {
   const auto it = index_.find(key);
   if (it != index_.end()) {
-    lru_.splice(lru_.end(), lru_, it->second);
+    if (std::next(it->second) != lru_.end()) lru_.splice(lru_.end(), lru_, it->second);
     return *it->second;
   }
   while (max_groups > 0 && lru_.size() >= max_groups) {
@@ -92,17 +92,17 @@ void reset_window(Group& g) {
   g.entries.clear();
   g.value_counts.clear();
   g.recent.clear();
+  g.recent_head = 0;
 }
 
 void remember(Group& g, std::int64_t time, std::string_view uid, std::size_t keep) {
   if (keep == 0) return;
   if (g.recent.size() >= keep) {
-    // Reuse the oldest slot's buffer: no allocation per event once the ring is full.
-    auto slot = std::move(g.recent.front());
-    g.recent.pop_front();
+    // Overwrite the oldest slot in place: no allocation per event once the ring is full.
+    auto& slot = g.recent[g.recent_head % g.recent.size()];
     slot.first = time;
     slot.second.assign(uid);
-    g.recent.push_back(std::move(slot));
+    g.recent_head = (g.recent_head + 1) % g.recent.size();
   } else {
     g.recent.emplace_back(time, std::string(uid));
   }
@@ -112,8 +112,10 @@ std::vector<std::string> related_uids(const RuleDef& rule, const Group& g) {
   std::vector<std::string> out;
   const bool sliding = rule.kind == WindowKind::sliding && rule.span_ms > 0 && !g.entries.empty();
   const std::int64_t after = sliding ? g.entries.back().time - rule.span_ms : INT64_MIN;
-  for (const auto& [time, uid] : g.recent)
+  for (std::size_t i = 0; i < g.recent.size(); ++i) {  // oldest first
+    const auto& [time, uid] = g.recent[(g.recent_head + i) % g.recent.size()];
     if (time > after) out.push_back(uid);
+  }
   return out;
 }
 

@@ -24,9 +24,10 @@ struct Group {
   std::string key;
   std::vector<std::string> by;  ///< one value per `by` path
   std::deque<Entry> entries;
-  /// (time, uid) of the last keep_events events added, in arrival order: the finding's
-  /// related_events (the window itself keeps no uids).
-  std::deque<std::pair<std::int64_t, std::string>> recent;
+  /// (time, uid) of the last keep_events events added: the finding's related_events (the window
+  /// itself keeps no uids). A ring once full: the oldest is at recent_head.
+  std::vector<std::pair<std::int64_t, std::string>> recent;
+  std::size_t recent_head = 0;
   std::unordered_map<std::string, std::size_t> value_counts;
   std::int64_t bucket = INT64_MIN;
   std::int64_t suppress_until = INT64_MIN;
