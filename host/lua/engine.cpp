@@ -187,8 +187,58 @@ std::vector<Finding> Engine::process(std::span<const EventRef> batch) {
         update_rule(rule, static_cast<std::uint32_t>(r), facts, key, static_cast<std::uint32_t>(i), out);
     }
   }
+  flush_all_calls(out);
   end_batch();
+  // The batched on_event calls emit at their flush: back into (event, rule) order.
+  std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
+    return a.event_index != b.event_index ? a.event_index < b.event_index : a.rule_index < b.rule_index;
+  });
   return out;
+}
+
+void Engine::flush_all_calls(std::vector<Finding>& out) {
+  for (std::size_t r = 0; r < queued_.size(); ++r)
+    if (!queued_[r].empty()) flush_calls(r, out);
+}
+
+void Engine::flush_calls(std::size_t rule_index, std::vector<Finding>& out) {
+  Rule& rule = *rules_[rule_index];
+  auto& calls = queued_[rule_index];
+  emitted_.clear();
+  std::size_t next = 0;
+  while (next < calls.size() && !rule.stats.quarantined) {
+    const std::size_t from = next;
+    Fault f;
+    const bool ok = Calls::on_events(*this, rule, calls, &next, &f);
+    rule.stats.lua_calls += next - from + (ok ? 0 : 1);
+    if (next > from) succeeded(rule);
+    for (std::size_t c = from; c < next; ++c) {
+      const QueuedCall& call = calls[c];
+      Group& g = *call.group;
+      const std::size_t first_new = out.size();
+      for (std::size_t i = call.emit_begin; i < call.emit_end && i < emitted_.size(); ++i) {
+        auto shaped = nlohmann::json::parse(emitted_[i], nullptr, false);
+        if (shaped.is_discarded()) shaped = nlohmann::json::object();
+        Aggregate agg;
+        agg.count = 1;
+        agg.first_time = agg.last_time = call.time;
+        if (call.time < g.suppress_until) {
+          ++rule.stats.suppressed;
+          continue;
+        }
+        emit_finding(rule, g, agg, call.uid, std::move(shaped), i - call.emit_begin, out);
+        if (rule.def.suppress_ms > 0) g.suppress_until = call.time + rule.def.suppress_ms;
+      }
+      for (std::size_t i = first_new; i < out.size(); ++i)
+        out[i].event_index = call.event_index, out[i].rule_index = static_cast<std::uint32_t>(rule_index);
+    }
+    if (!ok) {
+      fault(rule, f);  // what the failed call emitted is dropped with it
+      ++next;
+    }
+  }
+  calls.clear();
+  emitted_.clear();
 }
 
 void Engine::end_batch() {
@@ -227,6 +277,7 @@ void Engine::apply(std::span<const EventRef> batch, std::span<const std::vector<
       update_rule(*rules_[hit.rule], hit.rule, *facts, hit.key, hit.event, out);
     }
   }
+  flush_all_calls(out);
 }
 
 bool Engine::owns(const Rule& rule, const std::string& key) const {
@@ -289,7 +340,9 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
     std::vector<Finding>& out;
     std::size_t first;
     std::uint32_t event, rule;
+    bool active = true;
     ~Tag() {
+      if (!active) return;
       for (std::size_t i = first; i < out.size(); ++i) out[i].event_index = event, out[i].rule_index = rule;
     }
   } tag{out, first_new, event_index, rule_index};
@@ -302,6 +355,13 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
   ++rule.stats.matched;
   const std::size_t max_groups = def.max_groups ? def.max_groups : options_.max_groups_per_rule;
   const std::size_t shard_groups = std::max<std::size_t>(1, max_groups / std::max(1u, options_.shards));
+  if (def.op == Operator::custom) {
+    tag.active = false;  // flush_calls tags what it emits with each call's own event
+    // Queued calls point at their groups: run them before a new group could evict one.
+    if (queued_.size() <= rule_index) queued_.resize(rules_.size());
+    if (!queued_[rule_index].empty() && rule.store.size() + queued_[rule_index].size() >= shard_groups)
+      flush_calls(rule_index, out);
+  }
   const std::uint64_t evicted_before = rule.store.evictions();
   Group& g = rule.store.touch(key, shard_groups, released_);
   rule.stats.groups_evicted += rule.store.evictions() - evicted_before;
@@ -313,25 +373,9 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
   rule.stats.groups = rule.store.size();
 
   if (def.op == Operator::custom) {
-    Fault f;
-    ++rule.stats.lua_calls;
-    if (!Calls::on_event(*this, rule, g, event, *time, &f)) return fault(rule, f);
-    succeeded(rule);
-    auto payloads = std::move(emitted_);
-    emitted_.clear();
-    for (std::size_t i = 0; i < payloads.size(); ++i) {
-      auto shaped = nlohmann::json::parse(payloads[i], nullptr, false);
-      if (shaped.is_discarded()) shaped = nlohmann::json::object();
-      Aggregate agg;
-      agg.count = 1;
-      agg.first_time = agg.last_time = *time;
-      if (*time < g.suppress_until) {
-        ++rule.stats.suppressed;
-        continue;
-      }
-      emit_finding(rule, g, agg, uid, std::move(shaped), i, out);
-      if (def.suppress_ms > 0) g.suppress_until = *time + def.suppress_ms;
-    }
+    auto& queue = queued_[rule_index];
+    queue.push_back({&g, &event, *time, std::string(uid), event_index});
+    if (queue.size() >= kCallsPerLuaBatch) flush_calls(rule_index, out);
     return;
   }
   Entry entry{*time, {}};

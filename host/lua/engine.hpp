@@ -99,6 +99,9 @@ class Engine {
   ~Engine();
 
   std::vector<Finding> process(std::span<const EventRef> batch);
+  /// on_event calls a rule makes in one protected Lua call, at most (the batch's calls are
+  /// queued per rule and run together; each still has its own budget and fault).
+  static constexpr std::size_t kCallsPerLuaBatch = 256;
 
   // The two phases of process() for ParallelEngine. select(): the stateless part (pre-filter,
   // match tables, where predicates, group key) for events [begin, end) of the batch, appending
@@ -126,6 +129,8 @@ class Engine {
   const RuleDef* definition(const std::string& rule_id) const;
   RuleStats stats(const std::string& rule_id) const;
   std::size_t memory_used() const { return sandbox_->memory_used(); }
+  /// How many times the engine entered Lua (protected calls) since it loaded.
+  std::uint64_t lua_entries() const { return sandbox_->calls(); }
   /// Publishes siemhub_lua_rule_*{rule="<id>"} counters and gauges (call after process()).
   void export_metrics(core::MetricsRegistry& registry);
 
@@ -153,6 +158,22 @@ class Engine {
   void emit_finding(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, nlohmann::json shaped,
                     std::size_t index, std::vector<Finding>& out);
   bool owns(const Rule& rule, const std::string& key) const;
+ public:
+  /// An on_event call waiting for its rule's batched Lua call (engine-internal).
+  struct QueuedCall {
+    Group* group = nullptr;
+    const ocsf::Event* event = nullptr;
+    std::int64_t time = 0;
+    std::string uid;
+    std::uint32_t event_index = 0;
+    std::size_t emit_begin = 0, emit_end = 0;  ///< its ctx.emit payloads in emitted_
+  };
+
+ private:
+  /// Runs the queued on_event calls of a rule as one protected Lua call (a fault skips just the
+  /// event it happened on) and turns their ctx.emit payloads into findings.
+  void flush_calls(std::size_t rule_index, std::vector<Finding>& out);
+  void flush_all_calls(std::vector<Finding>& out);
   void fault(Rule& rule, const Fault& f);
   void succeeded(Rule& rule);
   void check_lookups();
@@ -180,6 +201,7 @@ class Engine {
   };
   std::vector<Pending> pending_;
   std::vector<std::string> emitted_;  // ctx.emit payloads of the current call
+  std::vector<std::vector<QueuedCall>> queued_;  // per rule index
   std::unordered_map<std::string, RuleStats> exported_;  // what export_metrics last published
 };
 

@@ -28,6 +28,8 @@ struct Args {
   std::size_t source = 0;
   bool* result = nullptr;
   std::string* out = nullptr;
+  std::vector<Engine::QueuedCall>* calls = nullptr;
+  std::size_t* next = nullptr;
 };
 
 Args& args(lua_State* L) { return *static_cast<Args*>(lua_touserdata(L, 1)); }
@@ -265,60 +267,68 @@ bool Calls::emit(Engine& e, const Engine::Rule& rule, const Group& g, const Aggr
 }
 
 // on_event(e, ctx): ctx = { state, by, key, rule, span, now, emit } kept per group (registry ref).
-bool Calls::on_event(Engine& e, const Engine::Rule& rule, Group& g, const ocsf::Event& event, std::int64_t time,
-                     Fault* fault) {
+bool Calls::on_events(Engine& e, const Engine::Rule& rule, std::vector<Engine::QueuedCall>& calls, std::size_t* next,
+                      Fault* fault) {
   Args ca;
   ca.rule = &rule;
-  ca.group = &g;
-  ca.event = &event;
-  ca.time = time;
-  e.emitted_.clear();
+  ca.calls = &calls;
+  ca.next = next;
   return run(&e, *e.sandbox_, [](lua_State* L) -> int {
     Args& a = args(L);
-    Group& grp = *a.group;
+    const int base = lua_gettop(L);
     lua_rawgeti(L, LUA_REGISTRYINDEX, a.engine->fns_ref_);
-    lua_rawgeti(L, -1, a.rule->def.on_event_fn);
-    push_event(L, *a.event);
-    if (grp.state_ref == 0) {
-      lua_createtable(L, 0, 6);
-      if (grp.saved_state.empty()) {
-        lua_newtable(L);
+    const int fns = lua_gettop(L);
+    for (; *a.next < a.calls->size(); ++*a.next) {
+      Engine::QueuedCall& call = (*a.calls)[*a.next];
+      Sandbox::of(L).reset_budget();
+      call.emit_begin = a.engine->emitted_.size();
+      Group& grp = *call.group;
+      lua_rawgeti(L, fns, a.rule->def.on_event_fn);
+      push_event(L, *call.event);
+      if (grp.state_ref == 0) {
+        lua_createtable(L, 0, 6);
+        if (grp.saved_state.empty()) {
+          lua_newtable(L);
+        } else {
+          push_prelude_function(L, "unliteral");
+          push_string(L, grp.saved_state);
+          lua_call(L, 1, 1);
+        }
+        lua_setfield(L, -2, "state");
+        push_by(L, *a.rule, grp);
+        lua_setfield(L, -2, "by");
+        push_string(L, grp.key);
+        lua_setfield(L, -2, "key");
+        push_string(L, a.rule->def.id);
+        lua_setfield(L, -2, "rule");
+        lua_pushinteger(L, a.rule->def.span_ms);
+        lua_setfield(L, -2, "span");
+        push_fn(L, [](lua_State* S) -> int {
+          Engine& en = engine_of(S);
+          if (lua_isnoneornil(S, 1)) lua_newtable(S);
+          else luaL_checktype(S, 1, LUA_TTABLE);
+          push_prelude_function(S, "json");
+          lua_pushvalue(S, 1);
+          lua_call(S, 1, 1);
+          std::size_t len = 0;
+          const char* text = lua_tolstring(S, -1, &len);
+          en.emitted_.emplace_back(text, len);
+          return 0;
+        });
+        lua_setfield(L, -2, "emit");
+        lua_pushvalue(L, -1);
+        grp.state_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+        grp.saved_state.clear();
       } else {
-        push_prelude_function(L, "unliteral");
-        push_string(L, grp.saved_state);
-        lua_call(L, 1, 1);
+        lua_rawgeti(L, LUA_REGISTRYINDEX, grp.state_ref);
       }
-      lua_setfield(L, -2, "state");
-      push_by(L, *a.rule, grp);
-      lua_setfield(L, -2, "by");
-      push_string(L, grp.key);
-      lua_setfield(L, -2, "key");
-      push_string(L, a.rule->def.id);
-      lua_setfield(L, -2, "rule");
-      lua_pushinteger(L, a.rule->def.span_ms);
-      lua_setfield(L, -2, "span");
-      push_fn(L, [](lua_State* S) -> int {
-        Engine& en = engine_of(S);
-        if (lua_isnoneornil(S, 1)) lua_newtable(S);
-        else luaL_checktype(S, 1, LUA_TTABLE);
-        push_prelude_function(S, "json");
-        lua_pushvalue(S, 1);
-        lua_call(S, 1, 1);
-        std::size_t len = 0;
-        const char* text = lua_tolstring(S, -1, &len);
-        en.emitted_.emplace_back(text, len);
-        return 0;
-      });
-      lua_setfield(L, -2, "emit");
-      lua_pushvalue(L, -1);
-      grp.state_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-      grp.saved_state.clear();
-    } else {
-      lua_rawgeti(L, LUA_REGISTRYINDEX, grp.state_ref);
+      lua_pushinteger(L, call.time);
+      lua_setfield(L, -2, "now");
+      lua_call(L, 2, 0);
+      call.emit_end = a.engine->emitted_.size();
+      lua_settop(L, fns);
     }
-    lua_pushinteger(L, a.time);
-    lua_setfield(L, -2, "now");
-    lua_call(L, 2, 0);
+    lua_settop(L, base);
     return 0;
   }, ca, fault);
 }

@@ -24,8 +24,10 @@ struct Calls {
                      Fault* fault);
   static bool emit(Engine& e, const Engine::Rule& rule, const Group& g, const Aggregate& agg, std::string* json,
                    Fault* fault);
-  static bool on_event(Engine& e, const Engine::Rule& rule, Group& g, const ocsf::Event& event, std::int64_t time,
-                       Fault* fault);
+  /// on_event for calls[*next...] in one protected call, each item with its own instruction
+  /// budget; on a fault *next is the item that failed (the ones before it completed).
+  static bool on_events(Engine& e, const Engine::Rule& rule, std::vector<Engine::QueuedCall>& calls, std::size_t* next,
+                        Fault* fault);
   static bool state_literal(Engine& e, const Group& g, std::string* out, Fault* fault);
   static void release(Engine& e);
 };

@@ -86,6 +86,7 @@ std::string strip_location(const char* msg, std::size_t len, const std::string& 
 }  // namespace
 
 bool Sandbox::call(lua_CFunction fn, void* ud, Fault* fault) {
+  ++calls_;
   instructions_ = 0;
   budget_hit_ = false;
   memory_hit_ = false;

@@ -51,6 +51,11 @@ class Sandbox {
   /// Runs fn(L) with `ud` as its only argument (a light userdata) under lua_pcall, with a fresh
   /// instruction budget. Returns true on success; on failure fills `fault` (if given).
   bool call(lua_CFunction fn, void* ud, Fault* fault = nullptr);
+  /// A fresh instruction budget inside a call (a trampoline that runs several items, each with
+  /// the budget of one call).
+  void reset_budget() { instructions_ = 0; }
+  /// Protected calls made so far (how often the host entered Lua).
+  std::uint64_t calls() const { return calls_; }
 
   /// Builds a fresh rule-file environment on the stack top (inside a protected call): the
   /// allow-listed globals, private copies of string/table/math/utf8, `load` (text only) bound to
@@ -82,6 +87,7 @@ class Sandbox {
   lua_State* L_ = nullptr;
   std::size_t used_ = 0;
   std::int64_t instructions_ = 0;
+  std::uint64_t calls_ = 0;
   bool budget_hit_ = false;
   bool memory_hit_ = false;
   char where_[256] = {};

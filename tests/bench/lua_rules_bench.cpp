@@ -47,6 +47,11 @@ std::vector<std::string> make_events(std::size_t n) {
 const char* kOneCount = R"(rule { id = "bench.failed_logons", from = { class_uid = 3002, status_id = 2 },
   by = { "user.name" }, window = { span = "10m" }, count = { gte = 100 }, suppress = "10m" })";
 
+// A custom rule (one Lua on_event call per event, batched per 256): a per-user counter.
+const char* kOneCustom = R"(rule { id = "bench.custom", from = { class_uid = 3002 }, by = { "user.name" },
+  on_event = function(e, ctx) local s = ctx.state; s.n = (s.n or 0) + 1
+    if e.status_id == 1 and s.n > 1000 then s.n = 0 end end })";
+
 // 100 rules as a SOC would have them: 25 on authentication, 20 network, 20 process, 15 DNS,
 // 10 file, 10 API activity; counts, distincts, match-only detections (count >= 1), custom
 // on_event rules, Lua predicates; modifiers eq, startswith, endswith, contains, re, cidr, gt,
@@ -228,6 +233,7 @@ int main(int argc, char** argv) {
     const std::string suffix = w == 1 ? ", 1 worker" : ", 2 workers";
     report(("1 count rule" + suffix).c_str(), runs, [&] { return rules_only(kOneCount, parsed, w); });
     report(("100 rules (mix)" + suffix).c_str(), runs, [&] { return rules_only(first_rules(mix, 100), parsed, w); });
+    report(("1 on_event rule" + suffix).c_str(), runs, [&] { return rules_only(kOneCustom, parsed, w); });
   }
   return 0;
 }
