@@ -106,10 +106,18 @@ Journal::Journal(std::filesystem::path hub_db, const core::Clock& clock, Journal
   auto& q = reader_db_->prepare("SELECT seq FROM sqlite_sequence WHERE name = 'journal'", "journal last seq");
   store::StatementReset qreset(q);
   if (q.step()) last_seq_ = static_cast<uint64_t>(q.column_int64(0));
+  checkpoint_db_ = std::make_unique<store::Database>(path_, ropt);
   writer_ = std::thread([this] { writer_loop(); });
+  checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
 Journal::~Journal() {
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
   {
     std::lock_guard lock(queue_mu_);
     stopping_ = true;
@@ -437,11 +445,28 @@ uint64_t Journal::reusable_bytes() {
 }
 
 void Journal::wal_checkpoint() {
-  std::lock_guard lock(reader_mu_);
-  try {
-    reader_db_->checkpoint(store::CheckpointMode::Passive);
-  } catch (const std::exception& e) {
-    core::log_warn("journal", std::string("WAL checkpoint failed: ") + e.what());
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_wanted_ = true;
+  }
+  checkpoint_cv_.notify_one();
+}
+
+void Journal::checkpoint_loop() {
+  std::unique_lock lock(checkpoint_mu_);
+  for (;;) {
+    checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
+    if (checkpoint_stop_) return;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    try {
+      // WAL mode lets the writer append while a passive checkpoint copies earlier frames.
+      checkpoint_db_->checkpoint(store::CheckpointMode::Passive);
+      ++wal_checkpoints_;
+    } catch (const std::exception& e) {
+      core::log_warn("journal", std::string("WAL checkpoint failed: ") + e.what());
+    }
+    lock.lock();
   }
 }
 

@@ -104,8 +104,12 @@ class Journal {
   void refresh_space();
   uint64_t commits() const { return commits_.load(); }
 
-  /// Runs a passive WAL checkpoint on the reader connection (off the commit path).
+  /// Asks for a passive WAL checkpoint and returns at once: it runs on the journal's own
+  /// checkpoint thread and connection, so neither the caller (an Asio worker), nor the writer,
+  /// nor readers wait while it copies the WAL into hub.db (a large WAL takes hundreds of ms).
+  /// A request while one runs is folded into it.
   void wal_checkpoint();
+  uint64_t wal_checkpoints() const { return wal_checkpoints_.load(); }
   /// Space inside hub.db that new records can reuse (free pages left by deleted records): the
   /// file never shrinks, so this counts as free disk for backpressure.
   uint64_t reusable_bytes();
@@ -122,6 +126,14 @@ class Journal {
   std::unique_ptr<store::Database> writer_db_;
   std::unique_ptr<store::Database> reader_db_;
   std::mutex reader_mu_;
+
+  void checkpoint_loop();
+  std::unique_ptr<store::Database> checkpoint_db_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false, checkpoint_stop_ = false;
+  std::atomic<uint64_t> wal_checkpoints_{0};
+  std::thread checkpointer_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

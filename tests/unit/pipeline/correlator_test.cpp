@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
+#include "fakes/eventually.hpp"
 #include "fakes/temp_dir.hpp"
 #include "pipeline/correlator.hpp"
 #include "pipeline/journal.hpp"
@@ -41,14 +42,7 @@ pipeline::Event failure(int i) {
           "e" + std::to_string(i)};
 }
 
-bool eventually(const std::function<bool()>& pred) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return pred();
-}
+using testing::eventually;
 
 // A data directory, its journal, a runtime and a correlator running kRule.
 struct Rig {
