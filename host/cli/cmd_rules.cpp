@@ -118,6 +118,7 @@ json explain(const lua::RuleDef& d, const json& f, const std::unordered_map<std:
   e["count"] = f.value("count", 0);
   e["threshold"] = threshold_text(d);
   e["having"] = d.having_fn != 0;
+  if (d.op == lua::Operator::distinct) e["aggregate"] = f["unmapped"].value("aggregate", json::object());
   e["group"] = f["unmapped"].value("group_key", json::object());
   json events = json::array();
   for (const auto& r : info.value("related_events", json::array())) {
@@ -140,9 +141,15 @@ void print_explain(const json& e) {
               iso_time(e["first_time"].get<std::int64_t>()).c_str(), iso_time(e["last_time"].get<std::int64_t>()).c_str(),
               duration(e["elapsed_ms"].get<std::int64_t>()).c_str());
   const std::string op = e["operator"];
-  if (op == "on_event")
+  if (op == "on_event") {
     std::printf("    fired: on_event called ctx.emit with count %d\n", e["count"].get<int>());
-  else
+  } else if (op == "distinct" && e.contains("aggregate") && e["aggregate"].contains("distinct")) {
+    const json& a = e["aggregate"];
+    std::printf("    fired: %d distinct %s among %d events in the window (at most %d per value), threshold %s%s\n",
+                a["distinct"].get<int>(), a["field"].get<std::string>().c_str(), a["events"].get<int>(),
+                a["max_per_value"].get<int>(), e["threshold"].get<std::string>().c_str(),
+                e["having"].get<bool>() ? ", and having() returned true" : "");
+  } else
     std::printf("    fired: %d events in the window, threshold %s%s\n", e["count"].get<int>(),
                 e["threshold"].get<std::string>().c_str(), e["having"].get<bool>() ? ", and having() returned true" : "");
   std::printf("    contributing events (%zu kept):", e["related_events"].size());

@@ -97,6 +97,11 @@ nlohmann::json build_finding(const FindingInput& in) {
       {"unmapped", {{"group_key", by}}},
   };
   if (!r.references.empty()) f["unmapped"]["references"] = r.references;
+  if (r.op == Operator::distinct)  // what fired: the distinct values, not just the event count
+    f["unmapped"]["aggregate"] = {{"field", r.distinct_field},
+                                  {"distinct", in.agg.distinct},
+                                  {"max_per_value", in.agg.max_per_value},
+                                  {"events", in.agg.count}};
   for (const char* extra : {"entities", "fields"})
     if (s.contains(extra)) f["unmapped"][extra] = s[extra];
   return f;

@@ -71,6 +71,21 @@ TEST_CASE("test-rule --explain shows the window span, its first and last event a
   CHECK_THAT(r.out, Catch::Contains("ev-12 (line 13)"));
 }
 
+TEST_CASE("test-rule --explain on a distinct rule shows how many distinct values fired it", "[rules-cli]") {
+  TempDir dir;
+  {
+    std::ofstream out(dir / "events.ndjson");  // one source fails for 20 accounts, twice for the first
+    for (int i = 0; i < 21; ++i)
+      out << auth(kT0 + i * 20'000, "user" + std::to_string(i % 20), "203.0.113.9", 2, i) << "\n";
+  }
+  const auto r = run_siemhub({"test-rule", "--explain", kRules + "password_spray.lua", (dir / "events.ndjson").string()},
+                             dir.path());
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("fired: 20 distinct user.name among 20 events in the window (at most 1 per value), "
+                                    "threshold distinct(user.name) >= 20, and having() returned true"));
+}
+
 TEST_CASE("test-rule --json prints each finding as one JSON line", "[rules-cli]") {
   TempDir dir;
   write_brute_force(dir / "events.ndjson");
