@@ -4,7 +4,8 @@
 # p50/p99 request (= ack) latency and the hub's peak RSS for each run, then the median of the runs.
 #   tests/bench/hec_bench.sh [BUILD_DIR=build] [RUNS=5] [SECONDS=10] [CONNECTIONS=8] [WRK_THREADS=1]
 # HEC_DELAY_MS=N in the environment: each connection pauses N ms between requests (a load below
-# the maximum, for the latency at a given rate; see hec_bench.lua).
+# the maximum, for the latency at a given rate; see hec_bench.lua). HEC_BENCH_LIMITS=", key: value"
+# adds hub `limits` (e.g. ", checkpoint_interval_ms: 60000").
 # Needs wrk (apt-get install wrk). Not a test: figures go to docs/performance.md.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -22,7 +23,7 @@ for run in $(seq 1 "$runs"); do
   cat >"$dir/hub.yaml" <<YAML
 data_dir: $dir/data
 log_level: warn
-limits: {min_free_disk_bytes: 0}
+limits: {min_free_disk_bytes: 0${HEC_BENCH_LIMITS:-}}
 ingest:
   listen: 127.0.0.1:$port
   tokens: [{name: bench, token: "\${env:HEC_TOKEN}"}]
