@@ -147,9 +147,24 @@ void Connector::destroy() {
   run_sync([&] {
     for (auto& [tid, t] : timers_) t.timer->cancel();
     timers_.clear();
-    // In-flight HTTP requests: cancel them at the service; their completions find nothing.
-    for (auto& [pid, sid] : http_ids_) env_.http.cancel(sid);
+    // In-flight HTTP requests: cancelled at the service (their late completions find nothing)
+    // and completed here with CANCELLED while the plugin still exists, so `done` runs exactly
+    // once as plugin.h promises and whatever the plugin tied to the request is released.
+    destroying_ = true;
+    auto in_flight = std::move(http_ids_);
     http_ids_.clear();
+    for (auto& [pid, call] : in_flight) {
+      env_.http.cancel(call.sid);
+      if (!created_) continue;
+      siemhub_status s = empty_status();
+      fill_status(&s, SIEMHUB_CAT_CANCELLED, "connector destroyed");
+      try {
+        call.done(call.user, nullptr, &s);
+      } catch (...) {
+        core::Log::write(core::LogLevel::error, "connector", "an HTTP completion threw an exception", id_);
+      }
+    }
+    http_ids_.clear();  // requests the completions started: refused (stopping), nothing to finish
     if (created_) {
       try {
         module_->descriptor().destroy_instance(instance_);
@@ -445,6 +460,10 @@ siemhub_rc Connector::http_request(const siemhub_http_request* req, siemhub_http
     fill_status(st, SIEMHUB_CAT_INTERNAL, "http_request needs a request with a url and a completion");
     return SIEMHUB_RC_ERROR;
   }
+  if (destroying_) {  // a completion run by destroy() asking for more
+    fill_status(st, SIEMHUB_CAT_CANCELLED, "connector destroyed");
+    return SIEMHUB_RC_ERROR;
+  }
   http::Request r;
   r.method = req->method ? req->method : "GET";
   r.url = req->url;
@@ -467,13 +486,13 @@ siemhub_rc Connector::http_request(const siemhub_http_request* req, siemhub_http
         if (abort->load() || !http_ids_.count(pid)) return;
         if (fn(cu, copy.data(), copy.size()) != 0) {
           abort->store(true);
-          env_.http.cancel(http_ids_[pid]);
+          env_.http.cancel(http_ids_[pid].sid);
         }
       });
       return true;
     };
   }
-  http_ids_[pid] = 0;  // registered before submit: the completion may be queued right away
+  http_ids_[pid] = HttpCall{0, done, user};  // registered before submit: the completion may be queued right away
   const uint64_t sid = env_.http.submit(
       http_policy_, &http_metrics_, std::move(r),
       [this, self, done, user, pid](std::optional<http::Response> resp, std::optional<http::Failure> fail) {
@@ -495,14 +514,14 @@ siemhub_rc Connector::http_request(const siemhub_http_request* req, siemhub_http
         });
       });
   // Still on the strand: no completion can run before this.
-  if (auto it = http_ids_.find(pid); it != http_ids_.end()) it->second = sid;
+  if (auto it = http_ids_.find(pid); it != http_ids_.end()) it->second.sid = sid;
   if (out_id) *out_id = pid;
   return SIEMHUB_RC_OK;
 }
 
 void Connector::http_cancel(uint64_t id) {
   auto it = http_ids_.find(id);
-  if (it != http_ids_.end()) env_.http.cancel(it->second);
+  if (it != http_ids_.end()) env_.http.cancel(it->second.sid);
 }
 
 void Connector::schedule_timer(uint64_t id, uint32_t delay_ms) {

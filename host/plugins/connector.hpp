@@ -168,7 +168,13 @@ class Connector : public std::enable_shared_from_this<Connector> {
   };
   std::map<uint64_t, Timer> timers_;
   uint64_t next_timer_ = 1;
-  std::map<uint64_t, uint64_t> http_ids_;  // plugin-visible id -> service id
+  struct HttpCall {
+    uint64_t sid = 0;  // the HTTP service's id
+    siemhub_http_done_fn done = nullptr;
+    void* user = nullptr;
+  };
+  std::map<uint64_t, HttpCall> http_ids_;  // plugin-visible id -> the request in flight
+  bool destroying_ = false;                // strand-only: destroy() is completing them
   std::atomic<uint64_t> next_http_{1};
   std::mutex health_mu_;
   int32_t reported_state_ = SIEMHUB_HEALTH_OK;

@@ -5,6 +5,7 @@
 #include <future>
 
 #include "core/clock.hpp"
+#include "fakes/http_fake_server.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
 #include "http/http_service.hpp"
@@ -77,6 +78,39 @@ class Stateful {
 
  private:
   sdk::Host host_;
+};
+
+// Starts a request on every poll to a server that answers only after a minute; the completion
+// says how it ended. `alive` tells whether the plugin instance still existed when it ran.
+struct HttpRecord {
+  std::mutex mu;
+  std::vector<std::string> outcomes;
+  bool instance_alive_at_completion = false;
+  std::string url;
+};
+HttpRecord g_http;
+
+class SlowHttp {
+ public:
+  static constexpr char id[] = "test.slow_http";
+  static constexpr char version[] = "1.0.0";
+  SlowHttp(sdk::Host host, const nlohmann::json&) : host_(host), alive_(std::make_shared<bool>(true)) {}
+  ~SlowHttp() { *alive_ = false; }
+  void poll(sdk::PullOp& op) {
+    sdk::HttpRequest req;
+    req.url = g_http.url;
+    req.timeout_ms = 60'000;
+    host_.http(std::move(req), [alive = alive_](const sdk::HttpResponse* resp, const sdk::Error* err) {
+      std::lock_guard lk(g_http.mu);
+      g_http.outcomes.push_back(resp ? "response" : std::string("error:") + (err ? err->what() : "?"));
+      g_http.instance_alive_at_completion = *alive;
+    });
+    op.complete();
+  }
+
+ private:
+  sdk::Host host_;
+  std::shared_ptr<bool> alive_;
 };
 
 template <class T>
@@ -201,4 +235,36 @@ TEST_CASE("a connector reports the plugin's own health view", "[connector]") {
   CHECK(std::string(h.reason) == "401 from the vendor");
   conn->stop(0);
   conn->destroy();
+}
+
+TEST_CASE("an HTTP request in flight when its connector is destroyed completes once with CANCELLED while the plugin still exists",
+          "[connector]") {
+  testing::FakeHttpServer server;
+  server.set_handler([](const testing::RecordedRequest&) {
+    testing::FakeResponse r;
+    r.delay = std::chrono::seconds(60);
+    return r;
+  });
+  g_http.url = server.url("/slow");
+  {
+    std::lock_guard lk(g_http.mu);
+    g_http.outcomes.clear();
+  }
+  Env e;
+  plugins::Loader loader(plugins::LoaderOptions{});
+  auto c = loader.add_builtin(sdk::detail::Adapter<SlowHttp>::descriptor());
+  REQUIRE(c.accepted());
+  http::ConnectorPolicy policy;
+  policy.egress_allow = {"*"};
+  auto conn = Connector::make("slow-http", c.module, e.env, policy);
+  REQUIRE(conn->create("{}").ok());
+  REQUIRE(conn->start().ok());
+  wait_op([&](auto done) { conn->poll("", 10, 1000, std::move(done)); });
+  REQUIRE(server.wait_for_requests(1, std::chrono::seconds(10)));
+  conn->stop(1000);
+  conn->destroy();
+  std::lock_guard lk(g_http.mu);
+  REQUIRE(g_http.outcomes.size() == 1);
+  CHECK_THAT(g_http.outcomes[0], Catch::Contains("connector destroyed"));
+  CHECK(g_http.instance_alive_at_completion);
 }
