@@ -171,8 +171,19 @@ unsigned shard_of(std::string_view rule_id, std::string_view key, unsigned shard
   return static_cast<unsigned>((h ^ (h >> 32)) % shards);
 }
 
+// Queued on_event calls point into the batch: if an exception (memory, a bug) leaves process()
+// or apply() before they ran, they are dropped rather than run against the next batch.
+struct Engine::DropQueuedCalls {
+  Engine& engine;
+  ~DropQueuedCalls() {
+    for (auto& q : engine.queued_) q.clear();
+    engine.emitted_.clear();
+  }
+};
+
 std::vector<Finding> Engine::process(std::span<const EventRef> batch) {
   check_lookups();
+  const DropQueuedCalls drop{*this};
   std::vector<Finding> out;
   std::string key;
   for (std::size_t i = 0; i < batch.size(); ++i) {
@@ -264,6 +275,7 @@ void Engine::select(std::span<const EventRef> batch, std::size_t begin, std::siz
 }
 
 void Engine::apply(std::span<const EventRef> batch, std::span<const std::vector<Hit>> lists, std::vector<Finding>& out) {
+  const DropQueuedCalls drop{*this};
   std::optional<EventFacts> facts;
   std::uint32_t facts_of_event = UINT32_MAX;
   for (const auto& list : lists) {

@@ -174,6 +174,7 @@ class Engine {
   /// event it happened on) and turns their ctx.emit payloads into findings.
   void flush_calls(std::size_t rule_index, std::vector<Finding>& out);
   void flush_all_calls(std::vector<Finding>& out);
+  struct DropQueuedCalls;
   void fault(Rule& rule, const Fault& f);
   void succeeded(Rule& rule);
   void check_lookups();
