@@ -1,5 +1,6 @@
 #include "lua/engine.hpp"
 
+#include "core/hash.hpp"
 #include "core/log.hpp"
 #include "lua/engine_internal.hpp"
 #include "lua/event_view.hpp"
@@ -135,6 +136,7 @@ bool Engine::finish_rules(std::string* error) {
     rule->def.where.intern(paths_);
     for (const auto& path : rule->def.by) rule->by_ids.push_back(paths_.id(path));
     if (!rule->def.distinct_field.empty()) rule->distinct_id = paths_.id(rule->def.distinct_field);
+    rule->shard_seed = core::text_hash(rule->def.id);
     rules_.push_back(std::move(rule));
   }
   // Each class's list also holds the unindexed rules, in declaration order.
@@ -159,16 +161,34 @@ void Engine::check_lookups() {
   }
 }
 
-unsigned shard_of(std::string_view rule_id, std::string_view key, unsigned shards) {
+unsigned shard_of_seeded(std::uint64_t rule_seed, std::string_view key, unsigned shards) {
   if (shards <= 1) return 0;
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 over id, U+001F, key
-  const auto mix = [&h](std::string_view s) {
-    for (const unsigned char c : s) h = (h ^ c) * 0x100000001b3ULL;
-  };
-  mix(rule_id);
-  mix("\x1f");
-  mix(key);
-  return static_cast<unsigned>((h ^ (h >> 32)) % shards);
+  return static_cast<unsigned>(core::text_hash(key, rule_seed) % shards);
+}
+
+unsigned shard_of(std::string_view rule_id, std::string_view key, unsigned shards) {
+  return shard_of_seeded(core::text_hash(rule_id), key, shards);
+}
+
+void sort_findings(std::vector<Finding>& findings) {
+  std::stable_sort(findings.begin(), findings.end(), [](const Finding& a, const Finding& b) {
+    return a.event_index != b.event_index ? a.event_index < b.event_index : a.rule_index < b.rule_index;
+  });
+}
+
+template <class Fn>
+void Engine::for_each_selected(std::span<const EventRef> batch, std::size_t begin, std::size_t end, Fn&& fn) {
+  std::string key;
+  for (std::size_t i = begin; i < end && i < batch.size(); ++i) {
+    const EventRef& ref = batch[i];
+    if (ref.event == nullptr) continue;
+    const auto root = ref.event->root();
+    if (!root) continue;
+    const EventFacts facts = facts_of(ref, *root);
+    for (const std::size_t r : candidates(*ref.event))
+      if (select_rule(*rules_[r], facts, key))
+        fn(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(i), facts, key);
+  }
 }
 
 // Queued on_event calls point into the batch: if an exception (memory, a bug) leaves process()
@@ -185,25 +205,14 @@ std::vector<Finding> Engine::process(std::span<const EventRef> batch) {
   check_lookups();
   const DropQueuedCalls drop{*this};
   std::vector<Finding> out;
-  std::string key;
-  for (std::size_t i = 0; i < batch.size(); ++i) {
-    const EventRef& ref = batch[i];
-    if (ref.event == nullptr) continue;
-    const auto root = ref.event->root();
-    if (!root) continue;
-    const EventFacts facts = facts_of(ref, *root);
-    for (const std::size_t r : candidates(*ref.event)) {
-      Rule& rule = *rules_[r];
-      if (select_rule(rule, facts, key) && owns(rule, key))
-        update_rule(rule, static_cast<std::uint32_t>(r), facts, key, static_cast<std::uint32_t>(i), out);
-    }
-  }
+  for_each_selected(batch, 0, batch.size(),
+                    [&](std::uint32_t r, std::uint32_t i, const EventFacts& facts, const std::string& key) {
+                      Rule& rule = *rules_[r];
+                      if (owns(rule, key)) update_rule(rule, r, facts, key, i, out);
+                    });
   flush_all_calls(out);
   end_batch();
-  // The batched on_event calls emit at their flush: back into (event, rule) order.
-  std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
-    return a.event_index != b.event_index ? a.event_index < b.event_index : a.rule_index < b.rule_index;
-  });
+  sort_findings(out);  // the batched on_event calls emit at their flush
   return out;
 }
 
@@ -258,20 +267,9 @@ void Engine::end_batch() {
 }
 
 void Engine::select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
-  std::string key;
-  for (std::size_t i = begin; i < end && i < batch.size(); ++i) {
-    const EventRef& ref = batch[i];
-    if (ref.event == nullptr) continue;
-    const auto root = ref.event->root();
-    if (!root) continue;
-    const EventFacts facts = facts_of(ref, *root);
-    for (const std::size_t r : candidates(*ref.event)) {
-      Rule& rule = *rules_[r];
-      if (!select_rule(rule, facts, key)) continue;
-      const auto shard = shard_of(rule.def.id, key, options_.shards);
-      hits.push_back({static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(r), shard, key});
-    }
-  }
+  for_each_selected(batch, begin, end, [&](std::uint32_t r, std::uint32_t i, const EventFacts&, const std::string& key) {
+    hits.push_back({i, r, shard_of_seeded(rules_[r]->shard_seed, key, options_.shards), key});
+  });
 }
 
 void Engine::apply(std::span<const EventRef> batch, std::span<const std::vector<Hit>> lists, std::vector<Finding>& out) {
@@ -293,7 +291,7 @@ void Engine::apply(std::span<const EventRef> batch, std::span<const std::vector<
 }
 
 bool Engine::owns(const Rule& rule, const std::string& key) const {
-  return options_.shards <= 1 || shard_of(rule.def.id, key, options_.shards) == options_.shard;
+  return options_.shards <= 1 || shard_of_seeded(rule.shard_seed, key, options_.shards) == options_.shard;
 }
 
 const RuleStats& Engine::stats_at(std::size_t rule_index) const { return rules_.at(rule_index)->stats; }

@@ -38,8 +38,12 @@ struct EngineOptions {
 };
 
 /// Which of `shards` engines owns the state of group `key` of rule `rule_id` (stable across
-/// runs and builds: FNV-1a, so a snapshot restores into the same shards).
+/// runs and builds: core::text_hash of the key seeded with that of the id, so a snapshot
+/// restores into the same shards).
 unsigned shard_of(std::string_view rule_id, std::string_view key, unsigned shards);
+/// The same with the rule id's hash already taken (the engine keeps it per rule).
+unsigned shard_of_seeded(std::uint64_t rule_seed, std::string_view key, unsigned shards);
+
 
 /// One event of a batch: the parsed event and the host's event id (used when metadata.uid is absent).
 struct EventRef {
@@ -56,6 +60,9 @@ struct Finding {
   std::uint32_t event_index = 0;  ///< the batch event that fired it (ordering across shards)
   std::uint32_t rule_index = 0;   ///< the rule's declaration index
 };
+
+/// Puts findings in (event, rule) order, keeping the emit order within one (event, rule).
+void sort_findings(std::vector<Finding>& findings);
 
 /// An event selected by a rule's stateless filters (ParallelEngine's first phase): the batch
 /// index, the rule's index, the group key and the shard that owns it.
@@ -152,6 +159,10 @@ class Engine {
   void update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, const std::string& key,
                    std::uint32_t event_index, std::vector<Finding>& out);
   EventFacts facts_of(const EventRef& ref, simdjson::dom::element root);
+  /// Calls fn(rule_index, event_index, facts, key) for each (event, rule) of events [begin, end)
+  /// that passes the rule's stateless filters.
+  template <class Fn>
+  void for_each_selected(std::span<const EventRef> batch, std::size_t begin, std::size_t end, Fn&& fn);
   const std::vector<std::size_t>& candidates(const ocsf::Event& event) const;
   void fire(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, std::int64_t time,
             std::vector<Finding>& out);

@@ -9,6 +9,7 @@ struct Engine::Rule {
   RuleDef def;
   std::vector<int> by_ids;  ///< PathIds of def.by
   int distinct_id = -1;     ///< PathIds of def.distinct_field
+  std::uint64_t shard_seed = 0;  ///< core::text_hash(def.id), for shard_of_seeded
   GroupStore store;
   RuleStats stats;
 };

@@ -123,9 +123,7 @@ std::vector<Finding> ParallelEngine::process(std::span<const EventRef> batch) {
   sync_quarantine();
   std::vector<Finding> out;
   for (auto& f : found_) std::move(f.begin(), f.end(), std::back_inserter(out));
-  std::stable_sort(out.begin(), out.end(), [](const Finding& a, const Finding& b) {
-    return a.event_index != b.event_index ? a.event_index < b.event_index : a.rule_index < b.rule_index;
-  });
+  sort_findings(out);
   return out;
 }
 

@@ -9,12 +9,8 @@ namespace siemhub::pipeline {
 /// The hub's normalizer (OCSF completion + validation).
 Normalizer make_normalizer();
 
-/// Deterministic event id: metadata.uid when present, else text_hash() of the text (16 hex
+/// Deterministic event id: metadata.uid when present, else core::text_hash() of the text (16 hex
 /// digits), so a replay produces the same ids.
 std::string event_id(std::string_view json, std::string_view metadata_uid);
-
-/// A fast 64-bit hash of `s` (word-wise multiply-rotate, splitmix64 finaliser); stable across
-/// runs and builds (words are read in the machine's byte order: the same on x86-64 and arm64).
-uint64_t text_hash(std::string_view s);
 
 }  // namespace siemhub::pipeline

@@ -8,11 +8,12 @@
 
 namespace siemhub::testing {
 
-inline bool eventually(const std::function<bool()>& pred, std::chrono::seconds limit = std::chrono::seconds(10)) {
+inline bool eventually(const std::function<bool()>& pred,
+                       std::chrono::milliseconds limit = std::chrono::seconds(20)) {
   const auto until = std::chrono::steady_clock::now() + limit;
   while (std::chrono::steady_clock::now() < until) {
     if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return pred();
 }

@@ -5,13 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <future>
 #include <map>
 #include <regex>
 #include <set>
 
-#include "http/http_service.hpp"
 #include "integration/process.hpp"
+#include "integration/sync_http.hpp"
 #include "unit/plugins/test_dirs.hpp"
 
 using namespace siemhub::testing;
@@ -115,26 +114,17 @@ struct Setup {
     const auto o = read_output(out);
     return o.events >= events && distinct(o.findings).size() >= findings;
   }
-};
-
-// Synchronous HTTP for the test, through the hub's own client library.
-struct Client {
-  siemhub::http::HttpService service;
-  siemhub::http::ConnectorPolicy policy;
-  Client() { policy.egress_allow = {"127.0.0.1:*"}; }
-  siemhub::http::Response get(const std::string& url) {
-    siemhub::http::Request r;
-    r.method = "GET";
-    r.url = url;
-    std::promise<siemhub::http::Response> p;
-    auto f = p.get_future();
-    service.submit(policy, nullptr, std::move(r), [&p](auto resp, auto fail) {
-      if (resp) p.set_value(std::move(*resp));
-      else p.set_value(siemhub::http::Response{0, {}, fail ? fail->message : "", 0, 0});
-    });
-    return f.get();
+  // Waits until `out` holds that many events and distinct findings, then stops the hub with
+  // SIGTERM: it must have got there and exit 0.
+  void finish(Process& hub, size_t events, size_t findings) const {
+    const bool done = eventually([&] { return has(events, findings); }, std::chrono::seconds(30));
+    hub.signal(SIGTERM);
+    INFO(hub.err());
+    REQUIRE(done);
+    REQUIRE(hub.wait() == 0);
   }
 };
+
 
 uint16_t ingest_port(Process& hub) {
   const uint16_t port = logged_ingest_port(hub);
@@ -147,11 +137,7 @@ std::set<std::string> reference_findings() {
   Setup s;
   write(s.in, auth_events(0, kEvents));
   auto hub = s.start();
-  const bool done = eventually([&] { return s.has(kEvents, kFindings); }, std::chrono::seconds(30));
-  hub->signal(SIGTERM);
-  INFO(hub->err());
-  REQUIRE(done);
-  REQUIRE(hub->wait() == 0);
+  s.finish(*hub, kEvents, kFindings);
   const auto o = read_output(s.out);
   CHECK(o.findings.size() == kFindings);  // nothing twice
   return distinct(o.findings);
@@ -163,11 +149,7 @@ TEST_CASE("siemhub run with a rules file writes the rules' findings to a file si
   Setup s;
   write(s.in, auth_events(0, kEvents));
   auto hub = s.start();
-  const bool done = eventually([&] { return s.has(kEvents, kFindings); }, std::chrono::seconds(30));
-  hub->signal(SIGTERM);
-  INFO(hub->err());
-  REQUIRE(done);
-  REQUIRE(hub->wait() == 0);
+  s.finish(*hub, kEvents, kFindings);
   const auto o = read_output(s.out);
   CHECK(o.events == kEvents);
   CHECK(o.findings.size() == kFindings);
@@ -207,19 +189,11 @@ TEST_CASE("half the events then SIGTERM then the rest give the same finding uids
   write(s.in, auth_events(0, kEvents / 2));
   {
     auto hub = s.start();
-    const bool half = eventually([&] { return s.has(kEvents / 2, 0); }, std::chrono::seconds(30));
-    hub->signal(SIGTERM);
-    INFO(hub->err());
-    REQUIRE(half);
-    REQUIRE(hub->wait() == 0);
+    s.finish(*hub, kEvents / 2, 0);
   }
   write(s.in, auth_events(kEvents / 2, kEvents), std::ios::app);
   auto hub = s.start();
-  const bool done = eventually([&] { return s.has(kEvents, kFindings); }, std::chrono::seconds(30));
-  hub->signal(SIGTERM);
-  INFO(hub->err());
-  REQUIRE(done);
-  REQUIRE(hub->wait() == 0);
+  s.finish(*hub, kEvents, kFindings);
   const auto o = read_output(s.out);
   CHECK(distinct(o.findings) == reference);
   CHECK(o.findings.size() == kFindings);  // an orderly stop re-emits nothing
@@ -237,11 +211,7 @@ TEST_CASE("a run killed with SIGKILL in the middle ends with the same finding ui
   }
   write(s.in, auth_events(kEvents / 2, kEvents), std::ios::app);
   auto hub = s.start();
-  const bool done = eventually([&] { return s.has(kEvents, kFindings); }, std::chrono::seconds(30));
-  hub->signal(SIGTERM);
-  INFO(hub->err());
-  REQUIRE(done);
-  REQUIRE(hub->wait() == 0);
+  s.finish(*hub, kEvents, kFindings);
   // Replayed findings may arrive twice, but only ever with the uids of the reference run.
   CHECK(distinct(read_output(s.out).findings) == reference);
 }
@@ -287,7 +257,7 @@ rule {
   REQUIRE(text.code == 0);
   CHECK_THAT(text.out, Catch::Contains("test.loop") && Catch::Contains("QUARANTINED"));
 
-  Client c;
+  SyncHttp c;
   const auto ready = c.get("http://127.0.0.1:" + std::to_string(port) + "/readyz");
   CHECK(ready.status == 200);
   const json body = json::parse(ready.body);

@@ -2,13 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <future>
 #include <regex>
 #include <set>
 
 #include "fakes/http_fake_server.hpp"
-#include "http/http_service.hpp"
 #include "integration/process.hpp"
+#include "integration/sync_http.hpp"
 #include "unit/core/prometheus_text.hpp"
 
 using namespace siemhub::testing;
@@ -19,27 +18,6 @@ namespace {
 
 const std::string kToken = "integration-token-42";
 
-// Synchronous HTTP for the test, through the hub's own client library.
-struct Client {
-  siemhub::http::HttpService service;
-  siemhub::http::ConnectorPolicy policy;
-  Client() { policy.egress_allow = {"127.0.0.1:*"}; }
-  siemhub::http::Response send(const std::string& method, const std::string& url, std::string body,
-                               std::vector<std::pair<std::string, std::string>> headers = {}) {
-    siemhub::http::Request r;
-    r.method = method;
-    r.url = url;
-    r.body = std::move(body);
-    r.headers = std::move(headers);
-    std::promise<siemhub::http::Response> p;
-    auto f = p.get_future();
-    service.submit(policy, nullptr, std::move(r), [&p](auto resp, auto fail) {
-      if (resp) p.set_value(std::move(*resp));
-      else p.set_value(siemhub::http::Response{0, {}, fail ? fail->message : "", 0, 0});
-    });
-    return f.get();
-  }
-};
 
 std::string auth_event(int i) {
   return R"({"class_uid":3002,"activity_id":1,"severity_id":1,"time":1700000000000,"user":{"name":"u"},)"
@@ -78,7 +56,7 @@ TEST_CASE("the real hub answers HEC code 6 keeping exactly the events before the
                                      "routes:\n  - from: [ingest]\n    to: [out]\n";
   Process hub({siemhub_binary().string(), "run", "-c", (dir / "hub.yaml").string(), "--summary-every", "0"}, dir.path());
   const std::string base = "http://127.0.0.1:" + std::to_string(ingest_port(hub));
-  Client c;
+  SyncHttp c;
   const auto r = c.send("POST", base + "/services/collector/event", hec(1) + hec(2) + R"({"event": nope})" + hec(4),
                         {{"Authorization", "Splunk " + kToken}});
   CHECK(r.status == 400);
@@ -134,7 +112,7 @@ TEST_CASE("at the cap the real hub answers HEC 503 code 9 and _bulk 429 then acc
          "routes:\n  - from: [ingest]\n    to: [web]\n";
   Process hub({siemhub_binary().string(), "run", "-c", (dir / "hub.yaml").string(), "--summary-every", "0"}, dir.path());
   const std::string base = "http://127.0.0.1:" + std::to_string(ingest_port(hub));
-  Client c;
+  SyncHttp c;
   std::set<std::string> acked;
   int next = 0;
   bool hec_busy = false;

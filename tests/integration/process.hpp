@@ -19,6 +19,8 @@
 #include <thread>
 #include <vector>
 
+#include "fakes/eventually.hpp"
+
 namespace siemhub::testing {
 
 inline std::filesystem::path siemhub_binary() {
@@ -112,16 +114,6 @@ inline RunResult run_siemhub(const std::vector<std::string>& args, const std::fi
   Process p(full, dir, env);
   const int code = p.wait(std::chrono::seconds(60));
   return {code, p.out(), p.err()};
-}
-
-/// Polls `pred` until true or the timeout passes.
-inline bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return pred();
 }
 
 /// The port of a running hub's ingest server, read from its "listening on http(s)://127.0.0.1:PORT"
