@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/memory.hpp"
 #include "ingest/hec_mapping.hpp"
 #include "ingest/hec_protocol.hpp"
 #include "pipeline/journal.hpp"
@@ -22,6 +23,7 @@ double us_since(Clock::time_point t0) { return std::chrono::duration<double, std
 }  // namespace
 
 int main(int argc, char** argv) {
+  siemhub::core::keep_freed_memory();  // as the hub does (core/memory.hpp)
   const int iterations = argc > 1 ? std::atoi(argv[1]) : 50;
   const bool fast_only = argc > 2 && std::string(argv[2]) == "fast";  // for profiling the new path
   const std::string event =

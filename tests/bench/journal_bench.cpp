@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/memory.hpp"
 #include "core/clock.hpp"
 #include "fakes/temp_dir.hpp"
 #include "pipeline/journal.hpp"
@@ -22,6 +23,7 @@
 using namespace siemhub;
 
 int main(int argc, char** argv) {
+  siemhub::core::keep_freed_memory();  // as the hub does (core/memory.hpp)
   const int producers = argc > 1 ? std::atoi(argv[1]) : 4;
   const int batches = argc > 2 ? std::atoi(argv[2]) : 200;
   const int per_batch = argc > 3 ? std::atoi(argv[3]) : 1000;

@@ -9,6 +9,7 @@
 //
 // Run: siemhub_lua_bench [events] [runs] [only]   (defaults 300000 and 5; `only`: run just the
 // cases whose name contains it, e.g. "100 rules (mix), 1")
+#include "core/memory.hpp"
 #include "lua/parallel.hpp"
 #include "ocsf/event.hpp"
 #include "pipeline/normalize.hpp"
@@ -211,6 +212,7 @@ void report(const char* name, int runs, F&& once) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  siemhub::core::keep_freed_memory();  // as the hub does (core/memory.hpp)
   const std::size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 300'000;
   const int runs = argc > 2 ? std::atoi(argv[2]) : 5;
   if (argc > 3) g_only = argv[3];

@@ -1,5 +1,6 @@
 // Throughput of the OCSF event model on a ~500-byte Authentication event (DESIGN §11 budget:
 // simdjson parse 0.24-0.37 us, nlohmann 10 us). Run: siemhub_ocsf_bench [events-per-round]
+#include "core/memory.hpp"
 #include "ocsf/complete.hpp"
 #include "ocsf/schema.hpp"
 #include "ocsf/validate.hpp"
@@ -36,6 +37,7 @@ void measure(const char* name, std::size_t n, F&& body) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  siemhub::core::keep_freed_memory();  // as the hub does (core/memory.hpp)
   const std::size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1'000'000;
   std::printf("event: %zu bytes (OCSF %s Authentication 3002), %zu events per run\n", kEvent.size(),
               std::string(schema_version()).c_str(), n);
