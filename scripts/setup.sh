@@ -13,7 +13,7 @@ packages=(
   libboost-dev libboost-filesystem-dev libboost-system-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev
   libyaml-cpp-dev nlohmann-json3-dev libvalijson-dev libsimdjson-dev libcli11-dev
-  liblua5.4-dev libre2-dev libsqlite3-dev catch2
+  liblua5.4-dev libre2-dev libsqlite3-dev libxxhash-dev catch2
 )
 source scripts/lib/apt.sh
 apt_install_missing setup "${packages[@]}"

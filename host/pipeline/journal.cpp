@@ -1,13 +1,25 @@
 #include "pipeline/journal.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <cstring>
+#include <stdexcept>
+#include <utility>
 
 #include "core/log.hpp"
 #include "store/database.hpp"
 
 namespace siemhub::pipeline {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -36,6 +48,178 @@ std::vector<std::string_view> split(std::string_view in) {
   return out;
 }
 
+// ---------------------------------------------------------------- frames
+//
+// One frame per record (or per cursor-only update), little-endian:
+//   0  u32 magic "SHJ2"        16 u64 seq (0: a cursor without events)   36 u16 source length
+//   4  u32 frame bytes         24 i64 received_ms                        38 u16 flags (1: cursor)
+//   8  u64 XXH3-64 of [16, end) 32 u32 event count                        40 u32 cursor length
+//                                                                         44 u32 texts length
+//   48 source, cursor, texts (encode_events), ids (encode_events: the rest of the frame)
+
+constexpr uint32_t kMagic = 0x324a4853;  // "SHJ2"
+constexpr size_t kHeader = 48;
+constexpr uint16_t kHasCursor = 1;
+
+void store_le(char* p, uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+}
+
+uint64_t load_le(const char* p, int bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return v;
+}
+
+char* put_events(char* p, const std::vector<Event>& events, bool ids) {
+  for (const auto& e : events) {
+    const std::string& s = ids ? e.id : e.json;
+    store_le(p, s.size(), 4);
+    std::memcpy(p + 4, s.data(), s.size());
+    p += 4 + s.size();
+  }
+  return p;
+}
+
+// Appends a frame to `out`; returns its size.
+size_t put_frame(std::string& out, uint64_t seq, int64_t received_ms, std::string_view source,
+                 const std::optional<std::string>& cursor, const std::vector<Event>& events) {
+  size_t texts = 0, ids = 0;
+  for (const auto& e : events) texts += 4 + e.json.size(), ids += 4 + e.id.size();
+  const size_t cursor_len = cursor ? cursor->size() : 0;
+  const size_t frame = kHeader + source.size() + cursor_len + texts + ids;
+  if (frame > UINT32_MAX || source.size() > UINT16_MAX) throw std::length_error("journal record too large");
+  const size_t start = out.size();
+  out.resize(start + frame);
+  char* h = out.data() + start;
+  store_le(h, kMagic, 4);
+  store_le(h + 4, frame, 4);
+  store_le(h + 16, seq, 8);
+  store_le(h + 24, static_cast<uint64_t>(received_ms), 8);
+  store_le(h + 32, events.size(), 4);
+  store_le(h + 36, source.size(), 2);
+  store_le(h + 38, cursor ? kHasCursor : 0, 2);
+  store_le(h + 40, cursor_len, 4);
+  store_le(h + 44, texts, 4);
+  char* p = h + kHeader;
+  std::memcpy(p, source.data(), source.size());
+  p += source.size();
+  if (cursor_len) std::memcpy(p, cursor->data(), cursor_len);
+  p += cursor_len;
+  p = put_events(put_events(p, events, false), events, true);
+  store_le(h + 8, XXH3_64bits(h + 16, frame - 16), 8);
+  return frame;
+}
+
+struct FrameView {
+  uint64_t seq = 0;
+  int64_t received_ms = 0;
+  uint32_t count = 0;
+  std::string_view source, texts, ids;
+  std::optional<std::string_view> cursor;
+};
+
+// The frame size a header announces, or 0 when the header cannot start a frame.
+uint32_t frame_size(const char* h, uint64_t available) {
+  if (available < kHeader || load_le(h, 4) != kMagic) return 0;
+  const auto frame = static_cast<uint32_t>(load_le(h + 4, 4));
+  if (frame < kHeader || frame > available) return 0;
+  const uint64_t fixed = kHeader + load_le(h + 36, 2) + load_le(h + 40, 4) + load_le(h + 44, 4);
+  return fixed <= frame ? frame : 0;
+}
+
+// A whole frame whose checksum holds; nullopt otherwise.
+std::optional<FrameView> parse_frame(std::string_view f) {
+  if (f.size() < kHeader || frame_size(f.data(), f.size()) != f.size()) return std::nullopt;
+  const char* h = f.data();
+  if (XXH3_64bits(h + 16, f.size() - 16) != load_le(h + 8, 8)) return std::nullopt;
+  FrameView v;
+  v.seq = load_le(h + 16, 8);
+  v.received_ms = static_cast<int64_t>(load_le(h + 24, 8));
+  v.count = static_cast<uint32_t>(load_le(h + 32, 4));
+  const size_t source_len = load_le(h + 36, 2), cursor_len = load_le(h + 40, 4), texts_len = load_le(h + 44, 4);
+  size_t at = kHeader;
+  v.source = f.substr(at, source_len);
+  at += source_len;
+  if (load_le(h + 38, 2) & kHasCursor) v.cursor = f.substr(at, cursor_len);
+  at += cursor_len;
+  v.texts = f.substr(at, texts_len);
+  v.ids = f.substr(at + texts_len);
+  return v;
+}
+
+std::string errno_text(const char* what, const fs::path& path, int err) {
+  return std::string(what) + " " + path.string() + ": " + std::strerror(err);
+}
+
+bool pwrite_all(int fd, const char* data, size_t n, uint64_t offset, int& err) {
+  while (n > 0) {
+    const ssize_t w = ::pwrite(fd, data, n, static_cast<off_t>(offset));
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      err = errno;
+      return false;
+    }
+    if (w == 0) {
+      err = ENOSPC;
+      return false;
+    }
+    data += w, n -= static_cast<size_t>(w), offset += static_cast<uint64_t>(w);
+  }
+  return true;
+}
+
+bool pread_all(int fd, char* data, size_t n, uint64_t offset) {
+  while (n > 0) {
+    const ssize_t r = ::pread(fd, data, n, static_cast<off_t>(offset));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    data += r, n -= static_cast<size_t>(r), offset += static_cast<uint64_t>(r);
+  }
+  return true;
+}
+
+void sync_dir(const fs::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
+// "<20-digit first seq>[-<n>].seg" -> (first seq, n); nullopt for other names.
+std::optional<std::pair<uint64_t, uint64_t>> segment_name(const std::string& name) {
+  if (name.size() < 24 || name.compare(name.size() - 4, 4, ".seg") != 0) return std::nullopt;
+  uint64_t first = 0, n = 0;
+  const char* b = name.data();
+  const char* e = b + name.size() - 4;
+  auto r = std::from_chars(b, e, first);
+  if (r.ec != std::errc{} || r.ptr != b + 20) return std::nullopt;
+  if (r.ptr != e) {
+    if (*r.ptr != '-') return std::nullopt;
+    r = std::from_chars(r.ptr + 1, e, n);
+    if (r.ec != std::errc{} || r.ptr != e) return std::nullopt;
+  }
+  return std::make_pair(first, n);
+}
+
+std::string segment_file(uint64_t first_seq, uint64_t n) {
+  char name[48];
+  if (n == 0) std::snprintf(name, sizeof name, "%020llu.seg", static_cast<unsigned long long>(first_seq));
+  else std::snprintf(name, sizeof name, "%020llu-%llu.seg", static_cast<unsigned long long>(first_seq),
+                     static_cast<unsigned long long>(n));
+  return name;
+}
+
+void save_cursors(store::Database& db, const std::map<std::string, std::string>& cursors, int64_t now) {
+  for (const auto& [source, cursor] : cursors) {
+    auto& s = db.prepare(
+        "INSERT INTO cursors(connector, cursor, updated_at) VALUES(?1, ?2, ?3) "
+        "ON CONFLICT(connector) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+        "save source cursor");
+    s.bind_text(1, source).bind_blob(2, cursor).bind_int64(3, now).run();
+  }
+}
+
 }  // namespace
 
 std::string encode_events(const std::vector<Event>& events, bool ids) {
@@ -62,7 +246,27 @@ std::vector<Event> decode_events(std::string_view texts, std::string_view ids) {
   return out;
 }
 
-// ------------------------------------------------------------------------------- jobs
+// ------------------------------------------------------------------------------- state
+
+struct Journal::Segment {
+  fs::path path;
+  int fd = -1;
+  uint64_t size = 0;      // bytes of whole frames (writer thread)
+  uint64_t last_seq = 0;  // newest record in it; 0: none (cursor frames only)
+  Segment() = default;
+  Segment(const Segment&) = delete;
+  Segment& operator=(const Segment&) = delete;
+  ~Segment() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+struct Journal::Entry {
+  RecordInfo info;
+  std::shared_ptr<Segment> segment;
+  uint64_t offset = 0;
+  uint32_t frame = 0;
+};
 
 struct Journal::Job {
   // an append
@@ -77,11 +281,16 @@ struct Journal::Job {
   uint64_t delete_through = 0;
   std::function<void(bool)> checkpoint_done;
   // filled by commit
+  bool refused = false;  // not attempted (disk full)
   std::shared_ptr<Record> record;
+  std::shared_ptr<Segment> segment;  // where its frame went
+  bool written = false;
+  uint64_t offset = 0;  // of its frame in the segment
+  uint32_t frame = 0;
 };
 
-Journal::Journal(std::filesystem::path hub_db, const core::Clock& clock, JournalOptions options)
-    : path_(std::move(hub_db)), clock_(clock), options_(options) {
+Journal::Journal(fs::path hub_db, const core::Clock& clock, JournalOptions options)
+    : path_(std::move(hub_db)), dir_(path_.parent_path() / "journal"), clock_(clock), options_(options) {
   store::DatabaseOptions wopt;
   wopt.synchronous = store::Synchronous::Full;
   wopt.auto_checkpoint = false;  // WAL checkpoints run from wal_checkpoint(), not inside commits
@@ -92,39 +301,164 @@ Journal::Journal(std::filesystem::path hub_db, const core::Clock& clock, Journal
   store::DatabaseOptions ropt;
   ropt.auto_checkpoint = false;
   reader_db_ = std::make_unique<store::Database>(path_, ropt);
-
-  // Rebuild the index of retained records (no payloads) and the last seq.
-  auto& s = reader_db_->prepare("SELECT seq, source, bytes FROM journal ORDER BY seq", "journal index");
-  store::StatementReset reset(s);
-  uint64_t bytes = 0;
-  while (s.step()) {
-    index_.push_back({static_cast<uint64_t>(s.column_int64(0)), std::string(s.column_text(1)),
-                      static_cast<uint64_t>(s.column_int64(2))});
-    bytes += index_.back().bytes;
-  }
-  retained_bytes_ = bytes;
-  auto& q = reader_db_->prepare("SELECT seq FROM sqlite_sequence WHERE name = 'journal'", "journal last seq");
-  store::StatementReset qreset(q);
-  if (q.step()) last_seq_ = static_cast<uint64_t>(q.column_int64(0));
   checkpoint_db_ = std::make_unique<store::Database>(path_, ropt);
+  recover();
   writer_ = std::thread([this] { writer_loop(); });
   checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
 Journal::~Journal() {
   {
-    std::lock_guard lock(checkpoint_mu_);
-    checkpoint_stop_ = true;
-  }
-  checkpoint_cv_.notify_all();
-  if (checkpointer_.joinable()) checkpointer_.join();
-  {
     std::lock_guard lock(queue_mu_);
     stopping_ = true;
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
 }
+
+// ------------------------------------------------------------------------------- recovery
+
+void Journal::recover() {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) throw std::runtime_error("cannot create the journal directory " + dir_.string() + ": " + ec.message());
+  fs::permissions(dir_, fs::perms::owner_all, fs::perm_options::replace, ec);
+
+  uint64_t seq_floor = 0;  // no new record may reuse a seq at or below this
+  {
+    auto& s = writer_db_->prepare("SELECT journal_seq, deleted_through FROM checkpoints WHERE id = 1",
+                                  "read the checkpoint position");
+    store::StatementReset reset(s);
+    if (s.step()) {
+      seq_floor = static_cast<uint64_t>(s.column_int64(0));
+      deleted_through_ = static_cast<uint64_t>(s.column_int64(1));
+    }
+  }
+  {
+    // Records of a hub that journaled into hub.db (before segment files) kept their seqs there.
+    auto& q = writer_db_->prepare("SELECT seq FROM sqlite_sequence WHERE name = 'journal'", "journal last seq");
+    store::StatementReset reset(q);
+    if (q.step()) seq_floor = std::max(seq_floor, static_cast<uint64_t>(q.column_int64(0)));
+  }
+  {
+    auto& c = writer_db_->prepare("SELECT connector, cursor FROM cursors", "read source cursors");
+    store::StatementReset reset(c);
+    while (c.step()) cursors_[std::string(c.column_text(0))] = std::string(c.column_blob(1));
+  }
+  migrate_sqlite_rows();
+
+  std::vector<std::tuple<uint64_t, uint64_t, fs::path>> files;
+  for (const auto& de : fs::directory_iterator(dir_)) {
+    if (const auto n = segment_name(de.path().filename().string())) files.emplace_back(n->first, n->second, de.path());
+  }
+  std::sort(files.begin(), files.end());
+  uint64_t max_seq = 0;
+  std::string buf;
+  for (size_t i = 0; i < files.size(); ++i) {
+    auto seg = std::make_shared<Segment>();
+    seg->path = std::get<2>(files[i]);
+    seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CLOEXEC);
+    if (seg->fd < 0) throw std::runtime_error(errno_text("cannot open the journal segment", seg->path, errno));
+    struct stat st {};
+    if (::fstat(seg->fd, &st) != 0) throw std::runtime_error(errno_text("cannot stat", seg->path, errno));
+    const auto file_size = static_cast<uint64_t>(st.st_size);
+    uint64_t at = 0;
+    char header[kHeader];
+    while (at + kHeader <= file_size && pread_all(seg->fd, header, kHeader, at)) {
+      const uint32_t frame = frame_size(header, file_size - at);
+      if (frame == 0) break;
+      buf.resize(frame);
+      if (!pread_all(seg->fd, buf.data(), frame, at)) break;
+      const auto v = parse_frame(buf);
+      if (!v) break;
+      if (v->cursor) {
+        cursors_[std::string(v->source)] = std::string(*v->cursor);
+        dirty_cursors_[std::string(v->source)] = std::string(*v->cursor);
+      }
+      if (v->seq != 0) {
+        seg->last_seq = std::max(seg->last_seq, v->seq);
+        max_seq = std::max(max_seq, v->seq);
+        if (v->seq > deleted_through_)
+          index_.push_back(Entry{{v->seq, std::string(v->source), v->texts.size()}, seg, at, frame});
+      }
+      at += frame;
+    }
+    if (at < file_size) {
+      // The end of the last segment is where a crash cuts a write short (nobody was told it was
+      // durable); anywhere else it is damage. Either way the rest cannot be read: cut it off.
+      const bool last = i + 1 == files.size();
+      const std::string what = seg->path.filename().string() + ": " + std::to_string(file_size - at) +
+                               " bytes after offset " + std::to_string(at) + " are not a whole record";
+      if (last) core::log_warn("journal", what + " (an interrupted write): cut off");
+      else core::log_error("journal", what + " (damaged): cut off, the records in them are lost");
+      if (::ftruncate(seg->fd, static_cast<off_t>(at)) != 0)
+        throw std::runtime_error(errno_text("cannot truncate", seg->path, errno));
+      ::fsync(seg->fd);
+    }
+    seg->size = at;
+    segments_.push_back(std::move(seg));
+  }
+  std::sort(index_.begin(), index_.end(), [](const Entry& a, const Entry& b) { return a.info.seq < b.info.seq; });
+  uint64_t bytes = 0;
+  for (const auto& e : index_) bytes += e.info.bytes;
+  retained_bytes_ = bytes;
+  last_seq_ = std::max(seq_floor, max_seq);
+  if (!segments_.empty()) active_ = segments_.back();
+  // Cursors found in the segments go to hub.db before any segment is removed.
+  if (!dirty_cursors_.empty()) {
+    store::Transaction tx(*writer_db_);
+    save_cursors(*writer_db_, dirty_cursors_, clock_.now_ms());
+    tx.commit();
+    dirty_cursors_.clear();
+  }
+  // Segments a crash kept after the checkpoint that dropped their records.
+  drop_through(deleted_through_);
+  for (auto& s : to_remove_) fs::remove(s->path, ec);
+  to_remove_.clear();
+}
+
+// A data directory from before segment files has its records in hub.db's journal table: they
+// move into a segment (same seqs), then leave the table. Idempotent if interrupted.
+void Journal::migrate_sqlite_rows() {
+  auto& s = writer_db_->prepare("SELECT seq, source, received_ms, events, ids FROM journal ORDER BY seq",
+                                "read old journal rows");
+  std::string frames;
+  uint64_t first = 0;
+  {
+    store::StatementReset reset(s);
+    while (s.step()) {
+      const auto seq = static_cast<uint64_t>(s.column_int64(0));
+      if (first == 0) first = seq;
+      const std::string source(s.column_text(1));
+      const int64_t received = s.column_int64(2);
+      const auto events = decode_events(s.column_blob(3), s.column_blob(4));
+      put_frame(frames, seq, received, source, std::nullopt, events);
+    }
+  }
+  if (frames.empty()) return;
+  const fs::path path = dir_ / segment_file(first, 0);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  int err = 0;
+  if (fd < 0 || !pwrite_all(fd, frames.data(), frames.size(), 0, err) || ::fdatasync(fd) != 0) {
+    const int e = fd < 0 ? errno : (err ? err : errno);
+    if (fd >= 0) ::close(fd);
+    throw std::runtime_error(errno_text("cannot move the journal out of hub.db into", path, e));
+  }
+  ::close(fd);
+  sync_dir(dir_);
+  store::Transaction tx(*writer_db_);
+  writer_db_->prepare("DELETE FROM journal", "clear old journal rows").run();
+  tx.commit();
+  core::log_info("journal", "moved the journal records of hub.db into " + path.filename().string());
+}
+
+// ------------------------------------------------------------------------------- queue
 
 void Journal::append(std::string source, std::vector<Event> events, std::optional<std::string> cursor, Done done) {
   Job job;
@@ -161,12 +495,12 @@ void Journal::subscribe(std::function<void(uint64_t)> fn) {
 
 bool Journal::disk_full() const { return space_low_.load() || clock_.now_ms() < disk_full_until_.load(); }
 
-// Free space of the data directory's disk plus the pages hub.db can reuse (the file never
-// shrinks; pages of deleted records are reused by new ones).
+// Free space of the data directory's disk plus the pages hub.db can reuse (that file never
+// shrinks; its free pages are reused by new rows).
 uint64_t Journal::free_bytes(store::Database& db) {
   struct statvfs vfs {};
   uint64_t free_disk = UINT64_MAX / 2;
-  if (::statvfs(path_.parent_path().c_str(), &vfs) == 0) free_disk = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
+  if (::statvfs(dir_.c_str(), &vfs) == 0) free_disk = static_cast<uint64_t>(vfs.f_bavail) * vfs.f_frsize;
   auto& f = db.prepare("PRAGMA freelist_count", "free pages");
   store::StatementReset r1(f);
   const int64_t pages = f.step() ? f.column_int64(0) : 0;
@@ -199,10 +533,178 @@ void Journal::writer_loop() {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty() && stopping_) return;
-      jobs.swap(queue_);  // everything queued so far shares one fsync
+      jobs.swap(queue_);  // everything queued so far shares one flush
     }
     commit(jobs);
   }
+}
+
+// ------------------------------------------------------------------------------- writer
+
+std::shared_ptr<Journal::Segment> Journal::writable_segment(uint64_t first_seq, uint64_t incoming, std::string& error) {
+  // A full segment is closed for appends (its frames are already durable).
+  if (active_ && active_->size > 0 && active_->size + incoming > options_.segment_bytes) active_.reset();
+  if (active_) return active_;
+  auto seg = std::make_shared<Segment>();
+  for (uint64_t n = 0; n < 1000; ++n) {
+    seg->path = dir_ / segment_file(first_seq, n);
+    seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (seg->fd >= 0 || errno != EEXIST) break;
+  }
+  if (seg->fd < 0) {
+    error = errno_text("cannot create the journal segment", seg->path, errno);
+    if (errno == ENOSPC || errno == EDQUOT) disk_full_until_ = clock_.now_ms() + options_.disk_full_retry_ms;
+    return nullptr;
+  }
+  sync_dir(dir_);  // the new file's name is durable before anything in it is acknowledged
+  {
+    std::lock_guard lock(index_mu_);
+    segments_.push_back(seg);
+  }
+  active_ = seg;
+  return seg;
+}
+
+// Writes every append job's frame in one run and flushes it. False (and `error`) when it failed;
+// then no job was written.
+bool Journal::write_frames(std::vector<Job>& jobs, int64_t now, std::string& error) {
+  frames_.clear();
+  uint64_t seq = last_seq_.load();
+  uint64_t first = 0;
+  for (auto& job : jobs) {
+    if (job.is_checkpoint || job.refused || (job.events.empty() && !job.cursor)) continue;
+    const uint64_t s = job.events.empty() ? 0 : ++seq;
+    if (s && !first) first = s;
+    job.offset = frames_.size();
+    job.frame = static_cast<uint32_t>(put_frame(frames_, s, now, job.source, job.cursor, job.events));
+    if (s) {
+      auto rec = std::make_shared<Record>();
+      rec->seq = s;
+      rec->source = job.source;
+      rec->received_ms = now;
+      size_t bytes = 0;
+      for (const auto& e : job.events) bytes += 4 + e.json.size();
+      rec->bytes = bytes;
+      job.record = std::move(rec);
+    }
+  }
+  if (frames_.empty()) return true;
+  auto seg = writable_segment(first ? first : seq + 1, frames_.size(), error);
+  if (!seg) return false;
+  int err = 0;
+  if (!pwrite_all(seg->fd, frames_.data(), frames_.size(), seg->size, err)) {
+    error = errno_text("cannot write the journal segment", seg->path, err);
+    if (err == ENOSPC || err == EDQUOT) {
+      disk_full_until_ = now + options_.disk_full_retry_ms;
+      error = "disk full: " + error;
+    }
+    // Nothing of it was acknowledged: take the partial frames back (a restart would cut them off).
+    if (::ftruncate(seg->fd, static_cast<off_t>(seg->size)) != 0) {
+      active_.reset();  // cannot tell what is in its tail: the next batch starts a new segment
+      last_seq_ = seq;  // and these seqs stay unused, in case the frames are readable after all
+    }
+    for (auto& job : jobs) job.record.reset();
+    return false;
+  }
+  if (::fdatasync(seg->fd) != 0) {
+    // After a failed flush the kernel may have dropped the pages: nothing here counts as
+    // durable, the segment takes no more appends, and its seqs are not reused.
+    error = errno_text("cannot flush the journal segment", seg->path, errno);
+    active_.reset();
+    last_seq_ = seq;
+    for (auto& job : jobs) job.record.reset();
+    return false;
+  }
+  for (auto& job : jobs) {
+    if (job.is_checkpoint || job.frame == 0) continue;
+    job.written = true;
+    job.segment = seg;
+    job.offset += seg->size;
+    if (job.cursor) {
+      std::lock_guard lock(cursor_mu_);
+      cursors_[job.source] = *job.cursor;
+      dirty_cursors_[job.source] = *job.cursor;
+    }
+  }
+  seg->size += frames_.size();
+  if (first) seg->last_seq = seq;
+  if (frames_.capacity() > (64u << 20)) std::string().swap(frames_);  // one huge batch: do not keep it
+  return true;
+}
+
+// The checkpoint jobs of this commit in one transaction (with the source cursors not yet saved),
+// then the records they allow to drop. Throws on a database error.
+void Journal::save_checkpoints(std::vector<Job>& jobs, int64_t now) {
+  uint64_t through = deleted_through_;
+  store::Transaction tx(*writer_db_);
+  for (auto& job : jobs) {
+    if (!job.is_checkpoint) continue;
+    for (const auto& [sink, seq] : job.outboxes) {
+      auto& s = writer_db_->prepare(
+          "INSERT INTO outboxes(sink, acked_seq, updated_ms) VALUES(?1, ?2, ?3) "
+          "ON CONFLICT(sink) DO UPDATE SET acked_seq = excluded.acked_seq, updated_ms = excluded.updated_ms",
+          "save outbox cursor");
+      s.bind_text(1, sink).bind_int64(2, static_cast<int64_t>(seq)).bind_int64(3, now).run();
+    }
+    through = std::max(through, std::min(job.delete_through, last_seq_.load()));
+    auto& c = writer_db_->prepare(
+        "INSERT INTO checkpoints(id, journal_seq, correlation, written_ms, deleted_through) VALUES(1, ?1, ?2, ?3, ?4) "
+        "ON CONFLICT(id) DO UPDATE SET journal_seq = excluded.journal_seq, "
+        "correlation = COALESCE(excluded.correlation, checkpoints.correlation), written_ms = excluded.written_ms, "
+        "deleted_through = excluded.deleted_through",
+        "save checkpoint");
+    c.bind_int64(1, static_cast<int64_t>(last_seq_.load()));
+    if (job.correlation) c.bind_blob(2, *job.correlation);
+    else c.bind_null(2);
+    c.bind_int64(3, now).bind_int64(4, static_cast<int64_t>(through)).run();
+  }
+  // The cursors the dropped segments carried must outlive them.
+  std::map<std::string, std::string> cursors;
+  {
+    std::lock_guard lock(cursor_mu_);
+    cursors.swap(dirty_cursors_);
+  }
+  try {
+    save_cursors(*writer_db_, cursors, now);
+    tx.commit();
+  } catch (...) {
+    std::lock_guard lock(cursor_mu_);
+    for (auto& [source, cursor] : cursors) dirty_cursors_.try_emplace(source, std::move(cursor));
+    throw;
+  }
+  deleted_through_ = through;
+  last_checkpoint_ms_ = now;
+  drop_through(through);
+  if (!to_remove_.empty()) checkpoint_cv_.notify_one();
+}
+
+// Forgets the records with seq <= `seq` and hands the segments left without retained records to
+// the checkpoint thread for removal. Writer thread (or the constructor).
+void Journal::drop_through(uint64_t seq) {
+  std::vector<std::shared_ptr<Segment>> gone;
+  {
+    std::lock_guard lock(index_mu_);
+    while (!index_.empty() && index_.front().info.seq <= seq) {
+      retained_bytes_ -= index_.front().info.bytes;
+      index_.pop_front();
+    }
+    for (auto it = cache_.begin(); it != cache_.end() && it->first <= seq; it = cache_.erase(it))
+      cache_bytes_ -= it->second->bytes;
+    // Records are in seq order across segments: drop from the oldest while nothing is retained.
+    while (!segments_.empty() && segments_.front()->last_seq <= seq) {
+      // The segment being appended to goes too once all of it was delivered (a trickle must not
+      // keep old data on disk); the next append starts a new one.
+      if (segments_.front() == active_) {
+        if (active_->size == 0) break;
+        active_.reset();
+      }
+      gone.push_back(std::move(segments_.front()));
+      segments_.pop_front();
+    }
+  }
+  if (gone.empty()) return;
+  std::lock_guard lock(checkpoint_mu_);
+  for (auto& s : gone) to_remove_.push_back(std::move(s));
 }
 
 void Journal::commit(std::vector<Job>& jobs) {
@@ -221,111 +723,53 @@ void Journal::commit(std::vector<Job>& jobs) {
                          : "free disk space recovered");
   if (low) {
     for (auto& job : jobs) {
-      if (job.is_checkpoint || !job.done) continue;
-      job.done(false, 0, "disk full: free space below limits.min_free_disk_bytes");
-      job.done = nullptr;
-      job.events.clear();
-      job.cursor.reset();
+      if (job.is_checkpoint) continue;
+      job.refused = true;
+      if (job.done) job.done(false, 0, "disk full: free space below limits.min_free_disk_bytes");
     }
   }
+  bool appended = true;
   try {
-    store::Transaction tx(*writer_db_);
-    for (auto& job : jobs) {
-      if (job.is_checkpoint) {
-        for (const auto& [sink, seq] : job.outboxes) {
-          auto& s = writer_db_->prepare(
-              "INSERT INTO outboxes(sink, acked_seq, updated_ms) VALUES(?1, ?2, ?3) "
-              "ON CONFLICT(sink) DO UPDATE SET acked_seq = excluded.acked_seq, updated_ms = excluded.updated_ms",
-              "save outbox cursor");
-          s.bind_text(1, sink).bind_int64(2, static_cast<int64_t>(seq)).bind_int64(3, now).run();
-        }
-        auto& c = writer_db_->prepare(
-            "INSERT INTO checkpoints(id, journal_seq, correlation, written_ms) VALUES(1, ?1, ?2, ?3) "
-            "ON CONFLICT(id) DO UPDATE SET journal_seq = excluded.journal_seq, "
-            "correlation = COALESCE(excluded.correlation, checkpoints.correlation), written_ms = excluded.written_ms",
-            "save checkpoint");
-        c.bind_int64(1, static_cast<int64_t>(last_seq_.load()));
-        if (job.correlation) c.bind_blob(2, *job.correlation);
-        else c.bind_null(2);
-        c.bind_int64(3, now).run();
-        if (job.delete_through > 0) {
-          auto& d = writer_db_->prepare("DELETE FROM journal WHERE seq <= ?1", "delete delivered journal records");
-          d.bind_int64(1, static_cast<int64_t>(job.delete_through)).run();
-        }
-        continue;
-      }
-      if (job.events.empty() && !job.cursor) continue;  // nothing (or refused above)
-      if (!job.events.empty()) {
-        const std::string texts = encode_events(job.events, false);
-        const std::string ids = encode_events(job.events, true);
-        auto& s = writer_db_->prepare(
-            "INSERT INTO journal(source, received_ms, count, bytes, events, ids) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
-            "append to the journal");
-        s.bind_text(1, job.source)
-            .bind_int64(2, now)
-            .bind_int64(3, static_cast<int64_t>(job.events.size()))
-            .bind_int64(4, static_cast<int64_t>(texts.size()))
-            .bind_blob_static(5, texts)
-            .bind_blob_static(6, ids)
-            .run();
-        auto rec = std::make_shared<Record>();
-        rec->seq = static_cast<uint64_t>(writer_db_->last_insert_rowid());
-        rec->source = job.source;
-        rec->received_ms = now;
-        rec->bytes = texts.size();
-        rec->events = std::make_shared<const std::vector<Event>>(std::move(job.events));
-        job.record = std::move(rec);
-      }
-      if (job.cursor) {
-        auto& c = writer_db_->prepare(
-            "INSERT INTO cursors(connector, cursor, updated_at) VALUES(?1, ?2, ?3) "
-            "ON CONFLICT(connector) DO UPDATE SET cursor = excluded.cursor, updated_at = excluded.updated_at",
-            "save source cursor");
-        c.bind_text(1, job.source).bind_blob(2, *job.cursor).bind_int64(3, now).run();
-      }
-    }
-    tx.commit();
-  } catch (const store::StoreError& e) {
-    error = e.what();
-    if (e.is_disk_full()) {
-      disk_full_until_ = now + options_.disk_full_retry_ms;
-      error = "disk full: " + error;
-    }
+    appended = write_frames(jobs, now, error);
   } catch (const std::exception& e) {
+    appended = false;
     error = e.what();
+  }
+  if (!appended) {
+    core::log_error("journal", "append failed: " + error);
+    for (auto& job : jobs) {
+      if (!job.is_checkpoint && !job.refused && job.done) job.done(false, 0, error);
+      job.refused = true;
+    }
   }
 
-  if (!error.empty()) {
-    core::log_error("journal", "commit failed: " + error);
-    for (auto& job : jobs) {
-      if (job.is_checkpoint) {
-        if (job.checkpoint_done) job.checkpoint_done(false);
-      } else if (job.done) {
-        job.done(false, 0, error);
-      }
+  // Checkpoints: their own transaction in hub.db (after the appends, so journal_seq covers them).
+  bool any_checkpoint = false;
+  for (const auto& job : jobs) any_checkpoint |= job.is_checkpoint;
+  if (any_checkpoint) {
+    bool saved = true;
+    try {
+      save_checkpoints(jobs, now);
+    } catch (const std::exception& e) {
+      saved = false;
+      core::log_error("journal", std::string("checkpoint failed: ") + e.what());
     }
-    return;
+    for (auto& job : jobs)
+      if (job.is_checkpoint && job.checkpoint_done) job.checkpoint_done(saved);
   }
+  if (!appended) return;
   ++commits_;
 
-  // The commit is durable: publish the records, then tell everyone.
+  // The frames are durable: publish the records, then tell everyone.
   uint64_t newest = 0;
   std::vector<std::function<void(uint64_t)>> subs;
   {
     std::lock_guard lock(index_mu_);
     for (auto& job : jobs) {
-      if (job.is_checkpoint) {
-        while (!index_.empty() && index_.front().seq <= job.delete_through) {
-          retained_bytes_ -= index_.front().bytes;
-          index_.pop_front();
-        }
-        cache_.erase(cache_.begin(), cache_.upper_bound(job.delete_through));
-        last_checkpoint_ms_ = now;
-        continue;
-      }
-      if (!job.record) continue;
-      const auto& r = job.record;
-      index_.push_back({r->seq, r->source, r->bytes});
+      if (!job.record || !job.written) continue;
+      auto& r = job.record;
+      r->events = std::make_shared<const std::vector<Event>>(std::move(job.events));
+      index_.push_back(Entry{{r->seq, r->source, r->bytes}, job.segment, job.offset, job.frame});
       retained_bytes_ += r->bytes;
       cache_[r->seq] = r;
       cache_bytes_ += r->bytes;
@@ -339,71 +783,74 @@ void Journal::commit(std::vector<Job>& jobs) {
   }
   if (newest) last_seq_ = std::max(last_seq_.load(), newest);
   for (auto& job : jobs) {
-    if (job.is_checkpoint) {
-      if (job.checkpoint_done) job.checkpoint_done(true);
-    } else if (job.done) {
-      job.done(true, job.record ? job.record->seq : 0, {});
-    }
+    if (job.is_checkpoint || job.refused || !job.done) continue;
+    job.done(true, job.record ? job.record->seq : 0, {});
   }
   for (auto& fn : subs) fn(newest);
 }
 
-std::shared_ptr<const Record> Journal::load(uint64_t seq) {
-  std::lock_guard lock(reader_mu_);
-  auto& s = reader_db_->prepare("SELECT source, received_ms, bytes, events, ids FROM journal WHERE seq = ?1",
-                                "read a journal record");
-  store::StatementReset reset(s);
-  s.bind_int64(1, static_cast<int64_t>(seq));
-  if (!s.step()) return nullptr;
+// ------------------------------------------------------------------------------- readers
+
+std::shared_ptr<const Record> Journal::load(const Entry& entry) {
+  std::string buf(entry.frame, '\0');
+  std::optional<FrameView> v;
+  if (pread_all(entry.segment->fd, buf.data(), buf.size(), entry.offset)) v = parse_frame(buf);
   auto r = std::make_shared<Record>();
-  r->seq = seq;
-  r->source = std::string(s.column_text(0));
-  r->received_ms = s.column_int64(1);
-  r->bytes = static_cast<uint64_t>(s.column_int64(2));
-  r->events = std::make_shared<const std::vector<Event>>(decode_events(s.column_blob(3), s.column_blob(4)));
+  r->seq = entry.info.seq;
+  r->source = entry.info.source;
+  r->bytes = entry.info.bytes;
+  if (!v || v->seq != entry.info.seq) {
+    core::log_error("journal", "record " + std::to_string(entry.info.seq) + " in " +
+                                   entry.segment->path.filename().string() +
+                                   " cannot be read back (damaged on disk): skipped");
+    r->events = std::make_shared<const std::vector<Event>>();
+    return r;
+  }
+  r->received_ms = v->received_ms;
+  r->events = std::make_shared<const std::vector<Event>>(decode_events(v->texts, v->ids));
   return r;
 }
 
 std::vector<std::shared_ptr<const Record>> Journal::read(uint64_t after, size_t max) {
   std::vector<std::shared_ptr<const Record>> out;
-  std::vector<uint64_t> missing;
+  std::vector<Entry> missing;
   {
     std::lock_guard lock(index_mu_);
     // The index is sorted by seq: find the first retained record after `after`.
     auto it = std::upper_bound(index_.begin(), index_.end(), after,
-                               [](uint64_t v, const RecordInfo& r) { return v < r.seq; });
+                               [](uint64_t v, const Entry& e) { return v < e.info.seq; });
     for (; it != index_.end() && out.size() + missing.size() < max; ++it) {
-      auto c = cache_.find(it->seq);
+      auto c = cache_.find(it->info.seq);
       if (c != cache_.end()) {
         if (!missing.empty()) break;  // keep order: load the older ones first
         out.push_back(c->second);
       } else {
-        missing.push_back(it->seq);
+        missing.push_back(*it);
       }
     }
   }
-  if (!missing.empty()) {
-    for (uint64_t seq : missing)
-      if (auto r = load(seq)) out.push_back(std::move(r));
-  }
+  for (const Entry& e : missing) out.push_back(load(e));
   return out;
 }
 
 std::vector<RecordInfo> Journal::index_after(uint64_t seq) const {
   std::lock_guard lock(index_mu_);
   std::vector<RecordInfo> out;
-  for (const auto& r : index_)
-    if (r.seq > seq) out.push_back(r);
+  for (const auto& e : index_)
+    if (e.info.seq > seq) out.push_back(e.info);
   return out;
 }
 
+size_t Journal::segments() const {
+  std::lock_guard lock(index_mu_);
+  return segments_.size();
+}
+
 std::optional<std::string> Journal::load_cursor(const std::string& source) {
-  std::lock_guard lock(reader_mu_);
-  auto& s = reader_db_->prepare("SELECT cursor FROM cursors WHERE connector = ?1", "read a source cursor");
-  store::StatementReset reset(s);
-  s.bind_text(1, source);
-  if (!s.step()) return std::nullopt;
-  return std::string(s.column_blob(0));
+  std::lock_guard lock(cursor_mu_);
+  const auto it = cursors_.find(source);
+  if (it == cursors_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::map<std::string, uint64_t> Journal::load_outboxes() {
@@ -444,6 +891,8 @@ uint64_t Journal::reusable_bytes() {
   }
 }
 
+// ------------------------------------------------------------------------------- background
+
 void Journal::wal_checkpoint() {
   {
     std::lock_guard lock(checkpoint_mu_);
@@ -455,18 +904,30 @@ void Journal::wal_checkpoint() {
 void Journal::checkpoint_loop() {
   std::unique_lock lock(checkpoint_mu_);
   for (;;) {
-    checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
-    if (checkpoint_stop_) return;
-    checkpoint_wanted_ = false;
+    checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_ || !to_remove_.empty(); });
+    auto remove = std::move(to_remove_);
+    to_remove_.clear();
+    const bool wanted = std::exchange(checkpoint_wanted_, false);
+    const bool stop = checkpoint_stop_;
     lock.unlock();
-    try {
-      // WAL mode lets the writer append while a passive checkpoint copies earlier frames.
-      checkpoint_db_->checkpoint(store::CheckpointMode::Passive);
-      ++wal_checkpoints_;
-    } catch (const std::exception& e) {
-      core::log_warn("journal", std::string("WAL checkpoint failed: ") + e.what());
+    // Dropped segments: a reader still holding one keeps its file open until it is done.
+    for (auto& s : remove) {
+      std::error_code ec;
+      fs::remove(s->path, ec);
+      if (ec) core::log_warn("journal", "cannot remove " + s->path.string() + ": " + ec.message());
+    }
+    remove.clear();
+    if (wanted && !stop) {
+      try {
+        // WAL mode lets the writer commit while a passive checkpoint copies earlier frames.
+        checkpoint_db_->checkpoint(store::CheckpointMode::Passive);
+        ++wal_checkpoints_;
+      } catch (const std::exception& e) {
+        core::log_warn("journal", std::string("WAL checkpoint failed: ") + e.what());
+      }
     }
     lock.lock();
+    if (stop && to_remove_.empty()) return;
   }
 }
 

@@ -68,6 +68,13 @@ const Migrations& hub_migrations() {
         );
         CREATE INDEX dead_letters_by_sink ON dead_letters(sink, id);
       )sql"},
+      {3, "journal in segment files", R"sql(
+        -- The journal's records moved to segment files (<data dir>/journal/*.seg); the journal
+        -- table stays for older data directories, whose rows the hub moves out at start. How far
+        -- the checkpoint let the journal drop records: a segment a crash kept past that point is
+        -- removed at start instead of being delivered again.
+        ALTER TABLE checkpoints ADD COLUMN deleted_through INTEGER NOT NULL DEFAULT 0;
+      )sql"},
   });
   return migrations;
 }

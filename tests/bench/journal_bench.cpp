@@ -46,6 +46,14 @@ int main(int argc, char** argv) {
   std::condition_variable cv;
   std::vector<double> latencies_ms;
   std::atomic<int> done{0};
+  // As in the hub: a checkpoint every 250 ms drops what the (here: instant) consumers passed, so
+  // the run includes removing old segments.
+  std::jthread checkpoints([&](std::stop_token stop) {
+    while (!stop.stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      journal.checkpoint({{"sink", journal.last_seq()}}, std::nullopt, journal.last_seq());
+    }
+  });
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int p = 0; p < producers; ++p) {
@@ -69,6 +77,7 @@ int main(int argc, char** argv) {
     });
   }
   for (auto& t : threads) t.join();
+  checkpoints.request_stop();
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::sort(latencies_ms.begin(), latencies_ms.end());
   const double total = double(producers) * batches * per_batch;

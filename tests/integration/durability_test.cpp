@@ -38,8 +38,9 @@ std::unordered_multiset<std::string> ids_in(const fs::path& p) {
   return out;
 }
 
-// What the hub's database says: the file source's committed byte offset, and the ids of every
-// event still retained in the journal.
+// What the hub's data directory says: the file source's committed byte offset, and the ids of
+// every event still retained in the journal (read back through a Journal, which recovers the
+// segments the way the next hub start would).
 struct DbView {
   uint64_t offset = 0;
   std::set<std::string> journal_ids;
@@ -50,22 +51,23 @@ DbView read_db(const fs::path& hub_db) {
   // A hub killed while it starts may leave no database, or one without its tables yet: then it
   // has acknowledged nothing (offset 0, empty journal).
   if (!fs::exists(hub_db)) return v;
-  siemhub::store::DatabaseOptions o;
-  o.create = false;
-  siemhub::store::Database db(hub_db, o);
   {
-    auto& t = db.prepare("SELECT count(*) FROM sqlite_master WHERE name IN ('cursors', 'journal')", "test tables");
-    const bool ready = t.step() && t.column_int64(0) == 2;
+    siemhub::store::DatabaseOptions o;
+    o.create = false;
+    siemhub::store::Database db(hub_db, o);
+    auto& t = db.prepare("SELECT count(*) FROM schema_migrations WHERE version = 3", "test migrated");
+    bool ready = false;
+    try {
+      ready = t.step() && t.column_int64(0) == 1;
+    } catch (const std::exception&) {  // no schema_migrations table yet
+    }
     t.reset();
     if (!ready) return v;
   }
-  auto& c = db.prepare("SELECT cursor FROM cursors WHERE connector = 'in'", "test cursor");
-  if (c.step()) v.offset = json::parse(c.column_text(0)).value("offset", uint64_t{0});
-  c.reset();
-  auto& j = db.prepare("SELECT events, ids FROM journal", "test journal");
-  while (j.step())
-    for (const auto& e : siemhub::pipeline::decode_events(j.column_blob(0), j.column_blob(1))) v.journal_ids.insert(e.id);
-  j.reset();
+  siemhub::pipeline::Journal journal(hub_db, siemhub::core::SystemClock::instance());
+  if (const auto c = journal.load_cursor("in")) v.offset = json::parse(*c).value("offset", uint64_t{0});
+  for (const auto& r : journal.read(0, SIZE_MAX))
+    for (const auto& e : *r->events) v.journal_ids.insert(e.id);
   return v;
 }
 
