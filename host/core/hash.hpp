@@ -1,5 +1,6 @@
-// A fast 64-bit hash of text, stable across runs and builds: event ids (pipeline/normalize) and
-// the shard of a correlation group (lua/engine) both use it, so replays and restores agree.
+// A fast 64-bit hash of text, stable across runs, builds and platforms: event ids
+// (ocsf/normalize) and the shard of a correlation group (lua/engine) both use it, so replays and
+// restores agree.
 #pragma once
 
 #include <cstdint>
@@ -7,9 +8,9 @@
 
 namespace siemhub::core {
 
-/// Eight bytes per step (word-wise multiply-rotate) and the splitmix64 finaliser. `seed` chains
-/// hashes (hash of b seeded with hash of a). Words are read in the machine's byte order: the
-/// same on x86-64 and arm64.
+/// XXH3-64 (xxHash 0.8, libxxhash) of `s` with `seed`: a published algorithm, so an id can be
+/// recomputed outside the hub (`xxhsum -H3` for seed 0). `seed` chains hashes (hash of b seeded
+/// with hash of a).
 std::uint64_t text_hash(std::string_view s, std::uint64_t seed = 0);
 
 }  // namespace siemhub::core

@@ -1,5 +1,6 @@
 #include "ocsf/validate.hpp"
 
+#include "ocsf/complete.hpp"
 #include "ocsf/schema.hpp"
 
 #include <bitset>
@@ -56,16 +57,11 @@ std::optional<std::int64_t> as_int(dom::element e) {
   return e.get_int64().value_unsafe();
 }
 
-std::optional<std::int64_t> int_field(dom::object obj, std::string_view key) {
-  dom::element e;
-  if (obj.at_key(key).get(e) != simdjson::SUCCESS) return std::nullopt;
-  return as_int(e);
-}
 
 // Whether metadata.profiles lists `profile` (profile attributes are required only then).
-bool profile_applied(dom::object obj, std::string_view profile) {
+bool profile_applied(const Shape& shape, std::string_view profile) {
   dom::array profiles;
-  if (obj.at_pointer("/metadata/profiles").get(profiles) != simdjson::SUCCESS) return false;
+  if (!shape.profiles || shape.profiles->get(profiles) != simdjson::SUCCESS) return false;
   for (dom::element p : profiles) {
     std::string_view name;
     if (p.get(name) == simdjson::SUCCESS && name == profile) return true;
@@ -76,13 +72,11 @@ bool profile_applied(dom::object obj, std::string_view profile) {
 // The base attributes the cross-field checks need, picked up during the one pass over the event.
 struct BaseFields {
   std::optional<std::int64_t> class_uid, category_uid, activity_id, type_uid;
-  std::optional<dom::element> metadata;
 
   void capture(std::string_view key, dom::element value) {
     switch (key.size()) {
       case 8:
         if (key == "type_uid") type_uid = as_int(value);
-        if (key == "metadata") metadata = value;
         break;
       case 11:
         if (key == "activity_id") activity_id = as_int(value);
@@ -103,15 +97,17 @@ class Checker {
     out_.push_back(Violation{std::move(path), problem, std::move(message)});
   }
 
-  // The JSON type of one value against an attribute's kind; true when it matches.
-  bool check_kind(const std::string& path, const AttributeInfo& attr, dom::element value, bool element) {
+  // The JSON type of one value against an attribute's kind; true when it matches. The path is
+  // only spelled out for a violation: key, plus "[index]" for an array element.
+  bool check_kind(std::string_view key, std::optional<std::size_t> index, const AttributeInfo& attr, dom::element value) {
     const auto type = value.type();
     bool ok = false;
     switch (attr.kind) {
       case JsonKind::string: ok = type == dom::element_type::STRING; break;
       case JsonKind::integer:
         if (type == dom::element_type::UINT64) {
-          add(path, Problem::out_of_range, "integer does not fit in 64-bit signed (" + std::string(attr.type) + ")");
+          add(path_of(key, index), Problem::out_of_range,
+              "integer does not fit in 64-bit signed (" + std::string(attr.type) + ")");
           return false;
         }
         ok = type == dom::element_type::INT64;
@@ -122,27 +118,32 @@ class Checker {
       case JsonKind::any: ok = true; break;
     }
     if (!ok) {
-      add(path, Problem::wrong_type,
-          std::string(element ? "expected array elements of type " : "expected ") +
+      add(path_of(key, index), Problem::wrong_type,
+          std::string(index ? "expected array elements of type " : "expected ") +
               std::string(ocsf::to_string(attr.kind)) + " (" + std::string(attr.type) + "), got " +
               std::string(json_type_name(value)));
     }
     return ok;
   }
 
+  static std::string path_of(std::string_view key, std::optional<std::size_t> index) {
+    std::string path(key);
+    if (index) path += "[" + std::to_string(*index) + "]";
+    return path;
+  }
+
   // Type of a top-level attribute (arrays element by element, first mismatch only); true if it matches.
   bool check_type(std::string_view key, const AttributeInfo& attr, dom::element value) {
-    std::string path(key);
-    if (!attr.is_array) return check_kind(path, attr, value, false);
+    if (!attr.is_array) return check_kind(key, std::nullopt, attr, value);
     if (!value.is_array()) {
-      add(path, Problem::wrong_type,
+      add(std::string(key), Problem::wrong_type,
           "expected array of " + std::string(ocsf::to_string(attr.kind)) + " (" + std::string(attr.type) +
               "), got " + std::string(json_type_name(value)));
       return false;
     }
     std::size_t i = 0;
     for (dom::element item : dom::array(value)) {
-      if (!check_kind(path + "[" + std::to_string(i) + "]", attr, item, true)) return false;
+      if (!check_kind(key, i, attr, item)) return false;
       ++i;
     }
     return true;
@@ -160,19 +161,24 @@ class Checker {
         std::to_string(value) + " is not in the " + std::string(attr.name) + " enum (" + join(attr.enum_values) + ")");
   }
 
-  void check_metadata(const std::optional<dom::element>& found) {
-    if (!found || !found->is_object()) return;  // absent or wrong type: already reported
-    const dom::object metadata(*found);
-    dom::element e;
-    if (metadata.at_key("product").get(e) != simdjson::SUCCESS) {
-      add("metadata.product", Problem::missing, "missing required attribute");
-    } else if (!e.is_object()) {
-      add("metadata.product", Problem::wrong_type, "expected object (product), got " + std::string(json_type_name(e)));
+  void check_metadata(const Shape& shape, const Completion& completion) {
+    if (!shape.metadata) {
+      // complete() adds metadata with only its version: the product is still missing.
+      if (completion.metadata) add("metadata.product", Problem::missing, "missing required attribute");
+      return;
     }
-    if (metadata.at_key("version").get(e) != simdjson::SUCCESS) {
-      add("metadata.version", Problem::missing, "missing required attribute");
-    } else if (!e.is_string()) {
-      add("metadata.version", Problem::wrong_type, "expected string (string_t), got " + std::string(json_type_name(e)));
+    if (!shape.metadata->is_object()) return;  // wrong type: already reported
+    if (!shape.product) {
+      add("metadata.product", Problem::missing, "missing required attribute");
+    } else if (!shape.product->is_object()) {
+      add("metadata.product", Problem::wrong_type,
+          "expected object (product), got " + std::string(json_type_name(*shape.product)));
+    }
+    if (!shape.version) {
+      if (!completion.metadata_version) add("metadata.version", Problem::missing, "missing required attribute");
+    } else if (!shape.version->is_string()) {
+      add("metadata.version", Problem::wrong_type,
+          "expected string (string_t), got " + std::string(json_type_name(*shape.version)));
     }
   }
 
@@ -206,20 +212,24 @@ class Checker {
 }  // namespace
 
 std::vector<Violation> validate(const Event& event) {
+  if (!event.ok()) {
+    return {Violation{"", Problem::parse_error, "invalid JSON: " + std::string(simdjson::error_message(event.error()))}};
+  }
+  return validate(*event.root(), Completion{});
+}
+
+std::vector<Violation> validate(dom::element root, const Completion& completion, const Shape* given) {
   std::vector<Violation> out;
   Checker check(out);
-  if (!event.ok()) {
-    check.add("", Problem::parse_error, "invalid JSON: " + std::string(simdjson::error_message(event.error())));
-    return out;
-  }
-  const dom::element root = *event.root();
   if (!root.is_object()) {
     check.add("", Problem::not_an_object, "an OCSF event must be a JSON object, got " + std::string(json_type_name(root)));
     return out;
   }
   const dom::object obj(root);
+  const Shape own = given ? Shape{} : shape_of(root);
+  const Shape& shape = given ? *given : own;
 
-  const auto class_uid = int_field(obj, "class_uid");
+  const auto class_uid = shape.class_uid;
   const ClassInfo* cls = class_uid ? class_info(*class_uid) : nullptr;
   if (class_uid && !cls) {
     check.add("class_uid", Problem::unknown_class,
@@ -245,11 +255,12 @@ std::vector<Violation> validate(const Event& event) {
   }
   for (const std::uint16_t i : schema.required) {
     const AttributeInfo& attr = schema.attributes[i];
-    if (i < seen.size() && !seen.test(i) && (attr.profile.empty() || profile_applied(obj, attr.profile))) {
+    if (i < seen.size() && !seen.test(i) && (attr.profile.empty() || profile_applied(shape, attr.profile)) &&
+        !completion.adds(attr.name)) {
       check.add(std::string(attr.name), Problem::missing, "missing required attribute");
     }
   }
-  check.check_metadata(base.metadata);
+  check.check_metadata(shape, completion);
   check.check_consistency(cls, base);
   return out;
 }

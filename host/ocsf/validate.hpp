@@ -38,4 +38,11 @@ struct Violation {
 /// Every violation found; empty means valid.
 std::vector<Violation> validate(const Event& event);
 
+struct Completion;
+struct Shape;
+/// The violations of `root` as it will be once `completion` (complete.hpp) is applied: what
+/// completion adds is not reported missing (it is consistent by construction). `shape`: root's
+/// shape_of(), when the caller has it already.
+std::vector<Violation> validate(simdjson::dom::element root, const Completion& completion, const Shape* shape = nullptr);
+
 }  // namespace siemhub::ocsf

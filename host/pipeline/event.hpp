@@ -1,13 +1,10 @@
 // One normalized event as the pipeline carries it: JSON text and its deterministic id.
 #pragma once
 
-#include <string>
+#include "ocsf/normalize.hpp"
 
 namespace siemhub::pipeline {
 
-struct Event {
-  std::string json;
-  std::string id;
-};
+using Event = ocsf::NormalizedEvent;
 
 }  // namespace siemhub::pipeline
