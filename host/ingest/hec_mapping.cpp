@@ -1,8 +1,11 @@
 #include "ingest/hec_mapping.hpp"
 
+#include <array>
 #include <cmath>
 
 #include <simdjson.h>
+
+#include "ocsf/complete.hpp"
 
 namespace siemhub::ingest {
 
@@ -73,113 +76,27 @@ std::string map_hec_event(const HecEvent& e, std::string_view token_name, int64_
 
 namespace {
 
-// A JSON string literal of `s` (valid UTF-8 assumed checked by the caller), as nlohmann dumps it.
-void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  size_t run = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"': out.append("\\\""); break;
-      case '\\': out.append("\\\\"); break;
-      case '\b': out.append("\\b"); break;
-      case '\f': out.append("\\f"); break;
-      case '\n': out.append("\\n"); break;
-      case '\r': out.append("\\r"); break;
-      case '\t': out.append("\\t"); break;
-      default: {
-        const char u[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-        out.append(u, 6);
-      }
-    }
-  }
-  out.append(s.data() + run, s.size() - run);
-  out.push_back('"');
-}
-
 // Strings from the query or the configuration may not be UTF-8: nlohmann replaces bad bytes.
 void append_any_string(std::string& out, std::string_view s) {
-  if (simdjson::validate_utf8(s.data(), s.size())) return append_json_string(out, s);
+  if (simdjson::validate_utf8(s.data(), s.size())) return ocsf::write_json_string(s, out);
   out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string minified(std::string text) {
-  std::string out(text.size() + simdjson::SIMDJSON_PADDING, '\0');
-  size_t len = 0;
-  if (simdjson::minify(text.data(), text.size(), out.data(), len) != simdjson::SUCCESS) return text;
-  out.resize(len);
-  return out;
-}
-
-}  // namespace
-
-std::string map_hec_raw(const hec::RawEnvelope& e, const HecMeta& meta, std::string_view token_name, int64_t now_ms) {
-  using Kind = hec::RawEnvelope::Kind;
-  using Labels = hec::RawEnvelope::Labels;
-  const auto slow = [&]() {
-    HecEvent h;
-    if (e.slow) {
-      h.event = e.slow->event;
-      h.time = e.slow->time;
-      h.fields = e.slow->fields;
-    } else {
-      h.event = json::parse(e.event);
-      h.time = e.time;
-      if (!e.fields.empty()) h.fields = json::parse(e.fields);
-    }
-    h.host = meta.host;
-    h.source = meta.source;
-    h.sourcetype = meta.sourcetype;
-    h.index = meta.index;
-    h.raw = e.raw;
-    return map_hec_event(h, token_name, now_ms);
-  };
-  if (e.slow) return slow();
-  const std::string token_label = "token:" + std::string(token_name);
-
-  if (e.kind == Kind::object && e.labels != Labels::wrap) {
-    std::string labels;
-    const bool receiver = e.labels != Labels::append || !e.has_receiver_label;
-    const bool token = e.labels != Labels::append || !e.has_token_label;
-    if (receiver) labels.append("\"receiver:hec\"");
-    if (token) {
-      if (receiver) labels.push_back(',');
-      append_any_string(labels, token_label);
-    }
-    std::string out;
-    // + padding: normalize parses this text in place (simdjson reads past the end).
-    out.reserve(e.event.size() + labels.size() + 40 + simdjson::SIMDJSON_PADDING);
-    out.append(e.event.substr(0, e.insert_at));
-    const bool comma = e.need_comma && !labels.empty();
-    switch (e.labels) {
-      case Labels::no_metadata:
-        out.append(comma ? ",\"metadata\":{\"labels\":[" : "\"metadata\":{\"labels\":[").append(labels).append("]}");
-        break;
-      case Labels::no_labels:
-        out.append(comma ? ",\"labels\":[" : "\"labels\":[").append(labels).push_back(']');
-        break;
-      default:
-        if (comma) out.push_back(',');
-        out.append(labels);
-    }
-    out.append(e.event.substr(e.insert_at));
-    return e.needs_minify ? minified(std::move(out)) : out;
+// map_hec_event's Base Event wrapper for an envelope seen by the DOM walk: members in nlohmann's
+// (sorted) order; `event` (when not a string) and `fields` keep the order they came in.
+void wrap_envelope(const hec::DomEnvelope& e, const HecMeta& meta, std::string_view token_label, int64_t now_ms,
+                   std::string& out) {
+  out.reserve(e.raw.size() * 2 + 256);
+  out.append("{\"activity_id\":0,\"category_uid\":0,\"class_uid\":0,");
+  if (e.event.is_string()) {
+    out.append("\"message\":");
+    ocsf::write_json_string(std::string_view(e.event), out);
+    out += ',';
   }
-  if (e.kind != Kind::string) return slow();
-
-  // The Base Event wrapper, members in nlohmann's (sorted) order.
-  std::string out;
-  out.reserve(e.raw.size() * 2 + 256 + simdjson::SIMDJSON_PADDING);
-  out.append("{\"activity_id\":0,\"category_uid\":0,\"class_uid\":0,\"message\":");
-  out.append(e.event);
-  out.append(",\"metadata\":{\"labels\":[\"receiver:hec\",");
+  out.append("\"metadata\":{\"labels\":[\"receiver:hec\",");
   append_any_string(out, token_label);
   out.append("],\"product\":{\"name\":\"Splunk HEC\"},\"version\":\"").append(kOcsfVersion).append("\"},\"raw_data\":");
-  append_json_string(out, e.raw);
+  ocsf::write_json_string(e.raw, out);
   out.append(",\"severity_id\":0,\"time\":");
   out.append(std::to_string(e.time ? static_cast<int64_t>(std::llround(*e.time * 1000.0)) : now_ms));
   out.append(",\"type_uid\":0,\"unmapped\":{\"hec\":{");
@@ -190,21 +107,96 @@ std::string map_hec_raw(const hec::RawEnvelope& e, const HecMeta& meta, std::str
     out.push_back('"');
     out.append(key).append("\":");
   };
-  if (!e.fields.empty()) {
-    member("fields");
-    out.append(e.fields);
+  if (!e.event.is_string()) {
+    member("event");
+    ocsf::write_json(e.event, out);
   }
-  const auto str = [&](std::string_view key, const std::string& v) {
+  if (e.fields) {
+    member("fields");
+    ocsf::write_json(*e.fields, out);
+  }
+  const auto str = [&](std::string_view key, std::string_view envelope, const std::string& dflt) {
+    const std::string_view v = envelope.empty() ? std::string_view(dflt) : envelope;
     if (v.empty()) return;
     member(key);
     append_any_string(out, v);
   };
-  str("host", meta.host);
-  str("index", meta.index);
-  str("source", meta.source);
-  str("sourcetype", meta.sourcetype);
+  str("host", e.host.value_or(""), meta.host);
+  str("index", e.index.value_or(""), meta.index);
+  str("source", e.source.value_or(""), meta.source);
+  str("sourcetype", e.sourcetype.value_or(""), meta.sourcetype);
   out.append("}}}");
-  return e.needs_minify ? minified(std::move(out)) : out;
+}
+
+}  // namespace
+
+MappedBody map_hec_body(std::string_view body, std::string_view token_name, const HecMeta& defaults,
+                        const std::function<bool(std::string_view index)>& index_allowed, int64_t now_ms) {
+  MappedBody out;
+  const std::string token_label = "token:" + std::string(token_name);
+  const std::array<std::string_view, 2> labels{"receiver:hec", token_label};
+  const auto normalized = [&](std::optional<std::string> why, ocsf::NormalizedEvent&& n) {
+    if (why) out.rejected.push_back(std::move(*why));
+    else out.events.push_back(std::move(n));
+  };
+  // Envelope > query parameter > token default; code 7 stops at the first index not allowed.
+  const auto allowed = [&](size_t number, std::string_view index) {
+    if (index_allowed(index)) return true;
+    out.error_code = hec::kIncorrectIndex;
+    out.error_index = number;
+    out.detail = "event " + std::to_string(number) + ": index \"" + std::string(index) + "\" is not allowed for this token";
+    return false;
+  };
+  const auto on_dom = [&](const hec::DomEnvelope& e) {
+    if (!allowed(e.number, e.index ? *e.index : std::string_view(defaults.index))) return false;
+    ++out.envelopes;
+    // Labels on an OCSF event; anything else (or an event that cannot take them) is wrapped.
+    const ocsf::Shape shape = ocsf::shape_of(e.event);
+    ocsf::NormalizedEvent n;
+    if (shape.integer_class && ocsf::labellable(shape)) {
+      auto why = ocsf::normalize(e.event, labels, n, &shape);
+      normalized(std::move(why), std::move(n));
+      return true;
+    }
+    std::string& text = ocsf::scratch();
+    wrap_envelope(e, defaults, token_label, now_ms, text);
+    n.json.assign(text);  // exactly sized: the journal's cache keeps it
+    n.id = ocsf::event_id(n.json, {});
+    out.events.push_back(std::move(n));
+    return true;
+  };
+  out.events.reserve(std::min<size_t>(body.size() / 256 + 1, 16384));
+  hec::WalkError error;
+  auto walk = hec::for_each_envelope(body, on_dom, error);
+  if (walk == hec::Walk::fallback) {
+    // Start over, envelope by envelope (the events of the first pass are dropped).
+    out = MappedBody{};
+    error = hec::WalkError{};
+    const auto on_json = [&](hec::Envelope&& env) {
+      HecEvent e;
+      e.index = env.index.value_or(defaults.index);
+      if (!allowed(out.envelopes, e.index)) return false;
+      ++out.envelopes;
+      e.event = std::move(env.event);
+      e.time = env.time;
+      e.host = env.host.value_or(defaults.host);
+      e.source = env.source.value_or(defaults.source);
+      e.sourcetype = env.sourcetype.value_or(defaults.sourcetype);
+      e.fields = std::move(env.fields);
+      e.raw = env.raw;
+      ocsf::NormalizedEvent n;
+      auto why = ocsf::normalize(map_hec_event(e, token_name, now_ms), n);
+      normalized(std::move(why), std::move(n));
+      return true;
+    };
+    walk = hec::for_each_envelope_exact(body, on_dom, on_json, error);
+  }
+  if (walk == hec::Walk::stopped && out.error_code == hec::kSuccess) {
+    out.error_code = error.code;
+    out.error_index = error.index;
+    out.detail = std::move(error.detail);
+  }
+  return out;
 }
 
 }  // namespace siemhub::ingest

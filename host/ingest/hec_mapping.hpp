@@ -15,7 +15,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+#include <vector>
+
 #include "ingest/hec_protocol.hpp"
+#include "ocsf/normalize.hpp"
 
 namespace siemhub::ingest {
 
@@ -32,15 +36,29 @@ struct HecEvent {
 /// when the envelope has no time.
 std::string map_hec_event(const HecEvent& e, std::string_view token_name, int64_t now_ms);
 
-/// HEC metadata with the token's (and query's) defaults applied; empty strings mean "unknown".
+/// HEC metadata defaults (query parameter, else the token's); empty strings mean "unknown".
 struct HecMeta {
   std::string host, source, sourcetype, index;
 };
 
-/// map_hec_event for an envelope from hec::parse_events_raw: the same mapping, built by splicing
-/// the verbatim event text instead of a parse and dump (key order, number spelling and string
-/// escapes of the client's event are kept; newlines and tabs between tokens are removed).
-std::string map_hec_raw(const hec::RawEnvelope& e, const HecMeta& meta, std::string_view token_name, int64_t now_ms);
+/// What a HEC /event body becomes: normalized events for the journal, in envelope order.
+struct MappedBody {
+  std::vector<ocsf::NormalizedEvent> events;
+  std::vector<std::string> rejected;  ///< why normalize refused an event (one entry per event)
+  size_t envelopes = 0;               ///< envelopes taken (before the error, if any)
+  int error_code = hec::kSuccess;     ///< the first bad envelope's code (kIncorrectIndex included)
+  size_t error_index = 0;
+  std::string detail;                 ///< for logs
+};
+
+/// Parses a HEC /event body, applies `defaults` where an envelope has no metadata, checks each
+/// envelope's index with `index_allowed` (code 7 stops there, like a bad envelope), maps every
+/// envelope (map_hec_event's mapping) and normalizes it (OCSF completion and validation, id). One
+/// simdjson pass over the body; bodies it cannot judge exactly take the nlohmann path
+/// (parse_events + map_hec_event + ocsf::normalize), with the same result. `body` must be
+/// followed by simdjson::SIMDJSON_PADDING readable bytes.
+MappedBody map_hec_body(std::string_view body, std::string_view token_name, const HecMeta& defaults,
+                        const std::function<bool(std::string_view index)>& index_allowed, int64_t now_ms);
 
 /// Appends "receiver:<receiver>" and "token:<token_name>" to object.metadata.labels (creating
 /// metadata/labels when missing). False, leaving `object` unchanged, when metadata is not an object

@@ -11,6 +11,7 @@
 #include <limits>
 
 #include <simdjson.h>
+#include <functional>
 
 namespace siemhub::ingest::hec {
 
@@ -239,112 +240,14 @@ int slow_envelope(std::string_view raw, Envelope& e, std::string& detail) {
   return to_envelope(std::move(j), raw, e, detail);
 }
 
-// --- a walker over JSON text simdjson has already validated: member spans, raw keys.
-
-size_t skip_ws(std::string_view s, size_t i) {
-  while (i < s.size() && is_ws(s[i])) ++i;
-  return i;
-}
-
-// i at the opening quote; returns the index after the closing one.
-size_t skip_string(std::string_view s, size_t i) {
-  for (++i; i < s.size(); ++i) {
-    if (s[i] == '\\') {
-      ++i;
-    } else if (s[i] == '"') {
-      return i + 1;
-    }
-  }
-  return s.size();
-}
-
-// i at the first character of a value; returns the index after it.
-size_t skip_value(std::string_view s, size_t i) {
-  if (i >= s.size()) return i;
-  if (s[i] == '"') return skip_string(s, i);
-  if (s[i] == '{' || s[i] == '[') {
-    size_t depth = 0;
-    for (; i < s.size(); ++i) {
-      const char c = s[i];
-      if (c == '"') {
-        i = skip_string(s, i) - 1;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if (c == '}' || c == ']') {
-        if (--depth == 0) return i + 1;
-      }
-    }
-    return s.size();
-  }
-  while (i < s.size() && s[i] != ',' && s[i] != '}' && s[i] != ']' && !is_ws(s[i])) ++i;
-  return i;
-}
-
-struct Member {
-  std::string_view key;    // raw (between the quotes)
-  std::string_view value;  // raw value text
-};
-
-// The members of one nested object, walked in the same pass as its parent's (see members()).
-struct Nested {
-  std::string_view key;  // which member's object to walk
-  std::vector<Member> members;
-  size_t close = 0;  // offset of its closing brace within its own text
-  bool walked = false, ok = true;
-};
-
-// Members of the object whose text is `obj` ('{' ... '}'), in order. `close` gets the index of the
-// closing brace. False when a key has an escape (the raw key is then not the key). When `nested`
-// is given, the object value of its key is walked too (into nested->members) instead of skipped.
-bool members(std::string_view obj, std::vector<Member>& out, size_t& close, Nested* nested = nullptr) {
-  out.clear();
-  size_t i = skip_ws(obj, 1);
-  while (i < obj.size() && obj[i] == '"') {
-    const size_t kend = skip_string(obj, i);
-    const std::string_view key = obj.substr(i + 1, kend - i - 2);
-    if (key.find('\\') != std::string_view::npos) return false;
-    i = skip_ws(obj, kend);
-    i = skip_ws(obj, i + 1);  // ':'
-    size_t vend = 0;
-    if (nested && !nested->walked && i < obj.size() && obj[i] == '{' && key == nested->key) {
-      nested->walked = true;
-      nested->ok = members(obj.substr(i), nested->members, nested->close);
-      if (!nested->ok) return false;
-      vend = i + nested->close + 1;
-    } else {
-      vend = skip_value(obj, i);
-    }
-    out.push_back({key, obj.substr(i, vend - i)});
-    i = skip_ws(obj, vend);
-    if (i < obj.size() && obj[i] == ',') i = skip_ws(obj, i + 1);
-  }
-  close = i;
-  return true;
-}
-
-const Member* find_unique(const std::vector<Member>& ms, std::string_view key, bool& duplicate) {
-  const Member* found = nullptr;
-  for (const auto& m : ms) {
-    if (m.key != key) continue;
-    if (found) duplicate = true;
-    found = &m;
-  }
-  return found;
-}
-
-// Newlines or tabs (valid JSON has them only between tokens).
-bool has_line_ws(std::string_view s) {
-  bool any = false;
-  for (const char c : s) any |= (c == '\n') | (c == '\r') | (c == '\t');
-  return any;
-}
-
 simdjson::dom::parser& envelope_parser() {
-  thread_local simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser = [] {
+    simdjson::dom::parser p;
+    p.threaded = false;  // no look-ahead thread per body: the hub's own threads do the work
+    return p;
+  }();
   return parser;
 }
-
-enum class Fast { ok, error, slow };
 
 std::optional<double> dom_time(simdjson::dom::element t) {
   double v = 0;
@@ -356,136 +259,71 @@ std::optional<double> dom_time(simdjson::dom::element t) {
   return std::nullopt;
 }
 
-// Fills the OCSF passthrough fields of `e` (labels stays wrap when the event is not OCSF or cannot
-// be labelled). Slow when a key the decision depends on is escaped or repeated.
-Fast ocsf_labels(simdjson::dom::element ev, RawEnvelope& e, std::string_view receiver_lit,
-                 std::string_view token_lit, const Nested& walked) {
-  if (!walked.walked || !walked.ok) return Fast::slow;
-  const std::vector<Member>& ms = walked.members;
-  const size_t close = walked.close;
-  bool dup = false;
-  const Member* cls = find_unique(ms, "class_uid", dup);
-  const Member* md = find_unique(ms, "metadata", dup);
-  if (dup) return Fast::slow;
-  if (!cls) return Fast::ok;
-  simdjson::dom::element c;
-  if (ev.get_object().value_unsafe().at_key("class_uid").get(c) != simdjson::SUCCESS) return Fast::slow;
-  const auto type = c.type();
-  if (type != simdjson::dom::element_type::INT64 && type != simdjson::dom::element_type::UINT64) return Fast::ok;
-  if (!md) {
-    e.labels = RawEnvelope::Labels::no_metadata;
-    e.insert_at = close;
-    e.need_comma = !ms.empty();
-    return Fast::ok;
-  }
-  if (md->value.empty() || md->value.front() != '{') return Fast::ok;  // wrapped
-  const size_t md_off = static_cast<size_t>(md->value.data() - e.event.data());
-  std::vector<Member> mms;
-  size_t md_close = 0;
-  if (!members(md->value, mms, md_close)) return Fast::slow;
-  const Member* labels = find_unique(mms, "labels", dup);
-  if (dup) return Fast::slow;
-  if (!labels) {
-    e.labels = RawEnvelope::Labels::no_labels;
-    e.insert_at = md_off + md_close;
-    e.need_comma = !mms.empty();
-    return Fast::ok;
-  }
-  const std::string_view arr = labels->value;
-  if (arr.empty() || arr.front() != '[') return Fast::ok;  // wrapped
-  // Labels are plain strings in practice; anything escaped or nested takes the exact path.
-  if (arr.find_first_of("\\{", 1) != std::string_view::npos || arr.find('[', 1) != std::string_view::npos ||
-      receiver_lit.find('\\') != std::string_view::npos || token_lit.find('\\') != std::string_view::npos)
-    return Fast::slow;
-  e.labels = RawEnvelope::Labels::append;
-  const size_t end = arr.size() - 1;  // the ']'
-  e.insert_at = static_cast<size_t>(arr.data() - e.event.data()) + end;
-  e.need_comma = skip_ws(arr, 1) != end;
-  e.has_receiver_label = arr.find(receiver_lit) != std::string_view::npos;
-  e.has_token_label = arr.find(token_lit) != std::string_view::npos;
-  return Fast::ok;
-}
+enum class Check { ok, error, fallback };
 
-Fast fast_envelope(std::string_view raw, RawEnvelope& e, int& code, std::string& detail,
-                   std::string_view receiver_lit, std::string_view token_lit, std::vector<Member>& ms,
-                   Nested& event_members) {
+// The envelope checks of to_envelope() on simdjson's DOM, in the same order (event first, then
+// the members in nlohmann's sorted key order). Fallback when a key repeats (nlohmann keeps the
+// last one, the DOM all of them).
+Check dom_envelope(simdjson::dom::element root, DomEnvelope& e, int& code, std::string& detail) {
   code = kInvalidDataFormat;
-  simdjson::dom::element root;
-  if (envelope_parser().parse(raw.data(), raw.size(), true).get(root) != simdjson::SUCCESS) return Fast::slow;
-  simdjson::dom::object obj;
-  if (root.get_object().get(obj) != simdjson::SUCCESS) {
+  if (!root.is_object()) {
     detail = "not a JSON object";
-    return Fast::error;
+    return Check::error;
   }
-  size_t close = 0;
-  event_members.walked = false;
-  event_members.ok = true;
-  if (!members(raw, ms, close, &event_members)) return Fast::slow;
-  bool dup = false;
-  const Member* ev = find_unique(ms, "event", dup);
-  const Member* fields = find_unique(ms, "fields", dup);
-  const Member* time = find_unique(ms, "time", dup);
-  const Member* host = find_unique(ms, "host", dup);
-  const Member* index = find_unique(ms, "index", dup);
-  const Member* source = find_unique(ms, "source", dup);
-  const Member* sourcetype = find_unique(ms, "sourcetype", dup);
-  if (dup) return Fast::slow;
-  if (!ev) {
+  std::optional<simdjson::dom::element> event, fields, time, host, index, source, sourcetype;
+  for (const auto field : simdjson::dom::object(root)) {
+    const std::string_view k = field.key;
+    std::optional<simdjson::dom::element>* slot = nullptr;
+    if (k == "event") slot = &event;
+    else if (k == "fields") slot = &fields;
+    else if (k == "time") slot = &time;
+    else if (k == "host") slot = &host;
+    else if (k == "index") slot = &index;
+    else if (k == "source") slot = &source;
+    else if (k == "sourcetype") slot = &sourcetype;
+    if (!slot) continue;  // other keys (e.g. "id") are ignored, as Splunk does
+    if (*slot) return Check::fallback;
+    *slot = field.value;
+  }
+  if (!event) {
     code = kEventFieldRequired;
     detail = "\"event\" is missing";
-    return Fast::error;
+    return Check::error;
   }
-  simdjson::dom::element event = obj.at_key("event").value_unsafe();
-  if (event.is_null() || (event.is_string() && trim(std::string_view(event.get_string().value_unsafe())).empty())) {
+  if (event->is_null() || (event->is_string() && trim(std::string_view(event->get_string().value_unsafe())).empty())) {
     code = kEventFieldBlank;
     detail = "\"event\" is blank";
-    return Fast::error;
+    return Check::error;
   }
-  // The checks in the order the nlohmann path meets the keys (sorted).
-  if (fields) {
-    const simdjson::dom::element f = obj.at_key("fields").value_unsafe();
-    if (!f.is_null()) {
-      if (!f.is_object()) {
-        detail = "\"fields\" must be an object";
-        return Fast::error;
-      }
-      e.fields = fields->value;
+  e.event = *event;
+  if (fields && !fields->is_null()) {
+    if (!fields->is_object()) {
+      detail = "\"fields\" must be an object";
+      return Check::error;
     }
+    e.fields = *fields;
   }
-  const auto string_slot = [&](const Member* m, std::string_view key, std::optional<std::string>& slot) {
-    if (!m) return true;
-    const simdjson::dom::element v = obj.at_key(key).value_unsafe();
-    if (v.is_null()) return true;
-    if (!v.is_string()) {
+  const auto string_slot = [&](const std::optional<simdjson::dom::element>& v, std::string_view key,
+                               std::optional<std::string_view>& out) {
+    if (!v || v->is_null()) return true;
+    if (!v->is_string()) {
       detail = "\"" + std::string(key) + "\" must be a string";
       return false;
     }
-    slot.emplace(v.get_string().value_unsafe());
+    out = std::string_view(v->get_string().value_unsafe());
     return true;
   };
   if (!string_slot(host, "host", e.host) || !string_slot(index, "index", e.index) ||
       !string_slot(source, "source", e.source) || !string_slot(sourcetype, "sourcetype", e.sourcetype))
-    return Fast::error;
-  if (time) {
-    const simdjson::dom::element t = obj.at_key("time").value_unsafe();
-    if (!t.is_null()) {
-      e.time = dom_time(t);
-      if (!e.time) {
-        detail = "\"time\" must be epoch seconds (number or numeric string)";
-        return Fast::error;
-      }
+    return Check::error;
+  if (time && !time->is_null()) {
+    e.time = dom_time(*time);
+    if (!e.time) {
+      detail = "\"time\" must be epoch seconds (number or numeric string)";
+      return Check::error;
     }
   }
-  e.raw = raw;
-  e.event = ev->value;
-  e.needs_minify = has_line_ws(e.event) || has_line_ws(e.fields);
-  if (event.is_string()) {
-    e.kind = RawEnvelope::Kind::string;
-  } else if (event.is_object()) {
-    e.kind = RawEnvelope::Kind::object;
-    return ocsf_labels(event, e, receiver_lit, token_lit, event_members);
-  }
-  return Fast::ok;
+  return Check::ok;
 }
 
 }  // namespace
@@ -511,44 +349,75 @@ ParseResult parse_events(std::string_view body) {
   return r;
 }
 
-RawParseResult parse_events_raw(std::string_view body, std::string_view receiver_label, std::string_view token_label) {
-  RawParseResult r;
-  const std::string receiver_lit = json(receiver_label).dump(-1, ' ', false, json::error_handler_t::replace);
-  const std::string token_lit = json(token_label).dump(-1, ' ', false, json::error_handler_t::replace);
-  // ~500-byte envelopes are the common case; a guess that avoids most reallocation.
-  r.events.reserve(std::min<size_t>(body.size() / 256 + 1, 16384));
-  std::vector<Member> scratch;
-  Nested event_members;
-  event_members.key = "event";
-  size_t pos = 0;
-  std::string_view raw;
-  for (;;) {
+Walk for_each_envelope(std::string_view body, const std::function<bool(const DomEnvelope&)>& fn, WalkError& error) {
+  // Envelopes larger than a batch, or nested deeper than the reference parse allows, fail here
+  // and are decided by parse_events().
+  constexpr size_t kBatch = 1 << 20;
+  auto& parser = envelope_parser();
+  if (parser.capacity() < kBatch && parser.allocate(kBatch, kMaxDepth) != simdjson::SUCCESS) return Walk::fallback;
+  simdjson::dom::document_stream docs;
+  if (parser.parse_many(body.data(), body.size(), kBatch).get(docs) != simdjson::SUCCESS) return Walk::fallback;
+  size_t n = 0;
+  for (auto it = docs.begin(); it != docs.end(); ++it) {
+    simdjson::dom::element root;
+    if ((*it).get(root) != simdjson::SUCCESS) return Walk::fallback;
+    DomEnvelope e;
     int code = kSuccess;
     std::string detail;
-    if (!next_envelope(body, pos, raw, code, detail)) break;
-    RawEnvelope& e = r.events.emplace_back();
-    if (code == kSuccess) {
-      int fast_code = kSuccess;
-      switch (fast_envelope(raw, e, fast_code, detail, receiver_lit, token_lit, scratch, event_members)) {
-        case Fast::ok: break;
-        case Fast::error: code = fast_code; break;
-        case Fast::slow:
-          e = RawEnvelope{};
+    switch (dom_envelope(root, e, code, detail)) {
+      case Check::ok: break;
+      case Check::fallback: return Walk::fallback;
+      case Check::error:
+        error.code = code;
+        error.index = n;
+        error.detail = "event " + std::to_string(n) + ": " + detail;
+        return Walk::stopped;
+    }
+    e.raw = it.source();
+    e.number = n++;
+    if (!fn(e)) return Walk::stopped;
+  }
+  // Bytes after the last whole document (a truncated envelope) are the reference parse's to judge.
+  if (docs.truncated_bytes() != 0) return Walk::fallback;
+  return Walk::done;
+}
+
+Walk for_each_envelope_exact(std::string_view body, const std::function<bool(const DomEnvelope&)>& on_dom,
+                             const std::function<bool(Envelope&&)>& on_json, WalkError& error) {
+  size_t pos = 0, n = 0;
+  std::string_view raw;
+  auto& parser = envelope_parser();
+  const auto stop = [&](int code, std::string detail) {
+    error.code = code;
+    error.index = n;
+    error.detail = "event " + std::to_string(n) + ": " + std::move(detail);
+    return Walk::stopped;
+  };
+  for (;; ++n) {
+    int code = kSuccess;
+    std::string detail;
+    if (!next_envelope(body, pos, raw, code, detail)) return Walk::done;
+    if (code != kSuccess) return stop(code, std::move(detail));
+    // The envelope alone through simdjson (the body after it, or its padding, covers the
+    // read-ahead); what simdjson cannot judge as nlohmann would goes the nlohmann way.
+    simdjson::dom::element root;
+    if (parser.parse(raw.data(), raw.size(), false).get(root) == simdjson::SUCCESS) {
+      DomEnvelope e;
+      switch (dom_envelope(root, e, code, detail)) {
+        case Check::ok:
           e.raw = raw;
-          e.slow.emplace();
-          code = slow_envelope(raw, *e.slow, detail);
-          break;
+          e.number = n;
+          if (!on_dom(e)) return Walk::stopped;
+          continue;
+        case Check::error: return stop(code, std::move(detail));
+        case Check::fallback: break;
       }
     }
-    if (code != kSuccess) {
-      r.events.pop_back();
-      r.error_code = code;
-      r.error_index = r.events.size();
-      r.detail = "event " + std::to_string(r.error_index) + ": " + std::move(detail);
-      break;
-    }
+    Envelope e;
+    code = slow_envelope(raw, e, detail);
+    if (code != kSuccess) return stop(code, std::move(detail));
+    if (!on_json(std::move(e))) return Walk::stopped;
   }
-  return r;
 }
 
 std::vector<std::string_view> split_lines(std::string_view body) {

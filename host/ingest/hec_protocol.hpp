@@ -13,6 +13,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <simdjson.h>
+#include <functional>
 
 namespace siemhub::ingest::hec {
 
@@ -67,39 +69,43 @@ struct ParseResult {
 /// strings; `fields` an object; anything else is code 6. Nesting deeper than 512 is code 6.
 ParseResult parse_events(std::string_view body);
 
-/// One envelope as parse_events_raw leaves it: views into the body (valid while the body lives).
-/// Envelopes the fast path cannot take verbatim (escaped or duplicate keys, numbers simdjson
-/// rejects but nlohmann accepts) are parsed the nlohmann way into `slow`; the rest is then unset.
-struct RawEnvelope {
-  enum class Kind { string, object, other };
-  /// Where an OCSF event's metadata.labels gets the receiver labels (see hec_mapping.hpp).
-  enum class Labels { wrap, no_metadata, no_labels, append };
-  std::string_view raw;    ///< the envelope text
-  std::string_view event;  ///< the `event` value's JSON text, verbatim
-  Kind kind = Kind::other;
-  std::optional<double> time;
-  std::optional<std::string> host, source, sourcetype, index;
-  std::string_view fields;  ///< JSON text of the `fields` object; empty when absent or null
-  // OCSF passthrough (kind == object with an integer class_uid): where to splice the labels.
-  Labels labels = Labels::wrap;
-  size_t insert_at = 0;  ///< offset in `event` to insert at
-  bool need_comma = false;
-  bool has_receiver_label = false, has_token_label = false;  ///< already in metadata.labels
-  bool needs_minify = false;  ///< `event` has whitespace that is not a plain space (newlines, tabs)
-  std::optional<Envelope> slow;
+/// One envelope as for_each_envelope() sees it: elements and views into the parser's document and
+/// the body, valid only during the callback.
+struct DomEnvelope {
+  simdjson::dom::element event;  ///< non-blank
+  std::optional<double> time;    ///< epoch seconds
+  std::optional<std::string_view> host, source, sourcetype, index;
+  std::optional<simdjson::dom::element> fields;  ///< an object
+  std::string_view raw;  ///< the envelope text
+  size_t number = 0;     ///< 0-based position in the body
 };
 
-struct RawParseResult {
-  std::vector<RawEnvelope> events;
-  int error_code = kSuccess;
-  size_t error_index = 0;
+struct WalkError {
+  int code = kSuccess;
+  size_t index = 0;
   std::string detail;
 };
 
-/// parse_events with simdjson (a reused parser per thread) and no copies of the event: the same
-/// codes, error index and acceptance. `receiver_label`/`token_label` are the labels the mapping
-/// will add (e.g. "receiver:hec", "token:main"), so that labels already present are seen.
-RawParseResult parse_events_raw(std::string_view body, std::string_view receiver_label, std::string_view token_label);
+enum class Walk {
+  done,      ///< every envelope was handed over
+  stopped,   ///< at a bad envelope (`error` says which and why, as parse_events would) or by `fn`
+  fallback,  ///< this pass cannot decide as parse_events would (malformed or truncated JSON, a
+             ///< repeated envelope key, an envelope over 1 MiB): use parse_events for the body
+};
+
+/// The envelopes of `body` in one simdjson pass (the thread's parser, no copy of the body), each
+/// handed to `fn` in order; `fn` returns false to stop. `body` must be followed by
+/// simdjson::SIMDJSON_PADDING readable bytes. Accepts and rejects exactly what parse_events
+/// does, or says fallback — possibly after envelopes were already handed over, which the caller
+/// then discards.
+Walk for_each_envelope(std::string_view body, const std::function<bool(const DomEnvelope&)>& fn, WalkError& error);
+
+/// parse_events' walk, envelope by envelope, for the bodies for_each_envelope cannot take: each
+/// envelope simdjson parses and judges exactly goes to `on_dom` (so it maps as in the fast pass),
+/// the rest (a repeated key, a number only nlohmann reads) to `on_json` as parse_events parses it.
+/// Never returns fallback. Same padding rule.
+Walk for_each_envelope_exact(std::string_view body, const std::function<bool(const DomEnvelope&)>& on_dom,
+                             const std::function<bool(Envelope&&)>& on_json, WalkError& error);
 
 /// Non-empty lines of a /raw body ("\r\n" or "\n"; a trailing "\r" is stripped). Blank lines are skipped.
 std::vector<std::string_view> split_lines(std::string_view body);

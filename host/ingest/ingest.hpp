@@ -22,13 +22,17 @@
 #include <nlohmann/json.hpp>
 
 #include "core/metrics.hpp"
+#include "ocsf/normalize.hpp"
 
 namespace siemhub::ingest {
 
 struct Batch {
   std::string receiver;             ///< "hec" | "bulk" | "events"
   std::string token_name;           ///< which configured token authenticated it
-  std::vector<std::string> events;  ///< each a JSON object text (OCSF; see hec_mapping.hpp)
+  std::vector<std::string> events;  ///< each a JSON object text, still to normalize (see hec_mapping.hpp)
+  /// Events the receiver already normalized (HEC /event), journaled as they are, after `events`.
+  std::vector<ocsf::NormalizedEvent> normalized;
+  std::vector<std::string> rejected;  ///< why normalize refused each of the receiver's other events
 };
 
 enum class Admit { accepted, busy };

@@ -35,6 +35,8 @@
 #include "ingest/hec_protocol.hpp"
 #include "ingest/ingest.hpp"
 
+#include <simdjson.h>
+
 namespace siemhub::ingest {
 
 namespace net = boost::asio;
@@ -481,6 +483,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     const auto length = parser_->content_length();
     const bool big = !length || *length > 4096;
     if (big && buffer_.capacity() - buffer_.size() < kReadRoom) buffer_.reserve(buffer_.size() + kReadRoom);
+    // Room for simdjson's read-ahead after the body, so the parsers need no copy of it.
+    if (length && *length <= state_->options.max_body_bytes)
+      parser_->get().body().reserve(static_cast<size_t>(*length) + simdjson::SIMDJSON_PADDING);
     http::async_read(stream_, buffer_, *parser_, [self = this->shared_from_this(), big](beast::error_code ec, size_t) {
       if (big) self->buffer_.shrink_to_fit();
       if (ec == http::error::body_limit) return self->too_large();
@@ -638,7 +643,7 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     return query_param("channel");
   }
 
-  bool index_allowed(const std::string& index) const {
+  bool index_allowed(std::string_view index) const {
     if (token_->allowed_indexes.empty() || index.empty() || index == token_->default_index) return true;
     for (const auto& i : token_->allowed_indexes)
       if (i == index) return true;
@@ -684,49 +689,37 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
         events.push_back(map_hec_event(e, t.name, now));
       }
     } else {
-      auto parsed = hec::parse_events_raw(body_, "receiver:hec", "token:" + t.name);
-      error = parsed.error_code;
-      error_index = parsed.error_index;
-      if (error != hec::kSuccess) {
-        core::Log::write(core::LogLevel::debug, kComponent,
-                         "HEC request from token " + t.name + " rejected at " + parsed.detail);
-      }
-      if (parsed.events.empty() && error == hec::kSuccess) return send(hec_reply(hec::kNoData));
-      events.reserve(parsed.events.size());
       // Envelope > query parameter > token default; the query and token parts are the same for
       // every envelope, so they are looked up once.
-      const std::string d_index = pick(std::nullopt, "index", t.default_index);
-      const std::string d_source = pick(std::nullopt, "source", t.default_source);
-      const std::string d_sourcetype = pick(std::nullopt, "sourcetype", t.default_sourcetype);
-      const std::string d_host = pick(std::nullopt, "host", t.default_host);
-      const auto meta_of = [](const hec::Envelope* slow, const std::optional<std::string>& fast,
-                              std::optional<std::string> hec::Envelope::*member, const std::string& dflt) {
-        const std::optional<std::string>& v = slow ? slow->*member : fast;
-        return v ? *v : dflt;
-      };
-      HecMeta m;
-      for (size_t i = 0; i < parsed.events.size(); ++i) {
-        const auto& env = parsed.events[i];
-        const hec::Envelope* slow = env.slow ? &*env.slow : nullptr;
-        m.index = meta_of(slow, env.index, &hec::Envelope::index, d_index);
-        if (!index_allowed(m.index)) {
-          error = hec::kIncorrectIndex;
-          error_index = i;
-          break;
-        }
-        m.source = meta_of(slow, env.source, &hec::Envelope::source, d_source);
-        m.sourcetype = meta_of(slow, env.sourcetype, &hec::Envelope::sourcetype, d_sourcetype);
-        m.host = meta_of(slow, env.host, &hec::Envelope::host, d_host);
-        events.push_back(map_hec_raw(env, m, t.name, now));
+      const HecMeta defaults{pick(std::nullopt, "host", t.default_host), pick(std::nullopt, "source", t.default_source),
+                             pick(std::nullopt, "sourcetype", t.default_sourcetype),
+                             pick(std::nullopt, "index", t.default_index)};
+      // simdjson reads up to SIMDJSON_PADDING bytes past the end (read_body() reserved them).
+      if (body_.capacity() < body_.size() + simdjson::SIMDJSON_PADDING) body_.reserve(body_.size() + simdjson::SIMDJSON_PADDING);
+      MappedBody mapped = map_hec_body(
+          body_, t.name, defaults, [this](std::string_view index) { return index_allowed(index); }, now);
+      error = mapped.error_code;
+      error_index = mapped.error_index;
+      if (error != hec::kSuccess) {
+        core::Log::write(core::LogLevel::debug, kComponent, "HEC request from token " + t.name + " rejected at " + mapped.detail);
       }
+      if (mapped.envelopes == 0 && error == hec::kSuccess) return send(hec_reply(hec::kNoData));
+      if (mapped.envelopes == 0) return send(hec_reply(error, error_index));
+      Batch batch{"hec", t.name, {}, std::move(mapped.events), std::move(mapped.rejected)};
+      return submit(std::move(batch), std::move(ack_key), [error, error_index](bool ok, std::optional<uint64_t> ack) {
+        if (!ok) return hec_reply(hec::kInternalError);
+        if (error != hec::kSuccess) return hec_reply(error, error_index, ack);
+        return hec_reply(hec::kSuccess, std::nullopt, ack);
+      });
     }
     if (events.empty()) return send(hec_reply(error, error_index));
 
-    submit("hec", std::move(events), std::move(ack_key), [error, error_index](bool ok, std::optional<uint64_t> ack) {
-      if (!ok) return hec_reply(hec::kInternalError);
-      if (error != hec::kSuccess) return hec_reply(error, error_index, ack);
-      return hec_reply(hec::kSuccess, std::nullopt, ack);
-    });
+    submit(Batch{"hec", t.name, std::move(events), {}, {}}, std::move(ack_key),
+           [error, error_index](bool ok, std::optional<uint64_t> ack) {
+             if (!ok) return hec_reply(hec::kInternalError);
+             if (error != hec::kSuccess) return hec_reply(error, error_index, ack);
+             return hec_reply(hec::kSuccess, std::nullopt, ack);
+           });
   }
 
   void handle_ack() {
@@ -758,7 +751,7 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     }
     const size_t n = events.size();
     if (n == 0) return send(plain_error(http::status::bad_request, parsed.error, json{{"accepted", 0}}));
-    submit("events", std::move(events), {}, [n, error = parsed.error](bool ok, std::optional<uint64_t>) {
+    submit(Batch{"events", token_->name, std::move(events), {}, {}}, {}, [n, error = parsed.error](bool ok, std::optional<uint64_t>) {
       if (!ok) return internal_error(Family::plain, "durable write failed");
       if (!error.empty()) return plain_error(http::status::bad_request, error, json{{"accepted", n}});
       Reply r;
@@ -818,7 +811,7 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
       r.body = bulk::respond(parsed->items, took());
       return send(std::move(r));
     }
-    submit("bulk", std::move(events), {}, [parsed, took](bool ok, std::optional<uint64_t>) {
+    submit(Batch{"bulk", token_->name, std::move(events), {}, {}}, {}, [parsed, took](bool ok, std::optional<uint64_t>) {
       std::vector<int> overrides;
       if (!ok) {  // the journal failed: every admitted item is rejected (429, clients resend them)
         for (const auto& item : parsed->items) overrides.push_back(item.ok() ? 429 : 0);
@@ -831,9 +824,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
 
   // Hands the batch to the hub. Without an ack key the reply waits for durability; with one it is
   // sent as soon as the batch is admitted, carrying the ackId.
-  void submit(std::string receiver, std::vector<std::string> events, std::string ack_key,
-              std::function<Reply(bool ok, std::optional<uint64_t> ack)> make_reply) {
-    const size_t n = events.size();
+  void submit(Batch batch, std::string ack_key, std::function<Reply(bool ok, std::optional<uint64_t> ack)> make_reply) {
+    const std::string receiver = batch.receiver;
+    const size_t n = batch.events.size() + batch.normalized.size() + batch.rejected.size();
     const bool ack_mode = !ack_key.empty();
     std::optional<uint64_t> ack_id;
     if (ack_mode) ack_id = state_->acks.begin(ack_key);
@@ -855,7 +848,6 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
           net::post(self->stream_.get_executor(), [self, ok, make_reply] { self->send(make_reply(ok, std::nullopt)); });
         });
 
-    Batch batch{receiver, token_->name, std::move(events)};
     Admit admit = Admit::busy;
     try {
       admit = state_->ingest(std::move(batch), [once](bool ok, const std::string& err) { once->fire(ok, err); });

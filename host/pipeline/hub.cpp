@@ -241,6 +241,9 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     hub->kv_ = std::make_unique<store::SqliteKvStore>(hub->data_->connect_hub());
     JournalOptions jo;
     jo.min_free_bytes = c.caps.min_free_disk_bytes;
+    // Segments of 1/16 of the journal cap (4-64 MiB): delivered data leaves the disk in steps
+    // well below the cap.
+    jo.segment_bytes = std::clamp<uint64_t>(c.caps.journal_max_bytes / 16, 4ull << 20, 64ull << 20);
     hub->journal_ = std::make_unique<Journal>(hub->data_->file("hub.db"), core::SystemClock::instance(), jo);
     hub->dead_letters_ = std::make_unique<DeadLetters>(hub->data_->file("hub.db"), core::SystemClock::instance());
   } catch (const std::exception& e) {
@@ -330,7 +333,8 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
                            t.default_host, t.allow_query_token});
     Hub* raw = hub.get();
     auto fn = [raw](ingest::Batch b, ingest::DurableFn durable) {
-      const siemhub_rc rc = raw->pipeline_->ingest(kIngestSource, std::move(b.events), std::move(durable));
+      const siemhub_rc rc = raw->pipeline_->ingest(kIngestSource, std::move(b.events), std::move(b.normalized),
+                                                   b.rejected, std::move(durable));
       return rc == SIEMHUB_RC_BUSY ? ingest::Admit::busy : ingest::Admit::accepted;
     };
     ingest::HealthFn health{[raw] { return raw->started_.load(); },

@@ -618,25 +618,37 @@ void Pipeline::stop(int64_t deadline_ms) {
 
 siemhub_rc Pipeline::ingest(const std::string& source, std::vector<std::string> raw,
                             std::function<void(bool, const std::string&)> durable) {
+  return ingest(source, std::move(raw), {}, {}, std::move(durable));
+}
+
+siemhub_rc Pipeline::ingest(const std::string& source, std::vector<std::string> raw, std::vector<Event> normalized,
+                            const std::vector<std::string>& rejected,
+                            std::function<void(bool, const std::string&)> durable) {
   if (stopping_ || !accepting(source)) return SIEMHUB_RC_BUSY;
   auto* in = metrics_.get("siemhub_connector_events_in_total", "Events a source handed over", core::MetricType::counter,
                           {{"connector", source}});
   auto* invalid = metrics_.get("siemhub_connector_events_invalid_total", "Events normalize rejected",
                                core::MetricType::counter, {{"connector", source}});
-  in->add(static_cast<double>(raw.size()));
+  in->add(static_cast<double>(raw.size() + normalized.size() + rejected.size()));
+  const auto refuse = [&](const std::string& why) {
+    invalid->add(1);
+    core::Log::write(core::LogLevel::warn, "normalize", "rejected an event: " + why, source);
+  };
+  for (const auto& why : rejected) refuse(why);
   std::vector<Event> events;
-  events.reserve(raw.size());
-  uint64_t bytes = 0;
-  for (auto& r : raw) {
-    Event e;
-    if (auto why = normalize_(source, std::move(r), e)) {
-      invalid->add(1);
-      core::Log::write(core::LogLevel::warn, "normalize", "rejected an event: " + *why, source);
-      continue;
+  if (raw.empty()) {
+    events = std::move(normalized);
+  } else {
+    events.reserve(raw.size() + normalized.size());
+    for (auto& r : raw) {
+      Event e;
+      if (auto why = normalize_(source, std::move(r), e)) refuse(*why);
+      else events.push_back(std::move(e));
     }
-    bytes += e.json.size() + 4;
-    events.push_back(std::move(e));
+    std::move(normalized.begin(), normalized.end(), std::back_inserter(events));
   }
+  uint64_t bytes = 0;
+  for (const auto& e : events) bytes += e.json.size() + 4;
   if (events.empty()) {
     durable(true, {});
     return SIEMHUB_RC_OK;

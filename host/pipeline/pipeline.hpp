@@ -112,6 +112,10 @@ class Pipeline {
   /// not called) at a cap or while stopping.
   siemhub_rc ingest(const std::string& source, std::vector<std::string> raw,
                     std::function<void(bool ok, const std::string& error)> durable);
+  /// The same with events a receiver already normalized (journaled after `raw`'s), and the
+  /// reasons it refused others (counted and logged like normalize's own refusals).
+  siemhub_rc ingest(const std::string& source, std::vector<std::string> raw, std::vector<Event> normalized,
+                    const std::vector<std::string>& rejected, std::function<void(bool ok, const std::string& error)> durable);
   /// Sends dead letters back to `sink` through the journal; returns how many.
   uint64_t replay(const std::vector<DeadLetter>& letters, const std::string& sink);
   Journal& journal() { return journal_; }

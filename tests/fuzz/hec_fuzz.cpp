@@ -5,7 +5,10 @@
 //
 //   ninja -C build-fuzz hec_fuzz
 //   build-fuzz/tests/fuzz/hec_fuzz -max_total_time=60 tests/fuzz/corpus/hec
+#include "ingest/hec_mapping.hpp"
 #include "ingest/hec_protocol.hpp"
+
+#include <simdjson.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -31,19 +34,33 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(e.raw.data() >= body.data() && e.raw.data() + e.raw.size() <= body.data() + body.size());
     (void)e.event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
-  // The simdjson fast path accepts and rejects exactly what the nlohmann path does.
-  const hec::RawParseResult f = hec::parse_events_raw(body, "receiver:hec", "token:fuzz");
-  check(f.error_code == r.error_code && f.error_index == r.error_index && f.events.size() == r.events.size());
-  for (size_t i = 0; i < f.events.size(); ++i) {
-    const auto& fe = f.events[i];
-    const auto& se = r.events[i];
-    check(fe.raw == se.raw);
-    if (fe.slow) continue;
-    check(nlohmann::json::parse(fe.event) == se.event);
-    check(fe.fields.empty() ? se.fields.is_null() : nlohmann::json::parse(fe.fields) == se.fields);
-    check(fe.time == se.time && fe.host == se.host && fe.source == se.source && fe.sourcetype == se.sourcetype &&
-          fe.index == se.index);
+  // The simdjson path (one pass, normalize on the parsed events) accepts and rejects exactly what
+  // the nlohmann path does, and maps and normalizes to the same events.
+  std::string padded(body);
+  padded.reserve(padded.size() + simdjson::SIMDJSON_PADDING);
+  const HecMeta defaults{"h", "s", "st", ""};
+  const auto any_index = [](std::string_view) { return true; };
+  const MappedBody m = map_hec_body(padded, "fuzz", defaults, any_index, 0);
+  check(m.error_code == r.error_code && m.error_index == r.error_index && m.envelopes == r.events.size());
+  check(m.events.size() + m.rejected.size() == r.events.size());
+  size_t next = 0;
+  for (const auto& env : r.events) {
+    HecEvent e;
+    e.event = env.event;
+    e.time = env.time;
+    e.host = env.host.value_or(defaults.host);
+    e.source = env.source.value_or(defaults.source);
+    e.sourcetype = env.sourcetype.value_or(defaults.sourcetype);
+    e.index = env.index.value_or(defaults.index);
+    e.fields = env.fields;
+    e.raw = env.raw;
+    siemhub::ocsf::NormalizedEvent n;
+    if (siemhub::ocsf::normalize(map_hec_event(e, "fuzz", 0), n)) continue;  // rejected by both
+    check(next < m.events.size());
+    const auto mine = nlohmann::json::parse(m.events[next++].json, nullptr, false);
+    check(!mine.is_discarded() && mine == nlohmann::json::parse(n.json));
   }
+  check(next == m.events.size());
   (void)hec::response_body(r.error_code, r.error_index, size);
   (void)hec::http_status(r.error_code);
 

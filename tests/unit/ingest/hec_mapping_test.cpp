@@ -2,6 +2,10 @@
 
 #include "ingest/hec_mapping.hpp"
 
+#include <functional>
+
+#include <simdjson.h>
+
 using namespace siemhub::ingest;
 using json = nlohmann::json;
 
@@ -71,22 +75,87 @@ TEST_CASE("receiver labels are not repeated", "[ingest][mapping]") {
   CHECK_FALSE(add_receiver_labels(bad, "events", "t"));
 }
 
-// The fast path (parse_events_raw + map_hec_raw) gives the same events as the nlohmann path
-// (parse_events + map_hec_event), up to key order and number/escape spelling.
-TEST_CASE("the simdjson HEC path maps envelopes like the nlohmann path", "[ingest][mapping]") {
+namespace {
+
+// The reference: parse_events (nlohmann), map_hec_event, then the normalizer on the text.
+MappedBody reference(std::string_view body, const HecMeta& d, const std::function<bool(std::string_view)>& allowed) {
+  MappedBody out;
+  auto parsed = hec::parse_events(body);
+  out.error_code = parsed.error_code;
+  out.error_index = parsed.error_index;
+  for (size_t i = 0; i < parsed.events.size(); ++i) {
+    auto& env = parsed.events[i];
+    HecEvent e;
+    e.index = env.index.value_or(d.index);
+    if (!allowed(e.index)) {
+      out.error_code = hec::kIncorrectIndex;
+      out.error_index = i;
+      break;
+    }
+    ++out.envelopes;
+    e.event = env.event;
+    e.time = env.time;
+    e.host = env.host.value_or(d.host);
+    e.source = env.source.value_or(d.source);
+    e.sourcetype = env.sourcetype.value_or(d.sourcetype);
+    e.fields = env.fields;
+    e.raw = env.raw;
+    siemhub::ocsf::NormalizedEvent n;
+    if (auto why = siemhub::ocsf::normalize(map_hec_event(e, "main", 7), n)) out.rejected.push_back(*why);
+    else out.events.push_back(n);
+  }
+  return out;
+}
+
+std::string padded(std::string body) {
+  body.reserve(body.size() + simdjson::SIMDJSON_PADDING);
+  return body;
+}
+
+void check_like_reference(const std::string& body_text,
+                          const std::function<bool(std::string_view)>& allowed = [](std::string_view) { return true; }) {
+  INFO(body_text);
+  const std::string body = padded(body_text);
+  const HecMeta d{"dh", "", "dst", ""};
+  const MappedBody fast = map_hec_body(body, "main", d, allowed, 7);
+  const MappedBody slow = reference(body, d, allowed);
+  REQUIRE(fast.error_code == slow.error_code);
+  REQUIRE(fast.error_index == slow.error_index);
+  REQUIRE(fast.envelopes == slow.envelopes);
+  REQUIRE(fast.events.size() == slow.events.size());
+  REQUIRE(fast.rejected.size() == slow.rejected.size());
+  for (size_t i = 0; i < fast.events.size(); ++i) {
+    INFO(fast.events[i].json);
+    CHECK(fast.events[i].json.find_first_of("\n\r\t") == std::string::npos);
+    CHECK(json::parse(fast.events[i].json) == json::parse(slow.events[i].json));
+    // A document and its normalized text agree on the id rule: metadata.uid, else a hash.
+    CHECK(fast.events[i].id.size() >= 1);
+  }
+}
+
+const char* kAuth = R"("class_uid":3002,"activity_id":1,"time":1700000000123,"metadata":{"product":{"name":"p"},"version":"1.8.0"})";
+
+}  // namespace
+
+// map_hec_body (one simdjson pass, normalize on the parsed event) gives the same events, codes
+// and envelope numbers as the nlohmann path — up to key order and number/escape spelling.
+TEST_CASE("the simdjson HEC path maps and normalizes envelopes like the nlohmann path", "[ingest][mapping]") {
+  const std::string auth = std::string("{") + kAuth + "}";
   const std::vector<std::string> bodies = {
       R"({"event":{"class_uid":3002,"time":1,"metadata":{"labels":["x"],"version":"1.8.0"}}})",
-      R"({"event":{"class_uid":3002,"metadata":{"labels":["receiver:hec","x"]}}})",
-      R"({"event":{"class_uid":3002,"metadata":{"labels":["token:main","receiver:hec"]}}})",
-      R"({"event":{"class_uid":3002,"metadata":{"labels":[]}}})",
-      R"({"event":{"class_uid":3002,"metadata":{}}})",
-      R"({"event":{"class_uid":3002,"metadata":{"product":{"name":"p"}}}})",
+      R"({"event":{)" + std::string(kAuth) + R"(}})",
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":5,"metadata":{"product":{"name":"p"},"labels":["receiver:hec","x"]}}})",
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":5,"metadata":{"product":{"name":"p"},"labels":["token:main","receiver:hec"]}}})",
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":5,"metadata":{"product":{"name":"p"},"labels":[]}}})",
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":5,"metadata":{}}})",
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":5,"metadata":{"product":{"name":"p"}}}})",
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":5,"category_uid":3,"type_uid":300201,"severity_id":2,"metadata":{"product":{"name":"p"},"version":"1.8.0","uid":"u-1"}}})",
       R"({"event":{"class_uid":1001}})",
       "{\"event\":\n  {\"class_uid\" : 1001,\n\t\"message\":\"a b\\n c\",\"n\":1.5e3}\n}",
       R"({"event":{"class_uid":3002,"metadata":"x"}})",
       R"({"event":{"class_uid":3002,"metadata":{"labels":"x"}}})",
-      R"({"event":{"class_uid":3002,"metadata":{"labels":[{"a":"receiver:hec"}]}}})",
-      R"({"event":{"class_uid":3002,"metadata":{"labels":["rec\u0065iver:hec"]}}})",
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":5,"metadata":{"product":{"name":"p"},"labels":[{"a":"receiver:hec"}]}}})",
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":5,"metadata":{"product":{"name":"p"},"labels":["rec\u0065iver:hec"]}}})",
       R"({"event":{"class_uid":"3002","a":1}})",
       R"({"event":{"class_uid":3002.0}})",
       R"({"event":{"class_uid":-1}})",
@@ -95,50 +164,52 @@ TEST_CASE("the simdjson HEC path maps envelopes like the nlohmann path", "[inges
       R"({"event":42,"time":"1700000000.5"})",
       R"({"event":true,"fields":{"k":"v"}})",
       R"({"event":"hello","time":1769509500.123,"host":"h\"q","source":"s","sourcetype":"st","index":"i","fields":{"k":[1,{"z":null}]}})",
-      "{\"event\":\"caf\\u00e9 \\\"quoted\\\" \\/ tab\\t\",\"fields\":{\n\"k\": \"v\"}}",
+      "{\"event\":\"caf\\u00e9 \\\"quoted\\\" \\/ tab\\t\\u0001\",\"fields\":{\n\"k\": \"v\"}}",
       R"({"event":"x","host":null,"fields":null,"time":null,"id":"abc"})",
       R"({"ev\u0065nt":"x","host":"h"})",
       R"({"event":"x","host":"a","host":"b"})",
       R"({"event":"big","time":1e10,"n":123456789012345678901234567890})",
       R"({"event":{"class_uid":12345678901234567890123}})",
+      R"({"event":{"class_uid":18446744073709551615}})",
+      R"({"event":"a"}{"event":"b"} {"event":{"class_uid":3002}})",
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":5,"metadata":{"product":{"name":"p"}},"n":2.0,"m":-0.0,"k":1e300}})",
+      std::string(R"({"event":)") + auth + R"(,"fields":{"a":1}}{"event":"second"})",
   };
-  for (const auto& body : bodies) {
-    INFO(body);
-    const auto slow = hec::parse_events(body);
-    const auto fast = hec::parse_events_raw(body, "receiver:hec", "token:main");
-    REQUIRE(fast.error_code == slow.error_code);
-    REQUIRE(fast.error_index == slow.error_index);
-    REQUIRE(fast.events.size() == slow.events.size());
-    for (size_t i = 0; i < fast.events.size(); ++i) {
-      HecEvent e;
-      const auto& s = slow.events[i];
-      e.event = s.event;
-      e.time = s.time;
-      e.fields = s.fields;
-      e.raw = s.raw;
-      HecMeta m;
-      m.host = e.host = s.host.value_or("dh");
-      m.source = e.source = s.source.value_or("");
-      m.sourcetype = e.sourcetype = s.sourcetype.value_or("dst");
-      m.index = e.index = s.index.value_or("");
-      const std::string fast_text = map_hec_raw(fast.events[i], m, "main", 7);
-      INFO(fast_text);
-      CHECK(fast_text.find_first_of("\n\r\t") == std::string::npos);
-      CHECK(json::parse(fast_text) == json::parse(map_hec_event(e, "main", 7)));
+  for (const auto& body : bodies) check_like_reference(body);
+
+  SECTION("errors keep their codes and envelope numbers, and the events before them") {
+    for (const std::string body :
+         {R"({"event":"a"}{"event":}{"event":"c"})", R"({"host":"x"})", R"({"event":"  "})", R"({"event":null})",
+          R"({"event":"a","time":"soon"})", R"({"event":"a","time":-1})", R"({"event":"a","host":5})",
+          R"({"event":"a","fields":[1]})", R"([{"event":"a"}])", R"({"event":"a"}{"event":"b")",
+          R"({"event":"a","time":1e11})", R"({"event":"a"} {"event":"\ud800"})", "{\"event\":\"\xff\"}",
+          R"({"event":"a"} 5 {"event":"b"})", R"({"event":"a"}{"event":"b","host":"x","host":"y"}{"event":)",
+          R"({"event":"a"}})", R"(   )"}) {
+      check_like_reference(body);
     }
   }
-  SECTION("errors keep their codes and envelope numbers") {
-    for (const std::string body : {R"({"event":"a"}{"event":}{"event":"c"})", R"({"host":"x"})", R"({"event":"  "})",
-                                   R"({"event":null})", R"({"event":"a","time":"soon"})", R"({"event":"a","time":-1})",
-                                   R"({"event":"a","host":5})", R"({"event":"a","fields":[1]})", R"([{"event":"a"}])",
-                                   R"({"event":"a"}{"event":"b")", R"({"event":"a","time":1e11})",
-                                   R"({"event":"a"} {"event":"\ud800"})", "{\"event\":\"\xff\"}"}) {
-      INFO(body);
-      const auto slow = hec::parse_events(body);
-      const auto fast = hec::parse_events_raw(body, "receiver:hec", "token:main");
-      CHECK(fast.error_code == slow.error_code);
-      CHECK(fast.error_index == slow.error_index);
-      CHECK(fast.events.size() == slow.events.size());
-    }
+  SECTION("an index the token may not use stops the request there (code 7)") {
+    const auto only_main = [](std::string_view index) { return index.empty() || index == "main"; };
+    check_like_reference(R"({"event":"a","index":"main"}{"event":"b","index":"other"}{"event":"c"})", only_main);
+    check_like_reference(R"({"event":"a"}{"event":"b","index":"other"}{"event":})", only_main);
   }
+  SECTION("nesting: 512 levels are accepted, 513 are not") {
+    const auto nested = [](int depth) {
+      return R"({"event":)" + std::string(static_cast<size_t>(depth - 1), '[') + "1" +
+             std::string(static_cast<size_t>(depth - 1), ']') + "}";
+    };
+    check_like_reference(nested(512));
+    check_like_reference(nested(513));
+  }
+}
+
+TEST_CASE("bodies bigger than the simdjson batch and envelopes bigger than a batch map like the nlohmann path",
+          "[ingest][mapping]") {
+  std::string many;
+  for (int i = 0; i < 4000; ++i)
+    many += R"({"event":{)" + std::string(kAuth) + R"(,"message":"event )" + std::to_string(i) + std::string(400, 'x') + "\"}}\n";
+  REQUIRE(many.size() > (2u << 20));  // crosses batch boundaries
+  check_like_reference(many);
+  const std::string huge = R"({"event":")" + std::string(1500000, 'y') + R"("}{"event":"after"})";
+  check_like_reference(huge);
 }

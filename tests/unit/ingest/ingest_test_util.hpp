@@ -81,10 +81,13 @@ class FakeIngest {
     std::lock_guard lock(mu_);
     return batches_;
   }
+  /// Every admitted event: the ones still to normalize, then those the receiver normalized.
   std::vector<nlohmann::json> events() const {
     std::vector<nlohmann::json> out;
-    for (const auto& b : batches())
+    for (const auto& b : batches()) {
       for (const auto& e : b.events) out.push_back(nlohmann::json::parse(e));
+      for (const auto& e : b.normalized) out.push_back(nlohmann::json::parse(e.json));
+    }
     return out;
   }
   size_t calls() const {
