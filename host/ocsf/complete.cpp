@@ -1,5 +1,6 @@
 #include "ocsf/complete.hpp"
 
+#include "core/bytes.hpp"
 #include "ocsf/schema.hpp"
 
 #include <nlohmann/json.hpp>
@@ -60,8 +61,7 @@ constexpr std::array<char, 256> kEscape = [] {
 // thread's output area (kept from call to call, never zero-filled) and appends what it wrote to
 // the target string at the end: one exact-size copy instead of growing the string as it goes.
 struct Area {
-  std::unique_ptr<char[]> data;
-  size_t cap = 0;
+  core::Bytes bytes;
   bool busy = false;
 };
 
@@ -71,23 +71,23 @@ class Buf {
     static thread_local Area mine;
     area_ = mine.busy ? &spare_ : &mine;  // a Buf inside a Buf (not done today) gets its own
     area_->busy = true;
-    if (area_->cap < hint) reserve(hint);
-    p_ = area_->data.get();
-    end_ = p_ + area_->cap;
+    area_->bytes.clear();
+    p_ = area_->bytes.grow(std::max<size_t>(hint, 256));
+    end_ = p_ + area_->bytes.size();
   }
   Buf(const Buf&) = delete;
   Buf& operator=(const Buf&) = delete;
   ~Buf() {
-    s_.append(area_->data.get(), static_cast<size_t>(p_ - area_->data.get()));
+    s_.append(area_->bytes.data(), static_cast<size_t>(p_ - area_->bytes.data()));
     area_->busy = false;
   }
 
   void room(size_t n) {
     if (static_cast<size_t>(end_ - p_) >= n) return;
-    const size_t used = static_cast<size_t>(p_ - area_->data.get());
-    reserve(std::max(area_->cap * 2, used + n + 256));
-    p_ = area_->data.get() + used;
-    end_ = area_->data.get() + area_->cap;
+    const size_t used = static_cast<size_t>(p_ - area_->bytes.data());
+    area_->bytes.grow(std::max(area_->bytes.size(), n + 256));
+    p_ = area_->bytes.data() + used;
+    end_ = area_->bytes.data() + area_->bytes.size();
   }
   void put(char c) {
     room(1);
@@ -161,13 +161,6 @@ class Buf {
     *p++ = 'u', *p++ = '0', *p++ = '0', *p++ = kHex[u >> 4], *p++ = kHex[u & 0xf];
     return p;
   }
-  void reserve(size_t cap) {
-    auto bigger = std::make_unique<char[]>(cap);
-    if (area_->cap) std::memcpy(bigger.get(), area_->data.get(), area_->cap);
-    area_->data = std::move(bigger);
-    area_->cap = cap;
-  }
-
   std::string& s_;
   Area spare_;
   Area* area_;

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "core/bytes.hpp"
 #include "core/log.hpp"
 #include "store/database.hpp"
 
@@ -82,16 +83,14 @@ char* put_events(char* p, const std::vector<Event>& events, bool ids) {
 }
 
 // Appends a frame to `out`; returns its size.
-size_t put_frame(std::string& out, uint64_t seq, int64_t received_ms, std::string_view source,
+size_t put_frame(core::Bytes& out, uint64_t seq, int64_t received_ms, std::string_view source,
                  const std::optional<std::string>& cursor, const std::vector<Event>& events) {
   size_t texts = 0, ids = 0;
   for (const auto& e : events) texts += 4 + e.json.size(), ids += 4 + e.id.size();
   const size_t cursor_len = cursor ? cursor->size() : 0;
   const size_t frame = kHeader + source.size() + cursor_len + texts + ids;
   if (frame > UINT32_MAX || source.size() > UINT16_MAX) throw std::length_error("journal record too large");
-  const size_t start = out.size();
-  out.resize(start + frame);
-  char* h = out.data() + start;
+  char* h = out.grow(frame);
   store_le(h, kMagic, 4);
   store_le(h + 4, frame, 4);
   store_le(h + 16, seq, 8);
@@ -428,7 +427,7 @@ void Journal::recover() {
 void Journal::migrate_sqlite_rows() {
   auto& s = writer_db_->prepare("SELECT seq, source, received_ms, events, ids FROM journal ORDER BY seq",
                                 "read old journal rows");
-  std::string frames;
+  core::Bytes frames;
   uint64_t first = 0;
   {
     store::StatementReset reset(s);
@@ -628,7 +627,7 @@ bool Journal::write_frames(std::vector<Job>& jobs, int64_t now, std::string& err
   }
   seg->size += frames_.size();
   if (first) seg->last_seq = seq;
-  if (frames_.capacity() > (64u << 20)) std::string().swap(frames_);  // one huge batch: do not keep it
+  if (frames_.capacity() > (64u << 20)) frames_.release();  // one huge batch: do not keep it
   return true;
 }
 

@@ -39,6 +39,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/bytes.hpp"
 #include "core/clock.hpp"
 #include "pipeline/event.hpp"
 
@@ -166,7 +167,7 @@ class Journal {
 
   // Writer-thread only.
   std::shared_ptr<Segment> active_;
-  std::string frames_;                           // the commit's frames, reused
+  core::Bytes frames_;                           // the commit's frames, reused
   std::map<std::string, std::string> dirty_cursors_;  // not yet in hub.db
   uint64_t deleted_through_ = 0;
 

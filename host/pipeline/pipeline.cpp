@@ -154,8 +154,10 @@ struct Pipeline::SinkRunner {
   void on_written(const std::vector<std::pair<size_t, uint32_t>>& where, plugins::OpResult r) {
     writing = false;
     uint32_t retry_after = r.status.retry_after_ms;
-    size_t done = 0, again = 0;
-    std::map<size_t, std::vector<uint32_t>> resolved;  // window index -> event indexes resolved
+    size_t done = 0, again = 0, delivered = 0;
+    uint64_t delivered_bytes = 0;
+    // Per window index, the event indexes resolved (the window is a handful of records).
+    std::vector<std::vector<uint32_t>> resolved(where.empty() ? 0 : where.back().first + 1);
     for (size_t k = 0; k < where.size(); ++k) {
       const plugins::EventResult& res = r.results[k];
       siemhub_outcome outcome = res.outcome;
@@ -165,8 +167,8 @@ struct Pipeline::SinkRunner {
       const auto [w, idx] = where[k];
       const Record& rec = *window[w].record;
       if (outcome == SIEMHUB_OUTCOME_DELIVERED) {
-        out->add(1);
-        bytes_out->add(static_cast<double>((*rec.events)[idx].json.size()));
+        ++delivered;
+        delivered_bytes += (*rec.events)[idx].json.size();
         resolved[w].push_back(idx);
         ++done;
       } else if (outcome == SIEMHUB_OUTCOME_REJECTED) {
@@ -192,8 +194,16 @@ struct Pipeline::SinkRunner {
         retry_after = std::max(retry_after, res.retry_after_ms);
       }
     }
-    for (auto& [w, idxs] : resolved) {
+    out->add(static_cast<double>(delivered));
+    bytes_out->add(static_cast<double>(delivered_bytes));
+    for (size_t w = 0; w < resolved.size(); ++w) {
+      auto& idxs = resolved[w];
       auto& todo = window[w].todo;
+      if (idxs.empty()) continue;
+      if (idxs.size() == todo.size()) {  // the usual case: all of this record's events resolved
+        todo.clear();
+        continue;
+      }
       std::sort(idxs.begin(), idxs.end());
       todo.erase(std::remove_if(todo.begin(), todo.end(),
                                 [&](uint32_t i) { return std::binary_search(idxs.begin(), idxs.end(), i); }),
