@@ -199,4 +199,51 @@ MappedBody map_hec_body(std::string_view body, std::string_view token_name, cons
   return out;
 }
 
+MappedLines map_ndjson_body(std::string_view body, std::string_view token_name) {
+  MappedLines out;
+  const std::string token_label = "token:" + std::string(token_name);
+  const std::array<std::string_view, 2> labels{"receiver:events", token_label};
+  thread_local simdjson::dom::parser parser;
+  size_t line_no = 0;
+  while (!body.empty()) {
+    const size_t nl = body.find('\n');
+    std::string_view line = body.substr(0, nl);
+    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    ocsf::NormalizedEvent n;
+    std::optional<std::string> why;
+    std::string problem;
+    // The rest of the body (or its padding) follows the line: simdjson's read-ahead is covered.
+    simdjson::dom::element root;
+    if (parser.parse(line.data(), line.size(), false).get(root) == simdjson::SUCCESS) {
+      if (!root.is_object()) {
+        problem = "not a JSON object";
+      } else {
+        const ocsf::Shape shape = ocsf::shape_of(root);
+        why = ocsf::normalize(root, ocsf::labellable(shape) ? std::span(labels) : std::span<const std::string_view>{}, n,
+                              &shape);
+      }
+    } else {
+      json j = json::parse(line, nullptr, false);  // what simdjson rejects, nlohmann may read
+      if (j.is_discarded()) problem = "invalid JSON";
+      else if (!j.is_object()) problem = "not a JSON object";
+      else {
+        add_receiver_labels(j, "events", token_name);  // an unlabellable object passes unchanged
+        why = ocsf::normalize(j.dump(-1, ' ', false, json::error_handler_t::replace), n);
+      }
+    }
+    if (!problem.empty()) {
+      out.error_line = line_no;
+      out.error = "line " + std::to_string(line_no) + ": " + problem;
+      break;
+    }
+    ++out.objects;
+    if (why) out.rejected.push_back(std::move(*why));
+    else out.events.push_back(std::move(n));
+  }
+  return out;
+}
+
 }  // namespace siemhub::ingest

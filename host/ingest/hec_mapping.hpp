@@ -60,6 +60,21 @@ struct MappedBody {
 MappedBody map_hec_body(std::string_view body, std::string_view token_name, const HecMeta& defaults,
                         const std::function<bool(std::string_view index)>& index_allowed, int64_t now_ms);
 
+/// What a /v1/events NDJSON body becomes: one event per non-blank line, normalized, with
+/// "receiver:events" and "token:<name>" in metadata.labels (an object whose metadata cannot take
+/// them passes without). Lines before the first bad one (not JSON, not an object) are taken.
+struct MappedLines {
+  std::vector<ocsf::NormalizedEvent> events;
+  std::vector<std::string> rejected;  ///< why normalize refused an object (one entry per object)
+  size_t objects = 0;                 ///< objects taken
+  size_t error_line = 0;              ///< 1-based physical line of the bad line; 0: none
+  std::string error;                  ///< "line N: …"
+};
+/// Each line is parsed with simdjson (and normalized from that parse); a line simdjson rejects is
+/// judged by nlohmann, as parse_ndjson_objects does. `body` must be followed by
+/// simdjson::SIMDJSON_PADDING readable bytes.
+MappedLines map_ndjson_body(std::string_view body, std::string_view token_name);
+
 /// Appends "receiver:<receiver>" and "token:<token_name>" to object.metadata.labels (creating
 /// metadata/labels when missing). False, leaving `object` unchanged, when metadata is not an object
 /// or labels is not an array.

@@ -739,19 +739,17 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
   void handle_events() {
     auto body = decoded_body();
     if (!body) return;
-    auto parsed = parse_ndjson_objects(*body);
-    if (parsed.objects.empty() && parsed.error_line == 0) {
+    body_ = std::move(*body);
+    // simdjson reads up to SIMDJSON_PADDING bytes past the end (read_body() reserved them).
+    if (body_.capacity() < body_.size() + simdjson::SIMDJSON_PADDING) body_.reserve(body_.size() + simdjson::SIMDJSON_PADDING);
+    MappedLines mapped = map_ndjson_body(body_, token_->name);
+    if (mapped.objects == 0 && mapped.error_line == 0) {
       return send(plain_error(http::status::bad_request, "no events in the body"));
     }
-    std::vector<std::string> events;
-    events.reserve(parsed.objects.size());
-    for (auto& o : parsed.objects) {
-      add_receiver_labels(o, "events", token_->name);  // an unlabellable object passes unchanged
-      events.push_back(o.dump(-1, ' ', false, json::error_handler_t::replace));
-    }
-    const size_t n = events.size();
-    if (n == 0) return send(plain_error(http::status::bad_request, parsed.error, json{{"accepted", 0}}));
-    submit(Batch{"events", token_->name, std::move(events), {}, {}}, {}, [n, error = parsed.error](bool ok, std::optional<uint64_t>) {
+    const size_t n = mapped.objects;
+    if (n == 0) return send(plain_error(http::status::bad_request, mapped.error, json{{"accepted", 0}}));
+    Batch batch{"events", token_->name, {}, std::move(mapped.events), std::move(mapped.rejected)};
+    submit(std::move(batch), {}, [n, error = std::move(mapped.error)](bool ok, std::optional<uint64_t>) {
       if (!ok) return internal_error(Family::plain, "durable write failed");
       if (!error.empty()) return plain_error(http::status::bad_request, error, json{{"accepted", n}});
       Reply r;

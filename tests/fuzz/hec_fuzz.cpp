@@ -83,5 +83,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (const auto inflated = gunzip_body(body, 1 << 20, too_large)) check(inflated->size() <= (1u << 20) && !too_large);
   const NdjsonResult nd = parse_ndjson_objects(body);
   for (const auto& o : nd.objects) check(o.is_object());
+  // /v1/events: the simdjson line reader takes and stops exactly where the nlohmann one does.
+  const MappedLines lines = map_ndjson_body(padded, "fuzz");
+  check(lines.error_line == nd.error_line && lines.objects == nd.objects.size());
+  check(lines.events.size() + lines.rejected.size() == lines.objects);
   return 0;
 }

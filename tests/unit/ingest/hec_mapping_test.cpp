@@ -213,3 +213,35 @@ TEST_CASE("bodies bigger than the simdjson batch and envelopes bigger than a bat
   const std::string huge = R"({"event":")" + std::string(1500000, 'y') + R"("}{"event":"after"})";
   check_like_reference(huge);
 }
+
+TEST_CASE("/v1/events lines map and normalize like the nlohmann path, and stop at the first bad line", "[ingest][mapping]") {
+  const std::string ok = std::string("{") + kAuth + R"(,"user":{"name":"u"}})";
+  const std::vector<std::string> bodies = {
+      ok + "\n" + ok + "\r\n\n   \n" + ok,
+      ok + "\nnot json\n" + ok + "\n",
+      ok + "\n[1,2]\n",
+      R"({"class_uid":3002,"metadata":{"labels":"x"}})" "\n" + ok,
+      R"({"class_uid":1,"n":123456789012345678901234567890})" "\n" + ok,
+      "\n \t \n",
+      R"({"class_uid":3002,"activity_id":1,"time":5,"user":{"name":"u"},"metadata":{"product":{"name":"p"},"labels":["token:main"]}})",
+  };
+  for (const auto& text : bodies) {
+    INFO(text);
+    const std::string body = padded(text);
+    const MappedLines mine = map_ndjson_body(body, "main");
+    const NdjsonResult ref = parse_ndjson_objects(body);
+    CHECK(mine.error_line == ref.error_line);
+    CHECK(mine.error == ref.error);
+    REQUIRE(mine.objects == ref.objects.size());
+    size_t next = 0;
+    for (auto o : ref.objects) {
+      add_receiver_labels(o, "events", "main");
+      siemhub::ocsf::NormalizedEvent n;
+      if (siemhub::ocsf::normalize(o.dump(), n)) continue;
+      REQUIRE(next < mine.events.size());
+      CHECK(json::parse(mine.events[next++].json) == json::parse(n.json));
+    }
+    CHECK(next == mine.events.size());
+    CHECK(mine.events.size() + mine.rejected.size() == mine.objects);
+  }
+}

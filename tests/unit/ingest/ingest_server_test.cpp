@@ -321,17 +321,24 @@ TEST_CASE("/v1/events accepts NDJSON once durable and reports the first bad line
   ServerFixture f;
   Client c(f.port());
   const Headers auth{{"Authorization", std::string("Bearer ") + kMainToken}};
-  const auto r = c.post("/v1/events", "{\"class_uid\":3002,\"time\":1}\n{\"class_uid\":1001}\n", auth);
+  const std::string ok =
+      R"({"class_uid":3002,"activity_id":1,"time":1,"user":{"name":"u"},"metadata":{"product":{"name":"p"}}})";
+  // The second object is not valid OCSF: taken (counted as accepted), then refused by normalize.
+  const auto r = c.post("/v1/events", ok + "\n{\"class_uid\":1001}\n", auth);
   CHECK(r.status == 200);
   CHECK(r.json() == json{{"accepted", 2}});
-  const auto bad = c.post("/v1/events", "{\"class_uid\":1}\nnot json\n{\"class_uid\":2}\n", auth);
+  const auto bad = c.post("/v1/events", ok + "\nnot json\n" + ok + "\n", auth);
   CHECK(bad.status == 400);
   CHECK(bad.json()["error"].get<std::string>().rfind("line 2:", 0) == 0);
   CHECK(bad.json()["accepted"] == 1);
   const auto events = f.fake.events();
-  REQUIRE(events.size() == 3);
+  REQUIRE(events.size() == 2);
   CHECK(events[0]["metadata"]["labels"] == json{"receiver:events", "token:main"});
-  CHECK(f.fake.batches()[0].receiver == "events");
+  CHECK(events[0]["type_uid"] == 300201);  // normalized by the receiver
+  const auto batches = f.fake.batches();
+  CHECK(batches[0].receiver == "events");
+  REQUIRE(batches[0].rejected.size() == 1);
+  CHECK(batches[0].rejected[0].find("missing required attribute") != std::string::npos);
   CHECK(c.post("/v1/events", "{}\n").status == 401);
   CHECK(c.post("/v1/events", "{}\n", {{"Authorization", "Bearer wrong"}}).status == 403);
 }
