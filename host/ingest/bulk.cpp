@@ -479,6 +479,21 @@ std::string to_event(const Item& item, std::string_view token_name_, std::int64_
   return dump(event);
 }
 
+std::optional<std::string> normalize_item(const Item& item, std::string_view token_name, std::int64_t now_ms,
+                                          ocsf::NormalizedEvent& out) {
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(item.document.data(), item.document.size(), true).get(root) == simdjson::SUCCESS) {
+    const ocsf::Shape shape = ocsf::shape_of(root);
+    if (shape.integer_class && ocsf::labellable(shape)) {
+      const std::string token_label = "token:" + std::string(token_name);
+      const std::array<std::string_view, 2> labels{"receiver:bulk", token_label};
+      return ocsf::normalize(root, labels, out, &shape);
+    }
+  }
+  return ocsf::normalize(to_event(item, token_name, now_ms), out);
+}
+
 std::string respond(const std::vector<Item>& items, std::chrono::milliseconds took,
                     const std::vector<int>& statuses_override, std::int64_t first_seq_no) {
   const bool overrides = statuses_override.size() == items.size();

@@ -25,6 +25,8 @@
 // (product_header): the official clients >= 7.14 refuse servers without it.
 #pragma once
 
+#include "ocsf/normalize.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -91,6 +93,12 @@ std::string content_type_error(std::string_view content_type);
 /// (class_uid 0) with raw_data = the document, unmapped.bulk = {index, id, action}, and time from
 /// the document's @timestamp (RFC 3339 or epoch millis) or else `now_ms`. Never throws.
 std::string to_event(const Item& item, std::string_view token_name, std::int64_t now_ms);
+
+/// to_event() normalized (OCSF completion and validation, the event id): nullopt and `out` filled,
+/// or why normalize refuses the event. An OCSF document is labelled and normalized from one
+/// simdjson parse; anything else goes through to_event().
+std::optional<std::string> normalize_item(const Item& item, std::string_view token_name, std::int64_t now_ms,
+                                          ocsf::NormalizedEvent& out);
 
 /// RFC 3339 / ISO 8601 date-time ("2022-03-19T02:48:12.634Z", "+02:00" offsets, date only) to
 /// epoch milliseconds; nullopt when it is not one.

@@ -799,17 +799,20 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     auto took = [started] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
     };
-    std::vector<std::string> events;
+    Batch batch{"bulk", token_->name, {}, {}, {}};
     const int64_t now = now_ms();
     for (const auto& item : parsed->items) {
-      if (item.ok()) events.push_back(bulk::to_event(item, token_->name, now));
+      if (!item.ok()) continue;
+      ocsf::NormalizedEvent n;
+      if (auto why = bulk::normalize_item(item, token_->name, now, n)) batch.rejected.push_back(std::move(*why));
+      else batch.normalized.push_back(std::move(n));
     }
-    if (events.empty()) {
+    if (batch.normalized.empty() && batch.rejected.empty()) {
       Reply r;
       r.body = bulk::respond(parsed->items, took());
       return send(std::move(r));
     }
-    submit(Batch{"bulk", token_->name, std::move(events), {}, {}}, {}, [parsed, took](bool ok, std::optional<uint64_t>) {
+    submit(std::move(batch), {}, [parsed, took](bool ok, std::optional<uint64_t>) {
       std::vector<int> overrides;
       if (!ok) {  // the journal failed: every admitted item is rejected (429, clients resend them)
         for (const auto& item : parsed->items) overrides.push_back(item.ok() ? 429 : 0);

@@ -52,6 +52,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // The source was validated as a JSON object: it either passes through or is wrapped.
         const auto j = nlohmann::json::parse(event);
         check(j.is_object() && j.contains("class_uid") && j.contains("metadata"));
+        // The one-parse normalization decides as normalizing to_event's text does.
+        siemhub::ocsf::NormalizedEvent fast, slow;
+        const auto fast_why = normalize_item(item, "fuzz", 1'700'000'000'000, fast);
+        const auto slow_why = siemhub::ocsf::normalize(event, slow);
+        check(fast_why.has_value() == slow_why.has_value());
+        if (!fast_why) check(nlohmann::json::parse(fast.json) == nlohmann::json::parse(slow.json));
       }
     }
     const std::string response = respond(r.items, std::chrono::milliseconds(size), {}, 0);

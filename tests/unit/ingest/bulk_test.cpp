@@ -494,3 +494,22 @@ TEST_CASE("shipper setup calls succeed without doing anything") {
   CHECK_FALSE(is_setup_call("GET", "/_search"));
   CHECK_FALSE(is_setup_call("PUT", "/_cluster/settings"));
 }
+
+TEST_CASE("a _bulk document is normalized from one parse as its to_event text would be", "[ingest][bulk]") {
+  Item item;
+  item.index = "logs";
+  item.id = "x1";
+  for (const std::string doc :
+       {R"({"class_uid":3002,"activity_id":1,"time":5,"user":{"name":"u"},"metadata":{"product":{"name":"p"}}})",
+        R"({"class_uid":3002,"activity_id":1,"time":5,"user":{"name":"u"},"metadata":{"product":{"name":"p"},"labels":["receiver:bulk"]}})",
+        R"({"class_uid":3002,"metadata":{"labels":"x"}})", R"({"message":"plain","@timestamp":"2022-03-19T04:08:12.634Z"})",
+        R"({"class_uid":3002})"}) {
+    INFO(doc);
+    item.document = doc;
+    siemhub::ocsf::NormalizedEvent fast, slow;
+    const auto fast_why = normalize_item(item, "t", kNow, fast);
+    const auto slow_why = siemhub::ocsf::normalize(to_event(item, "t", kNow), slow);
+    REQUIRE(fast_why.has_value() == slow_why.has_value());
+    if (!fast_why) CHECK(json::parse(fast.json) == json::parse(slow.json));
+  }
+}
