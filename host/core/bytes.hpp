@@ -21,6 +21,14 @@ class Bytes {
     return p;
   }
   void append(std::string_view s) { std::memcpy(grow(s.size()), s.data(), s.size()); }
+  /// Room for `cap` bytes in all (never shrinks).
+  void reserve(std::size_t cap) {
+    if (cap <= cap_) return;
+    std::unique_ptr<char[]> bigger(new char[cap]);  // default-initialized: not zeroed
+    if (size_) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    cap_ = cap;
+  }
   void clear() { size_ = 0; }
   /// Gives the memory back (after an unusually large use).
   void release() {
@@ -35,13 +43,6 @@ class Bytes {
   std::string_view view() const { return {data_.get(), size_}; }
 
  private:
-  void reserve(std::size_t cap) {
-    std::unique_ptr<char[]> bigger(new char[cap]);  // default-initialized: not zeroed
-    if (size_) std::memcpy(bigger.get(), data_.get(), size_);
-    data_ = std::move(bigger);
-    cap_ = cap;
-  }
-
   std::unique_ptr<char[]> data_;
   std::size_t size_ = 0, cap_ = 0;
 };
