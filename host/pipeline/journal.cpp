@@ -52,14 +52,18 @@ std::vector<std::string_view> split(std::string_view in) {
 // ---------------------------------------------------------------- frames
 //
 // One frame per record (or per cursor-only update), little-endian:
-//   0  u32 magic "SHJ2"        16 u64 seq (0: a cursor without events)   36 u16 source length
-//   4  u32 frame bytes         24 i64 received_ms                        38 u16 flags (1: cursor)
-//   8  u64 XXH3-64 of [16, end) 32 u32 event count                        40 u32 cursor length
-//                                                                         44 u32 texts length
-//   48 source, cursor, texts (encode_events), ids (encode_events: the rest of the frame)
+//   0  u32 magic "SHJ2"          24 u64 seq (0: a cursor without events)   44 u16 source length
+//   4  u32 frame bytes           32 i64 received_ms                        46 u16 flags (1: cursor)
+//   8  u64 XXH3-64 of [16, end)  40 u32 event count                        48 u32 cursor length
+//   16 u64 segment number                                                  52 u32 texts length
+//   56 source, cursor, texts (encode_events), ids (encode_events: the rest of the frame)
+//
+// Segment files are recycled (a dropped one is renamed and overwritten: an overwrite needs no new
+// blocks, so its fdatasync is shorter and steadier than an append's). The segment number in every
+// frame tells this incarnation's frames from the stale ones after them.
 
 constexpr uint32_t kMagic = 0x324a4853;  // "SHJ2"
-constexpr size_t kHeader = 48;
+constexpr size_t kHeader = 56;
 constexpr uint16_t kHasCursor = 1;
 
 void store_le(char* p, uint64_t v, int bytes) {
@@ -82,24 +86,31 @@ char* put_events(char* p, const std::vector<Event>& events, bool ids) {
   return p;
 }
 
+size_t frame_bytes(std::string_view source, const std::optional<std::string>& cursor, const std::vector<Event>& events) {
+  size_t n = kHeader + source.size() + (cursor ? cursor->size() : 0);
+  for (const auto& e : events) n += 8 + e.json.size() + e.id.size();
+  if (n > UINT32_MAX || source.size() > UINT16_MAX) throw std::length_error("journal record too large");
+  return n;
+}
+
 // Appends a frame to `out`; returns its size.
-size_t put_frame(core::Bytes& out, uint64_t seq, int64_t received_ms, std::string_view source,
+size_t put_frame(core::Bytes& out, uint64_t segment, uint64_t seq, int64_t received_ms, std::string_view source,
                  const std::optional<std::string>& cursor, const std::vector<Event>& events) {
-  size_t texts = 0, ids = 0;
-  for (const auto& e : events) texts += 4 + e.json.size(), ids += 4 + e.id.size();
+  const size_t frame = frame_bytes(source, cursor, events);
+  size_t texts = 0;
+  for (const auto& e : events) texts += 4 + e.json.size();
   const size_t cursor_len = cursor ? cursor->size() : 0;
-  const size_t frame = kHeader + source.size() + cursor_len + texts + ids;
-  if (frame > UINT32_MAX || source.size() > UINT16_MAX) throw std::length_error("journal record too large");
   char* h = out.grow(frame);
   store_le(h, kMagic, 4);
   store_le(h + 4, frame, 4);
-  store_le(h + 16, seq, 8);
-  store_le(h + 24, static_cast<uint64_t>(received_ms), 8);
-  store_le(h + 32, events.size(), 4);
-  store_le(h + 36, source.size(), 2);
-  store_le(h + 38, cursor ? kHasCursor : 0, 2);
-  store_le(h + 40, cursor_len, 4);
-  store_le(h + 44, texts, 4);
+  store_le(h + 16, segment, 8);
+  store_le(h + 24, seq, 8);
+  store_le(h + 32, static_cast<uint64_t>(received_ms), 8);
+  store_le(h + 40, events.size(), 4);
+  store_le(h + 44, source.size(), 2);
+  store_le(h + 46, cursor ? kHasCursor : 0, 2);
+  store_le(h + 48, cursor_len, 4);
+  store_le(h + 52, texts, 4);
   char* p = h + kHeader;
   std::memcpy(p, source.data(), source.size());
   p += source.size();
@@ -118,29 +129,30 @@ struct FrameView {
   std::optional<std::string_view> cursor;
 };
 
-// The frame size a header announces, or 0 when the header cannot start a frame.
-uint32_t frame_size(const char* h, uint64_t available) {
-  if (available < kHeader || load_le(h, 4) != kMagic) return 0;
+// The frame size a header of segment `segment` announces; 0 when the header cannot start one of
+// its frames (not a frame, a frame of an earlier use of the file, or cut short).
+uint32_t frame_size(const char* h, uint64_t available, uint64_t segment) {
+  if (available < kHeader || load_le(h, 4) != kMagic || load_le(h + 16, 8) != segment) return 0;
   const auto frame = static_cast<uint32_t>(load_le(h + 4, 4));
   if (frame < kHeader || frame > available) return 0;
-  const uint64_t fixed = kHeader + load_le(h + 36, 2) + load_le(h + 40, 4) + load_le(h + 44, 4);
+  const uint64_t fixed = kHeader + load_le(h + 44, 2) + load_le(h + 48, 4) + load_le(h + 52, 4);
   return fixed <= frame ? frame : 0;
 }
 
-// A whole frame whose checksum holds; nullopt otherwise.
-std::optional<FrameView> parse_frame(std::string_view f) {
-  if (f.size() < kHeader || frame_size(f.data(), f.size()) != f.size()) return std::nullopt;
+// A whole frame of segment `segment` whose checksum holds; nullopt otherwise.
+std::optional<FrameView> parse_frame(std::string_view f, uint64_t segment) {
+  if (f.size() < kHeader || frame_size(f.data(), f.size(), segment) != f.size()) return std::nullopt;
   const char* h = f.data();
   if (XXH3_64bits(h + 16, f.size() - 16) != load_le(h + 8, 8)) return std::nullopt;
   FrameView v;
-  v.seq = load_le(h + 16, 8);
-  v.received_ms = static_cast<int64_t>(load_le(h + 24, 8));
-  v.count = static_cast<uint32_t>(load_le(h + 32, 4));
-  const size_t source_len = load_le(h + 36, 2), cursor_len = load_le(h + 40, 4), texts_len = load_le(h + 44, 4);
+  v.seq = load_le(h + 24, 8);
+  v.received_ms = static_cast<int64_t>(load_le(h + 32, 8));
+  v.count = static_cast<uint32_t>(load_le(h + 40, 4));
+  const size_t source_len = load_le(h + 44, 2), cursor_len = load_le(h + 48, 4), texts_len = load_le(h + 52, 4);
   size_t at = kHeader;
   v.source = f.substr(at, source_len);
   at += source_len;
-  if (load_le(h + 38, 2) & kHasCursor) v.cursor = f.substr(at, cursor_len);
+  if (load_le(h + 46, 2) & kHasCursor) v.cursor = f.substr(at, cursor_len);
   at += cursor_len;
   v.texts = f.substr(at, texts_len);
   v.ids = f.substr(at + texts_len);
@@ -185,28 +197,20 @@ void sync_dir(const fs::path& dir) {
   ::close(fd);
 }
 
-// "<20-digit first seq>[-<n>].seg" -> (first seq, n); nullopt for other names.
-std::optional<std::pair<uint64_t, uint64_t>> segment_name(const std::string& name) {
-  if (name.size() < 24 || name.compare(name.size() - 4, 4, ".seg") != 0) return std::nullopt;
-  uint64_t first = 0, n = 0;
-  const char* b = name.data();
-  const char* e = b + name.size() - 4;
-  auto r = std::from_chars(b, e, first);
-  if (r.ec != std::errc{} || r.ptr != b + 20) return std::nullopt;
-  if (r.ptr != e) {
-    if (*r.ptr != '-') return std::nullopt;
-    r = std::from_chars(r.ptr + 1, e, n);
-    if (r.ec != std::errc{} || r.ptr != e) return std::nullopt;
-  }
-  return std::make_pair(first, n);
+// "<20-digit segment number>.seg" (a segment) or ".spare" (a dropped one kept for reuse) -> the
+// number; nullopt for other names.
+std::optional<uint64_t> segment_number(const std::string& name, std::string_view ext) {
+  if (name.size() != 20 + ext.size() || name.compare(20, ext.size(), ext) != 0) return std::nullopt;
+  uint64_t n = 0;
+  const auto r = std::from_chars(name.data(), name.data() + 20, n);
+  if (r.ec != std::errc{} || r.ptr != name.data() + 20) return std::nullopt;
+  return n;
 }
 
-std::string segment_file(uint64_t first_seq, uint64_t n) {
-  char name[48];
-  if (n == 0) std::snprintf(name, sizeof name, "%020llu.seg", static_cast<unsigned long long>(first_seq));
-  else std::snprintf(name, sizeof name, "%020llu-%llu.seg", static_cast<unsigned long long>(first_seq),
-                     static_cast<unsigned long long>(n));
-  return name;
+std::string segment_file(uint64_t number, std::string_view ext = ".seg") {
+  char name[32];
+  std::snprintf(name, sizeof name, "%020llu", static_cast<unsigned long long>(number));
+  return std::string(name) + std::string(ext);
 }
 
 void save_cursors(store::Database& db, const std::map<std::string, std::string>& cursors, int64_t now) {
@@ -248,6 +252,7 @@ std::vector<Event> decode_events(std::string_view texts, std::string_view ids) {
 // ------------------------------------------------------------------------------- state
 
 struct Journal::Segment {
+  uint64_t number = 0;  // in its name and in every frame of this use of the file
   fs::path path;
   int fd = -1;
   uint64_t size = 0;      // bytes of whole frames (writer thread)
@@ -352,16 +357,24 @@ void Journal::recover() {
   }
   migrate_sqlite_rows();
 
-  std::vector<std::tuple<uint64_t, uint64_t, fs::path>> files;
+  std::vector<std::pair<uint64_t, fs::path>> files;
   for (const auto& de : fs::directory_iterator(dir_)) {
-    if (const auto n = segment_name(de.path().filename().string())) files.emplace_back(n->first, n->second, de.path());
+    const std::string name = de.path().filename().string();
+    if (const auto n = segment_number(name, ".seg")) {
+      files.emplace_back(*n, de.path());
+      last_segment_ = std::max(last_segment_, *n);
+    } else if (const auto sp = segment_number(name, ".spare")) {
+      last_segment_ = std::max(last_segment_, *sp);
+      keep_spare(de.path());
+    }
   }
   std::sort(files.begin(), files.end());
   uint64_t max_seq = 0;
   std::string buf;
   for (size_t i = 0; i < files.size(); ++i) {
     auto seg = std::make_shared<Segment>();
-    seg->path = std::get<2>(files[i]);
+    seg->number = files[i].first;
+    seg->path = files[i].second;
     seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CLOEXEC);
     if (seg->fd < 0) throw std::runtime_error(errno_text("cannot open the journal segment", seg->path, errno));
     struct stat st {};
@@ -369,13 +382,19 @@ void Journal::recover() {
     const auto file_size = static_cast<uint64_t>(st.st_size);
     uint64_t at = 0;
     char header[kHeader];
+    bool damaged = false;
     while (at + kHeader <= file_size && pread_all(seg->fd, header, kHeader, at)) {
-      const uint32_t frame = frame_size(header, file_size - at);
+      const uint32_t frame = frame_size(header, file_size - at, seg->number);
+      // A header of this segment that announces more than the file holds was cut short.
+      damaged = frame == 0 && load_le(header, 4) == kMagic && load_le(header + 16, 8) == seg->number;
       if (frame == 0) break;
       buf.resize(frame);
-      if (!pread_all(seg->fd, buf.data(), frame, at)) break;
-      const auto v = parse_frame(buf);
-      if (!v) break;
+      const std::optional<FrameView> v = pread_all(seg->fd, buf.data(), frame, at) ? parse_frame(buf, seg->number)
+                                                                                    : std::nullopt;
+      if (!v) {
+        damaged = true;
+        break;
+      }
       if (v->cursor) {
         cursors_[std::string(v->source)] = std::string(*v->cursor);
         dirty_cursors_[std::string(v->source)] = std::string(*v->cursor);
@@ -388,17 +407,15 @@ void Journal::recover() {
       }
       at += frame;
     }
-    if (at < file_size) {
-      // The end of the last segment is where a crash cuts a write short (nobody was told it was
-      // durable); anywhere else it is damage. Either way the rest cannot be read: cut it off.
+    // After this segment's last whole frame come the frames of the file's earlier use (or
+    // nothing): the end. A frame of this segment that is cut short or fails its checksum is where
+    // a crash cut a write (at the end of the newest segment: it was never acknowledged) — or damage.
+    if (damaged) {
       const bool last = i + 1 == files.size();
-      const std::string what = seg->path.filename().string() + ": " + std::to_string(file_size - at) +
-                               " bytes after offset " + std::to_string(at) + " are not a whole record";
-      if (last) core::log_warn("journal", what + " (an interrupted write): cut off");
-      else core::log_error("journal", what + " (damaged): cut off, the records in them are lost");
-      if (::ftruncate(seg->fd, static_cast<off_t>(at)) != 0)
-        throw std::runtime_error(errno_text("cannot truncate", seg->path, errno));
-      ::fsync(seg->fd);
+      const std::string what = seg->path.filename().string() + ": the record at offset " + std::to_string(at) +
+                               " is not whole";
+      if (last) core::log_warn("journal", what + " (an interrupted write): ignored");
+      else core::log_error("journal", what + " (damaged): it and the records after it in this segment are lost");
     }
     seg->size = at;
     segments_.push_back(std::move(seg));
@@ -418,8 +435,9 @@ void Journal::recover() {
   }
   // Segments a crash kept after the checkpoint that dropped their records.
   drop_through(deleted_through_);
-  for (auto& s : to_remove_) fs::remove(s->path, ec);
+  auto gone = std::move(to_remove_);
   to_remove_.clear();
+  for (auto& g : gone) retire(std::move(g));
 }
 
 // A data directory from before segment files has its records in hub.db's journal table: they
@@ -428,20 +446,26 @@ void Journal::migrate_sqlite_rows() {
   auto& s = writer_db_->prepare("SELECT seq, source, received_ms, events, ids FROM journal ORDER BY seq",
                                 "read old journal rows");
   core::Bytes frames;
-  uint64_t first = 0;
+  // A number above every segment there may be (none exist yet in such a directory).
+  uint64_t number = 0;
+  for (const auto& de : fs::directory_iterator(dir_)) {
+    const std::string name = de.path().filename().string();
+    if (auto n = segment_number(name, ".seg")) number = std::max(number, *n);
+    if (auto n = segment_number(name, ".spare")) number = std::max(number, *n);
+  }
+  ++number;
   {
     store::StatementReset reset(s);
     while (s.step()) {
       const auto seq = static_cast<uint64_t>(s.column_int64(0));
-      if (first == 0) first = seq;
       const std::string source(s.column_text(1));
       const int64_t received = s.column_int64(2);
       const auto events = decode_events(s.column_blob(3), s.column_blob(4));
-      put_frame(frames, seq, received, source, std::nullopt, events);
+      put_frame(frames, number, seq, received, source, std::nullopt, events);
     }
   }
   if (frames.empty()) return;
-  const fs::path path = dir_ / segment_file(first, 0);
+  const fs::path path = dir_ / segment_file(number);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   int err = 0;
   if (fd < 0 || !pwrite_all(fd, frames.data(), frames.size(), 0, err) || ::fdatasync(fd) != 0) {
@@ -506,7 +530,8 @@ uint64_t Journal::free_bytes(store::Database& db) {
   auto& p = db.prepare("PRAGMA page_size", "page size");
   store::StatementReset r2(p);
   const int64_t size = p.step() ? p.column_int64(0) : 0;
-  return free_disk + static_cast<uint64_t>(std::max<int64_t>(0, pages * size));
+  // Spare segment files are journal space the next segments overwrite.
+  return free_disk + spare_bytes_.load() + static_cast<uint64_t>(std::max<int64_t>(0, pages * size));
 }
 
 void Journal::refresh_space() {
@@ -540,22 +565,34 @@ void Journal::writer_loop() {
 
 // ------------------------------------------------------------------------------- writer
 
-std::shared_ptr<Journal::Segment> Journal::writable_segment(uint64_t first_seq, uint64_t incoming, std::string& error) {
+std::shared_ptr<Journal::Segment> Journal::writable_segment(uint64_t incoming, std::string& error) {
   // A full segment is closed for appends (its frames are already durable).
   if (active_ && active_->size > 0 && active_->size + incoming > options_.segment_bytes) active_.reset();
   if (active_) return active_;
   auto seg = std::make_shared<Segment>();
-  for (uint64_t n = 0; n < 1000; ++n) {
-    seg->path = dir_ / segment_file(first_seq, n);
+  seg->number = ++last_segment_;
+  seg->path = dir_ / segment_file(seg->number);
+  // A spare file (a dropped segment) is overwritten: its blocks exist already.
+  fs::path spare;
+  {
+    std::lock_guard lock(spare_mu_);
+    if (!spares_.empty()) {
+      spare = std::move(spares_.back().first);
+      spare_bytes_ -= spares_.back().second;
+      spares_.pop_back();
+    }
+  }
+  if (!spare.empty() && ::rename(spare.c_str(), seg->path.c_str()) == 0) {
+    seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CLOEXEC);
+  } else {
     seg->fd = ::open(seg->path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (seg->fd >= 0 || errno != EEXIST) break;
   }
   if (seg->fd < 0) {
     error = errno_text("cannot create the journal segment", seg->path, errno);
     if (errno == ENOSPC || errno == EDQUOT) disk_full_until_ = clock_.now_ms() + options_.disk_full_retry_ms;
     return nullptr;
   }
-  sync_dir(dir_);  // the new file's name is durable before anything in it is acknowledged
+  sync_dir(dir_);  // the file's new name is durable before anything in it is acknowledged
   {
     std::lock_guard lock(index_mu_);
     segments_.push_back(seg);
@@ -564,18 +601,58 @@ std::shared_ptr<Journal::Segment> Journal::writable_segment(uint64_t first_seq, 
   return seg;
 }
 
+// A dropped segment becomes a spare to overwrite (while fewer than two are kept and no reader
+// holds it), else it is removed.
+void Journal::retire(std::shared_ptr<Segment> seg) {
+  std::error_code ec;
+  const fs::path spare = dir_ / segment_file(seg->number, ".spare");
+  struct stat st {};
+  const bool sized = ::fstat(seg->fd, &st) == 0;
+  {
+    std::lock_guard lock(spare_mu_);
+    if (sized && seg.use_count() == 1 && spares_.size() < kSpares && !fs::exists(spare, ec) &&
+        ::rename(seg->path.c_str(), spare.c_str()) == 0) {
+      spares_.emplace_back(spare, static_cast<uint64_t>(st.st_size));
+      spare_bytes_ += static_cast<uint64_t>(st.st_size);
+      return;
+    }
+  }
+  fs::remove(seg->path, ec);
+  if (ec) core::log_warn("journal", "cannot remove " + seg->path.string() + ": " + ec.message());
+}
+
+void Journal::keep_spare(const fs::path& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  std::lock_guard lock(spare_mu_);
+  if (ec || spares_.size() >= kSpares) {
+    fs::remove(path, ec);
+    return;
+  }
+  spares_.emplace_back(path, size);
+  spare_bytes_ += size;
+}
+
 // Writes every append job's frame in one run and flushes it. False (and `error`) when it failed;
 // then no job was written.
 bool Journal::write_frames(std::vector<Job>& jobs, int64_t now, std::string& error) {
+  // The segment first (its number goes into every frame), sized for the whole run.
+  size_t total = 0;
+  for (const auto& job : jobs)
+    if (!job.is_checkpoint && !job.refused && (!job.events.empty() || job.cursor))
+      total += frame_bytes(job.source, job.cursor, job.events);
+  if (total == 0) return true;
+  auto seg = writable_segment(total, error);
+  if (!seg) return false;
   frames_.clear();
   uint64_t seq = last_seq_.load();
-  uint64_t first = 0;
+  bool any_record = false;
   for (auto& job : jobs) {
     if (job.is_checkpoint || job.refused || (job.events.empty() && !job.cursor)) continue;
     const uint64_t s = job.events.empty() ? 0 : ++seq;
-    if (s && !first) first = s;
+    any_record |= s != 0;
     job.offset = frames_.size();
-    job.frame = static_cast<uint32_t>(put_frame(frames_, s, now, job.source, job.cursor, job.events));
+    job.frame = static_cast<uint32_t>(put_frame(frames_, seg->number, s, now, job.source, job.cursor, job.events));
     if (s) {
       auto rec = std::make_shared<Record>();
       rec->seq = s;
@@ -587,9 +664,6 @@ bool Journal::write_frames(std::vector<Job>& jobs, int64_t now, std::string& err
       job.record = std::move(rec);
     }
   }
-  if (frames_.empty()) return true;
-  auto seg = writable_segment(first ? first : seq + 1, frames_.size(), error);
-  if (!seg) return false;
   int err = 0;
   if (!pwrite_all(seg->fd, frames_.data(), frames_.size(), seg->size, err)) {
     error = errno_text("cannot write the journal segment", seg->path, err);
@@ -626,7 +700,7 @@ bool Journal::write_frames(std::vector<Job>& jobs, int64_t now, std::string& err
     }
   }
   seg->size += frames_.size();
-  if (first) seg->last_seq = seq;
+  if (any_record) seg->last_seq = seq;
   if (frames_.capacity() > (64u << 20)) frames_.release();  // one huge batch: do not keep it
   return true;
 }
@@ -793,7 +867,7 @@ void Journal::commit(std::vector<Job>& jobs) {
 std::shared_ptr<const Record> Journal::load(const Entry& entry) {
   std::string buf(entry.frame, '\0');
   std::optional<FrameView> v;
-  if (pread_all(entry.segment->fd, buf.data(), buf.size(), entry.offset)) v = parse_frame(buf);
+  if (pread_all(entry.segment->fd, buf.data(), buf.size(), entry.offset)) v = parse_frame(buf, entry.segment->number);
   auto r = std::make_shared<Record>();
   r->seq = entry.info.seq;
   r->source = entry.info.source;
@@ -909,12 +983,9 @@ void Journal::checkpoint_loop() {
     const bool wanted = std::exchange(checkpoint_wanted_, false);
     const bool stop = checkpoint_stop_;
     lock.unlock();
-    // Dropped segments: a reader still holding one keeps its file open until it is done.
-    for (auto& s : remove) {
-      std::error_code ec;
-      fs::remove(s->path, ec);
-      if (ec) core::log_warn("journal", "cannot remove " + s->path.string() + ": " + ec.message());
-    }
+    // Dropped segments: kept as spares or removed (a reader still holding one keeps its file open
+    // until it is done, and such a one is never reused).
+    for (auto& s : remove) retire(std::move(s));
     remove.clear();
     if (wanted && !stop) {
       try {

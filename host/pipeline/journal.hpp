@@ -152,7 +152,9 @@ class Journal {
   void commit(std::vector<Job>& jobs);
   bool write_frames(std::vector<Job>& jobs, int64_t now, std::string& error);
   void save_checkpoints(std::vector<Job>& jobs, int64_t now);
-  std::shared_ptr<Segment> writable_segment(uint64_t first_seq, uint64_t incoming, std::string& error);
+  std::shared_ptr<Segment> writable_segment(uint64_t incoming, std::string& error);
+  void retire(std::shared_ptr<Segment> seg);
+  void keep_spare(const std::filesystem::path& path);
   std::shared_ptr<const Record> load(const Entry& entry);
   void drop_through(uint64_t seq);
   uint64_t free_bytes(store::Database& db);
@@ -167,6 +169,7 @@ class Journal {
 
   // Writer-thread only.
   std::shared_ptr<Segment> active_;
+  uint64_t last_segment_ = 0;  // segment numbers only grow
   core::Bytes frames_;                           // the commit's frames, reused
   std::map<std::string, std::string> dirty_cursors_;  // not yet in hub.db
   uint64_t deleted_through_ = 0;
@@ -179,6 +182,11 @@ class Journal {
   std::vector<std::shared_ptr<Segment>> to_remove_;  // under checkpoint_mu_
   std::atomic<uint64_t> wal_checkpoints_{0};
   std::thread checkpointer_;
+
+  static constexpr size_t kSpares = 2;  // dropped segment files kept for reuse
+  std::mutex spare_mu_;
+  std::vector<std::pair<std::filesystem::path, uint64_t>> spares_;  // path, bytes
+  std::atomic<uint64_t> spare_bytes_{0};
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;
