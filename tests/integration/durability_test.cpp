@@ -55,12 +55,14 @@ DbView read_db(const fs::path& hub_db) {
     siemhub::store::DatabaseOptions o;
     o.create = false;
     siemhub::store::Database db(hub_db, o);
+    // sqlite_master first: preparing a statement on a table that does not exist yet fails.
+    auto& has = db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'",
+                           "test has migrations");
+    const bool has_table = has.step() && has.column_int64(0) == 1;
+    has.reset();
+    if (!has_table) return v;
     auto& t = db.prepare("SELECT count(*) FROM schema_migrations WHERE version = 3", "test migrated");
-    bool ready = false;
-    try {
-      ready = t.step() && t.column_int64(0) == 1;
-    } catch (const std::exception&) {  // no schema_migrations table yet
-    }
+    const bool ready = t.step() && t.column_int64(0) == 1;
     t.reset();
     if (!ready) return v;
   }
