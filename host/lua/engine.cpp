@@ -98,6 +98,9 @@ bool Engine::load_sources(std::string* error) {
 }
 
 bool Engine::finish_rules(std::string* error) {
+  time_id_ = paths_.id("time");
+  uid_id_ = paths_.id("metadata.uid");
+  class_id_ = paths_.id("class_uid");
   const LookupResolver resolve_lookup = [this](const std::string& name) -> const Lookup* {
     for (const auto& l : lookups_)
       if (l->name() == name) return l.get();
@@ -185,7 +188,7 @@ void Engine::for_each_selected(std::span<const EventRef> batch, std::size_t begi
     const auto root = ref.event->root();
     if (!root) continue;
     const EventFacts facts = facts_of(ref, *root);
-    for (const std::size_t r : candidates(*ref.event))
+    for (const std::size_t r : candidates(facts))
       if (select_rule(*rules_[r], facts, key))
         fn(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(i), facts, key);
   }
@@ -303,17 +306,38 @@ void Engine::quarantine(std::size_t rule_index, const std::string& last_fault) {
   if (s.last_fault.empty()) s.last_fault = last_fault;
 }
 
-Engine::EventFacts Engine::facts_of(const EventRef& ref, simdjson::dom::element root) {
-  const auto time = ref.event->get_int("time");
-  const auto meta_uid = ref.event->get_string("metadata.uid");
-  fields_.reset(root, paths_.size());
-  return EventFacts{ref, fields_, root, time, meta_uid ? *meta_uid : ref.id};
+namespace {
+
+// What ocsf::Event::get_int and get_string return for the element at a path.
+std::optional<std::int64_t> int_of(const std::optional<simdjson::dom::element>& e) {
+  if (!e || e->type() != simdjson::dom::element_type::INT64) return std::nullopt;
+  return std::int64_t(*e);
 }
 
-const std::vector<std::size_t>& Engine::candidates(const ocsf::Event& event) const {
-  const auto cls = event.get_int("class_uid");
-  if (cls) {
-    const auto it = by_class_.find(*cls);
+std::optional<std::string_view> string_of(const std::optional<simdjson::dom::element>& e) {
+  std::string_view s;
+  if (!e || e->get(s) != simdjson::SUCCESS) return std::nullopt;
+  return s;
+}
+
+}  // namespace
+
+Engine::EventFacts Engine::facts_of(const EventRef& ref, simdjson::dom::element root) {
+  // The base fields through the field cache: one walk of the top-level object finds them and
+  // the first keys of every rule's paths.
+  fields_.reset(root, paths_);
+  const auto meta_uid = string_of(fields_.get(uid_id_, "metadata.uid"));
+  return EventFacts{ref,
+                    fields_,
+                    root,
+                    int_of(fields_.get(time_id_, "time")),
+                    int_of(fields_.get(class_id_, "class_uid")),
+                    meta_uid ? *meta_uid : ref.id};
+}
+
+const std::vector<std::size_t>& Engine::candidates(const EventFacts& facts) const {
+  if (facts.class_uid) {
+    const auto it = by_class_.find(*facts.class_uid);
     if (it != by_class_.end()) return it->second;
   }
   return unindexed_;

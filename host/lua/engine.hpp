@@ -152,6 +152,7 @@ class Engine {
     FieldCache& fields;
     simdjson::dom::element root;
     std::optional<std::int64_t> time;
+    std::optional<std::int64_t> class_uid;
     std::string_view uid;  ///< metadata.uid, else the host's id
   };
   /// The stateless filters; true (and the group key in `key`) when the event reaches the window.
@@ -163,7 +164,7 @@ class Engine {
   /// that passes the rule's stateless filters.
   template <class Fn>
   void for_each_selected(std::span<const EventRef> batch, std::size_t begin, std::size_t end, Fn&& fn);
-  const std::vector<std::size_t>& candidates(const ocsf::Event& event) const;
+  const std::vector<std::size_t>& candidates(const EventFacts& facts) const;
   void fire(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, std::int64_t time,
             std::vector<Finding>& out);
   void emit_finding(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, nlohmann::json shaped,
@@ -199,6 +200,7 @@ class Engine {
   std::unordered_map<std::int64_t, std::vector<std::size_t>> by_class_;  // class_uid -> rules
   std::vector<std::size_t> unindexed_;
   PathIds paths_;
+  int time_id_ = -1, uid_id_ = -1, class_id_ = -1;  // "time", "metadata.uid", "class_uid" in paths_
   FieldCache fields_;
   std::vector<std::unique_ptr<Lookup>> lookups_;
   std::int64_t next_lookup_check_ = INT64_MIN;

@@ -121,21 +121,94 @@ bool scalar_text(dom::element e, std::string& out) {
   }
 }
 
+namespace {
+
+// A cheap hash of a top-level key (not empty): its length and first and last bytes. The sweep
+// hashes every key of every event, and the keys it looks for are few.
+std::size_t top_hash(std::string_view key) {
+  const std::uint32_t h = static_cast<std::uint32_t>(key.size()) * 0x9e3779b1u +
+                          static_cast<unsigned char>(key.front()) * 0x85ebca77u +
+                          static_cast<unsigned char>(key.back()) * 0xc2b2ae3du;
+  return h ^ (h >> 15);
+}
+
+}  // namespace
+
 int PathIds::id(const std::string& path) {
   const auto [it, inserted] = ids_.try_emplace(path, static_cast<int>(paths_.size()));
-  if (inserted) paths_.push_back(path);
+  if (!inserted) return it->second;
+  // resolve() walks a path one step at a time and each step depends only on the element reached
+  // and what is left of the path, so "key.rest" is resolve(root[key], "rest") and "key[0]..." is
+  // resolve(root[key], "[0]..."). Other shapes ("", a leading '[' or '.', "key.") resolve whole.
+  Split split;
+  const std::size_t end = path.find_first_of(".[");
+  if (!path.empty() && end != 0 && !(end != std::string::npos && path[end] == '.' && end + 1 == path.size())) {
+    split.top = add_top_key(std::string_view(path).substr(0, end));
+    if (end != std::string::npos) split.rest = path.substr(path[end] == '.' ? end + 1 : end);
+  }
+  paths_.push_back({path, std::move(split)});
   return it->second;
 }
 
-void FieldCache::reset(dom::element root, std::size_t paths) {
+int PathIds::add_top_key(std::string_view key) {
+  if (const int found = top_key(key); found >= 0) return found;
+  tops_.emplace_back(key);
+  if (key.size() < 64) top_lengths_ |= std::uint64_t{1} << key.size();
+  else top_lengths_ |= std::uint64_t{1};  // bit 0 (no key is empty): some key is 64 bytes or longer
+  // Rebuilt on each new key (load time only), at most a quarter full.
+  std::size_t size = 16;
+  while (size < 4 * tops_.size()) size *= 2;
+  top_table_.assign(size, -1);
+  for (std::size_t t = 0; t < tops_.size(); ++t) {
+    std::size_t i = top_hash(tops_[t]) & (size - 1);
+    while (top_table_[i] >= 0) i = (i + 1) & (size - 1);
+    top_table_[i] = static_cast<int>(t);
+  }
+  return static_cast<int>(tops_.size() - 1);
+}
+
+int PathIds::top_key(std::string_view key) const {
+  // Most keys of an event are none of the paths' first keys: their length alone says so.
+  if (!(top_lengths_ >> (key.size() < 64 ? key.size() : 0) & 1) || key.empty()) return -1;
+  const std::size_t mask = top_table_.size() - 1;
+  for (std::size_t i = top_hash(key) & mask;; i = (i + 1) & mask) {
+    const int t = top_table_[i];
+    if (t < 0) return -1;
+    if (tops_[static_cast<std::size_t>(t)] == key) return t;
+  }
+}
+
+void FieldCache::reset(dom::element root, const PathIds& paths) {
+  paths_ = &paths;
   root_ = root;
-  if (values_.size() < paths) {
-    values_.resize(paths);
-    stamp_.resize(paths, 0);
+  if (values_.size() < paths.size()) {
+    values_.resize(paths.size());
+    stamp_.resize(paths.size(), 0);
+  }
+  if (tops_.size() < paths.top_keys()) {
+    tops_.resize(paths.top_keys());
+    top_stamp_.resize(paths.top_keys(), 0);
   }
   if (++generation_ == 0) {  // wrapped: no stamp may look current
     std::fill(stamp_.begin(), stamp_.end(), 0);
+    std::fill(top_stamp_.begin(), top_stamp_.end(), 0);
     generation_ = 1;
+  }
+  sweep();
+}
+
+void FieldCache::sweep() {
+  dom::object object;
+  swept_ = paths_->top_keys() > 0 && root_.get(object) == simdjson::SUCCESS;
+  if (!swept_) return;  // not an object (or no paths): get() resolves from the root
+  std::size_t left = paths_->top_keys();
+  for (auto field = object.begin(); field != object.end(); ++field) {
+    const int t = paths_->top_key(field.key());
+    // The first of duplicate keys, like object::at_key.
+    if (t < 0 || top_stamp_[static_cast<std::size_t>(t)] == generation_) continue;
+    tops_[static_cast<std::size_t>(t)] = field.value();
+    top_stamp_[static_cast<std::size_t>(t)] = generation_;
+    if (--left == 0) break;
   }
 }
 
@@ -143,7 +216,14 @@ std::optional<dom::element> FieldCache::get(int id, std::string_view path) {
   if (id < 0 || static_cast<std::size_t>(id) >= values_.size()) return resolve(root_, path);
   const auto i = static_cast<std::size_t>(id);
   if (stamp_[i] != generation_) {
-    values_[i] = resolve(root_, path);
+    const PathIds::Split& split = paths_->split(id);
+    if (split.top < 0 || !swept_) {
+      values_[i] = resolve(root_, path);
+    } else if (const auto t = static_cast<std::size_t>(split.top); top_stamp_[t] != generation_) {
+      values_[i] = std::nullopt;  // no such key
+    } else {
+      values_[i] = split.rest.empty() ? std::optional(tops_[t]) : resolve(tops_[t], split.rest);
+    }
     stamp_[i] = generation_;
   }
   return values_[i];

@@ -1,0 +1,59 @@
+// FieldCache: the one walk of an event's top-level object must give every path exactly what a
+// walk from the root (resolve) gives, whatever the shape of the event and of the path.
+#include "lua/event_view.hpp"
+#include "lua/match.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace siemhub;
+using namespace siemhub::lua;
+
+namespace {
+
+std::string text_of(const std::optional<simdjson::dom::element>& e) {
+  return e ? simdjson::to_string(*e) : std::string("<none>");
+}
+
+}  // namespace
+
+TEST_CASE("a field cache gives every path what a walk from the root gives, whatever the event") {
+  const std::vector<std::string> events = {
+      R"({"class_uid":3002,"time":1,"user":{"name":"ann","uid":"a1"},"metadata":{"uid":"m1"}})",
+      // duplicate keys: the first one counts, at the top and below
+      R"({"user":{"name":"first"},"time":2,"user":{"name":"second"},"time":3,"class_uid":1})",
+      // a key spelled with an escape is the same key
+      R"({"us\u0065r":{"name":"esc"},"time":"4","metadata":{"uid":5}})",
+      R"({"arr":[{"v":1},{"v":"two"}],"0":{"x":"zero"},"":{"b":"empty"},"a":{"":{"b":"deep"}}})",
+      R"({"user":null,"time":null,"class_uid":[3002]})",
+      R"([{"user":{"name":"in an array"}},{"x":1}])",  // the root is not an object
+      R"("just a string")",
+      R"({})",
+  };
+  const std::vector<std::string> paths = {
+      "",          "time",      "class_uid",    "metadata.uid", "user",      "user.name", "user.uid",
+      "user.name.x", "user[0]", "missing",      "missing.x",    "a.",        "a..b",      ".a",
+      "[0]",       "[1].x",     "0",            "0.x",          "0.user.name", "arr",     "arr[1].v",
+      "arr.1.v",   "arr[9]",    "arr[x]",       "arr[0",        "a.b",       "time.x",    "user..name",
+  };
+  PathIds ids;
+  std::vector<int> id_of;
+  for (const auto& p : paths) id_of.push_back(ids.id(p));
+  REQUIRE(ids.id("user.name") == id_of[5]);  // numbered once
+
+  FieldCache cache;  // one cache for every event, as an engine keeps it
+  for (const auto& json : events) {
+    const auto event = ocsf::Event::parse(json);
+    REQUIRE(event.ok());
+    cache.reset(*event.root(), ids);
+    for (int round = 0; round < 2; ++round) {  // the second read comes from the cache
+      for (std::size_t i = 0; i < paths.size(); ++i) {
+        INFO(json << "  path '" << paths[i] << "' round " << round);
+        CHECK(text_of(cache.get(id_of[i], paths[i])) == text_of(resolve(*event.root(), paths[i])));
+      }
+    }
+    CHECK(text_of(cache.get(-1, "user.name")) == text_of(resolve(*event.root(), "user.name")));  // not interned
+  }
+}
