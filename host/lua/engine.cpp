@@ -166,7 +166,7 @@ void Engine::check_lookups() {
 
 unsigned shard_of_seeded(std::uint64_t rule_seed, std::string_view key, unsigned shards) {
   if (shards <= 1) return 0;
-  return static_cast<unsigned>(core::text_hash(key, rule_seed) % shards);
+  return static_cast<unsigned>(GroupStore::hash(key, rule_seed) % shards);  // what Engine::owns() tests
 }
 
 unsigned shard_of(std::string_view rule_id, std::string_view key, unsigned shards) {
@@ -188,9 +188,12 @@ void Engine::for_each_selected(std::span<const EventRef> batch, std::size_t begi
     const auto root = ref.event->root();
     if (!root) continue;
     const EventFacts facts = facts_of(ref, *root);
-    for (const std::size_t r : candidates(facts))
-      if (select_rule(*rules_[r], facts, key))
-        fn(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(i), facts, key);
+    for (const std::size_t r : candidates(facts)) {
+      Rule& rule = *rules_[r];
+      if (select_rule(rule, facts, key))  // the key's hash, once: the shard and the group table's
+        fn(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(i), facts, std::string_view(key),
+           GroupStore::hash(key, rule.shard_seed));
+    }
   }
 }
 
@@ -209,9 +212,9 @@ std::vector<Finding> Engine::process(std::span<const EventRef> batch) {
   const DropQueuedCalls drop{*this};
   std::vector<Finding> out;
   for_each_selected(batch, 0, batch.size(),
-                    [&](std::uint32_t r, std::uint32_t i, const EventFacts& facts, const std::string& key) {
-                      Rule& rule = *rules_[r];
-                      if (owns(rule, key)) update_rule(rule, r, facts, key, i, out);
+                    [&](std::uint32_t r, std::uint32_t i, const EventFacts& facts, std::string_view key,
+                        std::uint64_t hash) {
+                      if (owns(hash)) update_rule(*rules_[r], r, facts, key, hash, i, out);
                     });
   flush_all_calls(out);
   end_batch();
@@ -269,32 +272,33 @@ void Engine::end_batch() {
   Calls::release(*this);
 }
 
-void Engine::select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
-  for_each_selected(batch, begin, end, [&](std::uint32_t r, std::uint32_t i, const EventFacts&, const std::string& key) {
-    hits.push_back({i, r, shard_of_seeded(rules_[r]->shard_seed, key, options_.shards), key});
-  });
+void Engine::select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, HitList& hits) {
+  const unsigned shards = std::max(options_.shards, 1u);
+  for_each_selected(batch, begin, end,
+                    [&](std::uint32_t r, std::uint32_t i, const EventFacts&, std::string_view key,
+                        std::uint64_t hash) {
+                      const auto shard = static_cast<std::uint32_t>(hash % shards);  // as owns() tests it
+                      hits.hits.push_back({i, r, shard, hits.keys.size(), key.size(), hash});
+                      hits.keys += key;
+                    });
 }
 
-void Engine::apply(std::span<const EventRef> batch, std::span<const std::vector<Hit>> lists, std::vector<Finding>& out) {
+void Engine::apply(std::span<const EventRef> batch, std::span<const HitList> lists, std::vector<Finding>& out) {
   const DropQueuedCalls drop{*this};
   std::optional<EventFacts> facts;
   std::uint32_t facts_of_event = UINT32_MAX;
-  for (const auto& list : lists) {
-    for (const Hit& hit : list) {
+  for (const HitList& list : lists) {
+    for (const Hit& hit : list.hits) {
       if (hit.shard != options_.shard || hit.event >= batch.size() || hit.rule >= rules_.size()) continue;
       if (hit.event != facts_of_event) {
         const EventRef& ref = batch[hit.event];
         facts.emplace(facts_of(ref, *ref.event->root()));
         facts_of_event = hit.event;
       }
-      update_rule(*rules_[hit.rule], hit.rule, *facts, hit.key, hit.event, out);
+      update_rule(*rules_[hit.rule], hit.rule, *facts, list.key(hit), hit.hash, hit.event, out);
     }
   }
   flush_all_calls(out);
-}
-
-bool Engine::owns(const Rule& rule, const std::string& key) const {
-  return options_.shards <= 1 || shard_of_seeded(rule.shard_seed, key, options_.shards) == options_.shard;
 }
 
 const RuleStats& Engine::stats_at(std::size_t rule_index) const { return rules_.at(rule_index)->stats; }
@@ -367,8 +371,8 @@ bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key) {
   return true;
 }
 
-void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, const std::string& key,
-                         std::uint32_t event_index, std::vector<Finding>& out) {
+void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, std::string_view key,
+                         std::uint64_t hash, std::uint32_t event_index, std::vector<Finding>& out) {
   const std::size_t first_new = out.size();
   struct Tag {  // every finding this call adds carries where it came from
     std::vector<Finding>& out;
@@ -397,7 +401,7 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
       flush_calls(rule_index, out);
   }
   const std::uint64_t evicted_before = rule.store.evictions();
-  Group& g = rule.store.touch(key, shard_groups, released_);
+  Group& g = rule.store.touch(key, hash, shard_groups, released_);
   rule.stats.groups_evicted += rule.store.evictions() - evicted_before;
   if (g.by.empty() && !def.by.empty()) {
     g.by.resize(def.by.size());
@@ -408,7 +412,7 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
 
   if (def.op == Operator::custom) {
     auto& queue = queued_[rule_index];
-    queue.push_back({&g, &event, *time, std::string(uid), event_index});
+    queue.push_back({&g, &event, *time, uid, event_index});
     if (queue.size() >= kCallsPerLuaBatch) flush_calls(rule_index, out);
     return;
   }

@@ -65,10 +65,24 @@ struct Finding {
 void sort_findings(std::vector<Finding>& findings);
 
 /// An event selected by a rule's stateless filters (ParallelEngine's first phase): the batch
-/// index, the rule's index, the group key and the shard that owns it.
+/// index, the rule's index, the shard that owns the group, and the group key (in its HitList's
+/// `keys`) with its hash.
 struct Hit {
   std::uint32_t event = 0, rule = 0, shard = 0;
-  std::string key;
+  std::size_t key_begin = 0, key_size = 0;
+  std::uint64_t hash = 0;  ///< GroupStore::hash of the key with the rule's seed (shard = hash % shards)
+};
+
+/// The hits of one slice of a batch. The keys are stored back to back in one string, so a
+/// batch's hits cost no allocation per hit once the lists have grown.
+struct HitList {
+  std::vector<Hit> hits;
+  std::string keys;
+  std::string_view key(const Hit& h) const { return std::string_view(keys).substr(h.key_begin, h.key_size); }
+  void clear() {
+    hits.clear();
+    keys.clear();
+  }
 };
 
 struct RuleStats {
@@ -114,8 +128,8 @@ class Engine {
   // match tables, where predicates, group key) for events [begin, end) of the batch, appending
   // one Hit per (event, rule) that goes on to a window. apply(): the stateful part for the hits
   // this engine's shard owns, `lists` in batch order. end_batch() after both.
-  void select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, std::vector<Hit>& hits);
-  void apply(std::span<const EventRef> batch, std::span<const std::vector<Hit>> lists, std::vector<Finding>& out);
+  void select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, HitList& hits);
+  void apply(std::span<const EventRef> batch, std::span<const HitList> lists, std::vector<Finding>& out);
   void begin_batch() { check_lookups(); }
   void end_batch();
   std::size_t rule_count() const { return rules_.size(); }
@@ -157,11 +171,12 @@ class Engine {
   };
   /// The stateless filters; true (and the group key in `key`) when the event reaches the window.
   bool select_rule(Rule& rule, const EventFacts& ev, std::string& key);
-  void update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, const std::string& key,
-                   std::uint32_t event_index, std::vector<Finding>& out);
+  /// The stateful part for the group `key` (whose GroupStore::hash is `hash`).
+  void update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, std::string_view key,
+                   std::uint64_t hash, std::uint32_t event_index, std::vector<Finding>& out);
   EventFacts facts_of(const EventRef& ref, simdjson::dom::element root);
-  /// Calls fn(rule_index, event_index, facts, key) for each (event, rule) of events [begin, end)
-  /// that passes the rule's stateless filters.
+  /// Calls fn(rule_index, event_index, facts, key, hash) for each (event, rule) of events
+  /// [begin, end) that passes the rule's stateless filters.
   template <class Fn>
   void for_each_selected(std::span<const EventRef> batch, std::size_t begin, std::size_t end, Fn&& fn);
   const std::vector<std::size_t>& candidates(const EventFacts& facts) const;
@@ -169,14 +184,15 @@ class Engine {
             std::vector<Finding>& out);
   void emit_finding(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, nlohmann::json shaped,
                     std::size_t index, std::vector<Finding>& out);
-  bool owns(const Rule& rule, const std::string& key) const;
+  /// Whether this engine's shard owns the group whose GroupStore::hash is `hash`.
+  bool owns(std::uint64_t hash) const { return options_.shards <= 1 || hash % options_.shards == options_.shard; }
  public:
   /// An on_event call waiting for its rule's batched Lua call (engine-internal).
   struct QueuedCall {
     Group* group = nullptr;
     const ocsf::Event* event = nullptr;
     std::int64_t time = 0;
-    std::string uid;
+    std::string_view uid;  ///< into the batch (the calls run before process() or apply() returns)
     std::uint32_t event_index = 0;
     std::size_t emit_begin = 0, emit_end = 0;  ///< its ctx.emit payloads in emitted_
   };

@@ -21,7 +21,7 @@ std::string Engine::snapshot() {
   nlohmann::json rules = nlohmann::json::object();
   for (auto& rule : rules_) {
     nlohmann::json groups = nlohmann::json::array();
-    for (const Group& g : rule->store.groups()) {
+    rule->store.for_each([&](const Group& g) {
       nlohmann::json entries = nlohmann::json::array();
       for (const Entry& e : g.entries) entries.push_back({e.time, e.value});
       nlohmann::json recent = nlohmann::json::array();
@@ -42,7 +42,7 @@ std::string Engine::snapshot() {
       }
       if (!state.empty()) j["state"] = state;
       groups.push_back(std::move(j));
-    }
+    });
     rules[rule->def.id] = {{"hash", rule->def.code_hash}, {"groups", groups}};
   }
   return nlohmann::json{{"format", kFormat}, {"rules", rules}}.dump();
@@ -68,9 +68,10 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
       }
       for (const auto& j : r["groups"]) {
         const auto key = j["key"].get<std::string>();
-        if (!owns(*rule, key)) continue;  // another shard's group
+        const std::uint64_t hash = GroupStore::hash(key, rule->shard_seed);
+        if (!owns(hash)) continue;  // another shard's group
         std::vector<int> none;
-        Group& g = rule->store.touch(key, 0, none);
+        Group& g = rule->store.touch(key, hash, 0, none);
         g.by = j["by"].get<std::vector<std::string>>();
         for (const auto& e : j["entries"]) {
           const std::int64_t time = e[0].get<std::int64_t>();

@@ -1,32 +1,122 @@
 #include "lua/window.hpp"
 
+#include "core/hash.hpp"
+
 #include <algorithm>
 
 namespace siemhub::lua {
 
-Group& GroupStore::touch(const std::string& key, std::size_t max_groups, std::vector<int>& released) {
-  const auto it = index_.find(key);
-  if (it != index_.end()) {
-    if (std::next(it->second) != lru_.end()) lru_.splice(lru_.end(), lru_, it->second);
-    return *it->second;
+std::uint64_t GroupStore::hash(std::string_view key, std::uint64_t seed) { return core::text_hash(key, seed); }
+
+Group& GroupStore::touch(std::string_view key, std::uint64_t hash, std::size_t max_groups, std::vector<int>& released) {
+  const std::uint64_t tag = hash >> 32;
+  if (!table_.empty()) {
+    const std::size_t mask = table_.size() - 1;
+    for (std::size_t i = static_cast<std::size_t>(hash >> (64 - bits_));; i = (i + 1) & mask) {
+      const std::uint64_t slot = table_[i];
+      if (slot == 0) break;
+      if ((slot >> 32) != tag) continue;
+      const auto n = static_cast<std::uint32_t>(slot) - 1;
+      Node& node = nodes_[n];
+      if (node.hash == hash && node.group.key == key) {
+        log(n);
+        return node.group;
+      }
+    }
   }
-  while (max_groups > 0 && lru_.size() >= max_groups) {
-    if (lru_.front().state_ref != 0) released.push_back(lru_.front().state_ref);
-    index_.erase(lru_.front().key);
-    lru_.pop_front();
-    ++evictions_;
+  while (max_groups > 0 && live_ >= max_groups) evict_oldest(released);
+  std::uint32_t n;
+  if (!free_.empty()) {
+    n = free_.back();
+    free_.pop_back();  // evict_oldest() left it empty
+  } else {
+    n = static_cast<std::uint32_t>(nodes_.size());
+    nodes_.emplace_back();
+    stamps_.push_back(0);
   }
-  lru_.emplace_back();
-  lru_.back().key = key;
-  index_[key] = std::prev(lru_.end());
-  return lru_.back();
+  Node& node = nodes_[n];
+  node.hash = hash;
+  node.group.key.assign(key);
+  if (2 * (live_ + 1) > table_.size()) grow();
+  insert_slot(hash, n);
+  ++live_;
+  log(n);
+  return node.group;
+}
+
+void GroupStore::log(std::uint32_t node) {
+  stamps_[node] = ++next_stamp_;
+  log_.push_back({node, next_stamp_});
+  // Stale touches (of groups touched again since, or evicted) are dropped once they are as many
+  // as the groups: O(1) per touch, amortized.
+  if (log_.size() > 2 * live_ + 64) {
+    std::size_t out = 0;
+    for (std::size_t i = log_head_; i < log_.size(); ++i)
+      if (current(log_[i])) log_[out++] = log_[i];
+    log_.resize(out);
+    log_head_ = 0;
+  }
+}
+
+void GroupStore::evict_oldest(std::vector<int>& released) {
+  while (!current(log_[log_head_])) ++log_head_;
+  const std::uint32_t n = log_[log_head_++].node;
+  Node& node = nodes_[n];
+  if (node.group.state_ref != 0) released.push_back(node.group.state_ref);
+  erase_slot(slot_of(n));
+  node.group = Group{};  // its memory goes now, not when the node is reused
+  stamps_[n] = 0;
+  free_.push_back(n);
+  --live_;
+  ++evictions_;
+}
+
+std::size_t GroupStore::slot_of(std::uint32_t node) const {
+  const std::size_t mask = table_.size() - 1;
+  std::size_t i = static_cast<std::size_t>(nodes_[node].hash >> (64 - bits_));
+  while (static_cast<std::uint32_t>(table_[i]) != node + 1) i = (i + 1) & mask;
+  return i;
+}
+
+void GroupStore::insert_slot(std::uint64_t hash, std::uint32_t node) {
+  const std::size_t mask = table_.size() - 1;
+  std::size_t i = static_cast<std::size_t>(hash >> (64 - bits_));
+  while (table_[i] != 0) i = (i + 1) & mask;
+  table_[i] = (hash >> 32) << 32 | (std::uint64_t{node} + 1);
+}
+
+void GroupStore::erase_slot(std::size_t i) {
+  // Backward-shift deletion: later entries of the probe run move up, so lookups need no tombstones.
+  const std::size_t mask = table_.size() - 1;
+  for (std::size_t j = (i + 1) & mask; table_[j] != 0; j = (j + 1) & mask) {
+    const std::size_t k = home(table_[j]);
+    // Entry j may move to i unless its home lies cyclically in (i, j].
+    const bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
+    if (stays) continue;
+    table_[i] = table_[j];
+    i = j;
+  }
+  table_[i] = 0;
+}
+
+void GroupStore::grow() {
+  bits_ = table_.empty() ? 4 : bits_ + 1;
+  table_.assign(std::size_t{1} << bits_, 0);
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n)
+    if (stamps_[n] != 0) insert_slot(nodes_[n].hash, n);
 }
 
 void GroupStore::clear(std::vector<int>& released) {
-  for (const Group& g : lru_)
-    if (g.state_ref != 0) released.push_back(g.state_ref);
-  lru_.clear();
-  index_.clear();
+  for (std::uint32_t n = 0; n < nodes_.size(); ++n)
+    if (stamps_[n] != 0 && nodes_[n].group.state_ref != 0) released.push_back(nodes_[n].group.state_ref);
+  nodes_.clear();
+  stamps_.clear();
+  free_.clear();
+  table_.clear();
+  bits_ = 0;
+  log_.clear();
+  log_head_ = 0;
+  live_ = 0;
 }
 
 namespace {

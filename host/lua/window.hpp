@@ -7,10 +7,10 @@
 
 #include <cstdint>
 #include <deque>
-#include <list>
-#include <map>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace siemhub::lua {
@@ -40,21 +40,58 @@ struct Aggregate {
   std::int64_t first_time = 0, last_time = 0;
 };
 
+/// The groups of one rule: an open-addressing table from the key's hash to the group, and the
+/// use order for LRU eviction kept as a log of (group, stamp) touches — a touch appends to the
+/// log instead of unlinking the group from a list (two more cache misses per event); the least
+/// recently used group is the first whose logged stamp is still its current one.
 class GroupStore {
  public:
-  /// The group for `key`, created (and the least recently used one evicted past `max_groups`)
-  /// if needed; marks it most recently used. `evicted` receives a dropped group's Lua ref.
-  Group& touch(const std::string& key, std::size_t max_groups, std::vector<int>& released);
+  /// The hash of a key: core::text_hash seeded with the rule's seed, the same hash shard_of_seeded
+  /// takes the shard from, so an event's key is hashed once for both.
+  static std::uint64_t hash(std::string_view key, std::uint64_t seed);
+
+  /// The group for `key` (whose hash() is `hash`), created (and the least recently used one
+  /// evicted past `max_groups`, 0: no bound) if needed; marks it most recently used. `released`
+  /// receives a dropped group's Lua ref. The group stays at its address until it is evicted.
+  Group& touch(std::string_view key, std::uint64_t hash, std::size_t max_groups, std::vector<int>& released);
   void clear(std::vector<int>& released);
-  std::size_t size() const { return lru_.size(); }
+  std::size_t size() const { return live_; }
   std::uint64_t evictions() const { return evictions_; }
-  /// Groups from least to most recently used (the order a restore re-inserts them in).
-  const std::list<Group>& groups() const { return lru_; }
-  std::list<Group>& groups() { return lru_; }
+  /// Calls fn(const Group&) from the least to the most recently used group (the order a restore
+  /// re-inserts them in).
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (std::size_t i = log_head_; i < log_.size(); ++i)
+      if (current(log_[i])) fn(nodes_[log_[i].node].group);
+  }
 
  private:
-  std::list<Group> lru_;  // front: least recently used
-  std::unordered_map<std::string, std::list<Group>::iterator> index_;
+  struct Node {
+    Group group;
+    std::uint64_t hash = 0;
+  };
+  struct Touch {
+    std::uint32_t node;
+    std::uint64_t stamp;
+  };
+  bool current(const Touch& t) const { return stamps_[t.node] == t.stamp; }
+  std::size_t home(std::uint64_t slot) const { return static_cast<std::size_t>((slot >> 32) >> (32 - bits_)); }
+  void log(std::uint32_t node);
+  std::size_t slot_of(std::uint32_t node) const;
+  void evict_oldest(std::vector<int>& released);
+  void insert_slot(std::uint64_t hash, std::uint32_t node);
+  void erase_slot(std::size_t i);
+  void grow();
+
+  std::deque<Node> nodes_;             // a deque: groups never move
+  std::vector<std::uint64_t> stamps_;  // per node: the stamp of its last touch (0: free)
+  std::vector<std::uint32_t> free_;    // evicted nodes, reused by the next new groups
+  std::vector<std::uint64_t> table_;   // hash's top 32 bits << 32 | node + 1; 0: empty
+  unsigned bits_ = 0;                  // table_.size() == 1 << bits_
+  std::vector<Touch> log_;             // touches, oldest first, from log_head_
+  std::size_t log_head_ = 0;
+  std::uint64_t next_stamp_ = 0;
+  std::size_t live_ = 0;
   std::uint64_t evictions_ = 0;
 };
 
