@@ -416,20 +416,21 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
     if (queue.size() >= kCallsPerLuaBatch) flush_calls(rule_index, out);
     return;
   }
-  Entry entry{*time, {}};
+  std::string& value = distinct_value_;
+  value.clear();
   if (def.op == Operator::distinct) {
     const auto el = ev.fields.get(rule.distinct_id, def.distinct_field);
-    if (!el || !scalar_text(*el, entry.value)) return;
-    for (char& c : entry.value)  // case-insensitive, like match tables
+    if (!el || !scalar_text(*el, value)) return;
+    for (char& c : value)  // case-insensitive, like match tables
       if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
   const std::size_t max_entries = def.max_entries ? def.max_entries : options_.max_entries_per_group;
-  if (!add_to_window(def, g, std::move(entry), max_entries, rule.stats.entries_dropped))
+  if (!add_to_window(def, g, *time, value, max_entries, rule.stats.entries_dropped))
     return void(++rule.stats.late_dropped);
   remember(g, *time, uid, def.keep_events);
   // The threshold first (O(1)); the full aggregate (max per value walks the values) only to fire.
-  const double value = static_cast<double>(def.op == Operator::distinct ? g.value_counts.size() : g.entries.size());
-  if (!def.threshold.passes(value)) return;
+  const double measure = static_cast<double>(def.op == Operator::distinct ? g.value_counts.size() : g.times.size());
+  if (!def.threshold.passes(measure)) return;
   const Aggregate agg = aggregate(def, g);
   if (def.having_fn != 0) {
     bool pass = false;

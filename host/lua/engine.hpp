@@ -231,6 +231,7 @@ class Engine {
   };
   std::vector<Pending> pending_;
   std::vector<std::string> emitted_;  // ctx.emit payloads of the current call
+  std::string distinct_value_;        // scratch: the distinct field's value of the current event
   std::vector<std::vector<QueuedCall>> queued_;  // per rule index
   std::unordered_map<std::string, RuleStats> exported_;  // what export_metrics last published
 };

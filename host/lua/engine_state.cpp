@@ -23,7 +23,8 @@ std::string Engine::snapshot() {
     nlohmann::json groups = nlohmann::json::array();
     rule->store.for_each([&](const Group& g) {
       nlohmann::json entries = nlohmann::json::array();
-      for (const Entry& e : g.entries) entries.push_back({e.time, e.value});
+      for (std::size_t i = 0; i < g.times.size(); ++i)  // count rules keep no values: ""
+        entries.push_back({g.times[i], i < g.values.size() ? g.values[i] : std::string()});
       nlohmann::json recent = nlohmann::json::array();
       for (std::size_t i = 0; i < g.recent.size(); ++i) {  // oldest first: a restore starts a fresh ring
         const auto& [time, uid] = g.recent[(g.recent_head + i) % g.recent.size()];
@@ -73,10 +74,15 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
         std::vector<int> none;
         Group& g = rule->store.touch(key, hash, 0, none);
         g.by = j["by"].get<std::vector<std::string>>();
+        const bool distinct = rule->def.op == Operator::distinct;
         for (const auto& e : j["entries"]) {
           const std::int64_t time = e[0].get<std::int64_t>();
-          g.entries.push_back({time, e[v1 ? 2 : 1].get<std::string>()});
-          if (rule->def.op == Operator::distinct) ++g.value_counts[g.entries.back().value];
+          auto value = e[v1 ? 2 : 1].get<std::string>();  // checked for every rule, kept for distinct ones
+          g.times.push_back(time);
+          if (distinct) {
+            ++g.value_counts[value];
+            g.values.push_back(std::move(value));
+          }
           if (v1) remember(g, time, e[1].get<std::string>(), rule->def.keep_events);
         }
         if (!v1)

@@ -122,18 +122,18 @@ void GroupStore::clear(std::vector<int>& released) {
 namespace {
 
 void remove_front(Group& g) {
-  const Entry& e = g.entries.front();
-  if (!g.value_counts.empty()) {
-    const auto it = g.value_counts.find(e.value);
+  if (!g.value_counts.empty() && !g.values.empty()) {
+    const auto it = g.value_counts.find(g.values.front());
     if (it != g.value_counts.end() && --it->second == 0) g.value_counts.erase(it);
   }
-  g.entries.pop_front();
+  g.times.pop_front();
+  if (!g.values.empty()) g.values.pop_front();
 }
 
 }  // namespace
 
-bool add_to_window(const RuleDef& rule, Group& g, Entry entry, std::size_t max_entries, std::uint64_t& dropped) {
-  const std::int64_t t = entry.time;
+bool add_to_window(const RuleDef& rule, Group& g, std::int64_t t, std::string_view value, std::size_t max_entries,
+                   std::uint64_t& dropped) {
   if (rule.span_ms == 0) {  // no window: each event stands alone
     reset_window(g);
   } else if (rule.kind == WindowKind::tumbling) {
@@ -147,20 +147,31 @@ bool add_to_window(const RuleDef& rule, Group& g, Entry entry, std::size_t max_e
     }
   } else {
     // Sliding: the window at the newest time `now` is (now - span, now].
-    const std::int64_t now = g.entries.empty() ? t : std::max(t, g.entries.back().time);
+    const std::int64_t now = g.times.empty() ? t : std::max(t, g.times.back());
     if (t <= now - rule.span_ms) return false;
-    while (!g.entries.empty() && g.entries.front().time <= now - rule.span_ms) remove_front(g);
+    while (!g.times.empty() && g.times.front() <= now - rule.span_ms) remove_front(g);
   }
-  if (rule.op == Operator::distinct) ++g.value_counts[entry.value];
+  const bool distinct = rule.op == Operator::distinct;
   // Insert in time order (ties keep arrival order); in order is the common case.
-  if (g.entries.empty() || g.entries.back().time <= t) {
-    g.entries.push_back(std::move(entry));
+  if (g.times.empty() || g.times.back() <= t) {
+    g.times.push_back(t);
+    if (distinct) g.values.push_back_slot().assign(value);
   } else {
-    const auto pos = std::upper_bound(g.entries.begin(), g.entries.end(), t,
-                                      [](std::int64_t x, const Entry& e) { return x < e.time; });
-    g.entries.insert(pos, std::move(entry));
+    std::size_t lo = 0, hi = g.times.size();  // the first entry later than t
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (t < g.times[mid]) hi = mid;
+      else lo = mid + 1;
+    }
+    g.times.insert(lo, t);
+    if (distinct) g.values.insert(lo, std::string(value));
   }
-  while (max_entries > 0 && g.entries.size() > max_entries) {
+  if (distinct) {
+    const auto it = g.value_counts.find(value);
+    if (it != g.value_counts.end()) ++it->second;
+    else g.value_counts.emplace(value, 1);
+  }
+  while (max_entries > 0 && g.times.size() > max_entries) {
     remove_front(g);  // may under-count, never over-count
     ++dropped;
   }
@@ -169,8 +180,8 @@ bool add_to_window(const RuleDef& rule, Group& g, Entry entry, std::size_t max_e
 
 Aggregate aggregate(const RuleDef& rule, const Group& g) {
   Aggregate a;
-  a.count = g.entries.size();
-  if (!g.entries.empty()) a.first_time = g.entries.front().time, a.last_time = g.entries.back().time;
+  a.count = g.times.size();
+  if (!g.times.empty()) a.first_time = g.times.front(), a.last_time = g.times.back();
   if (rule.op == Operator::distinct) {
     a.distinct = g.value_counts.size();
     for (const auto& [value, n] : g.value_counts) a.max_per_value = std::max(a.max_per_value, n);
@@ -179,7 +190,8 @@ Aggregate aggregate(const RuleDef& rule, const Group& g) {
 }
 
 void reset_window(Group& g) {
-  g.entries.clear();
+  g.times.clear();
+  g.values.clear();
   g.value_counts.clear();
   g.recent.clear();
   g.recent_head = 0;
@@ -200,8 +212,8 @@ void remember(Group& g, std::int64_t time, std::string_view uid, std::size_t kee
 
 std::vector<std::string> related_uids(const RuleDef& rule, const Group& g) {
   std::vector<std::string> out;
-  const bool sliding = rule.kind == WindowKind::sliding && rule.span_ms > 0 && !g.entries.empty();
-  const std::int64_t after = sliding ? g.entries.back().time - rule.span_ms : INT64_MIN;
+  const bool sliding = rule.kind == WindowKind::sliding && rule.span_ms > 0 && !g.times.empty();
+  const std::int64_t after = sliding ? g.times.back() - rule.span_ms : INT64_MIN;
   for (std::size_t i = 0; i < g.recent.size(); ++i) {  // oldest first
     const auto& [time, uid] = g.recent[(g.recent_head + i) % g.recent.size()];
     if (time > after) out.push_back(uid);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -15,20 +16,67 @@
 
 namespace siemhub::lua {
 
-struct Entry {
-  std::int64_t time = 0;
-  std::string value;  ///< the distinct field's value (distinct rules)
+/// A double-ended queue in one block of power-of-two size: a window appends at the back and
+/// drops at the front on every event, which a std::deque does by allocating and freeing a block
+/// every few entries. Popped slots keep their objects (a string keeps its buffer for the next
+/// value). The block shrinks when a quarter full, so a window that emptied gives memory back.
+template <class T>
+class Ring {
+ public:
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  const T& operator[](std::size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+  T& operator[](std::size_t i) { return buf_[(head_ + i) & (buf_.size() - 1)]; }
+  const T& front() const { return (*this)[0]; }
+  const T& back() const { return (*this)[size_ - 1]; }
+
+  /// A slot at the back, holding whatever it last held (assign to it).
+  T& push_back_slot() {
+    if (size_ == buf_.size()) relocate(buf_.empty() ? 8 : 2 * buf_.size());
+    return (*this)[size_++];
+  }
+  void push_back(T value) { push_back_slot() = std::move(value); }
+  void pop_front() {
+    head_ = (head_ + 1) & (buf_.size() - 1);
+    if (--size_ < buf_.size() / 4 && buf_.size() > 32) relocate(buf_.size() / 2);
+  }
+  /// Inserts before position `pos` (the entries from `pos` on move back by one).
+  void insert(std::size_t pos, T value) {
+    push_back_slot() = std::move(value);
+    for (std::size_t i = size_ - 1; i > pos; --i) std::swap((*this)[i], (*this)[i - 1]);
+  }
+  void clear() { head_ = size_ = 0; }
+
+ private:
+  void relocate(std::size_t capacity) {
+    std::vector<T> next(capacity);
+    for (std::size_t i = 0; i < size_; ++i) next[i] = std::move((*this)[i]);
+    buf_ = std::move(next);
+    head_ = 0;
+  }
+  std::vector<T> buf_;  // size 0 or a power of two
+  std::size_t head_ = 0, size_ = 0;
+};
+
+/// std::hash of text, transparent: a map keyed by std::string looked up with a string_view
+/// (C++20 heterogeneous lookup) copies no key.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 struct Group {
   std::string key;
   std::vector<std::string> by;  ///< one value per `by` path
-  std::deque<Entry> entries;
+  /// The window: entry times, oldest first, and for distinct rules each entry's value
+  /// (values[i] belongs to times[i]; count rules keep no values).
+  Ring<std::int64_t> times;
+  Ring<std::string> values;
   /// (time, uid) of the last keep_events events added: the finding's related_events (the window
   /// itself keeps no uids). A ring once full: the oldest is at recent_head.
   std::vector<std::pair<std::int64_t, std::string>> recent;
   std::size_t recent_head = 0;
-  std::unordered_map<std::string, std::size_t> value_counts;
+  std::unordered_map<std::string, std::size_t, TextHash, std::equal_to<>> value_counts;
   std::int64_t bucket = INT64_MIN;
   std::int64_t suppress_until = INT64_MIN;
   int state_ref = 0;        ///< Lua registry ref of ctx (custom rules); 0: none yet
@@ -95,9 +143,11 @@ class GroupStore {
   std::uint64_t evictions_ = 0;
 };
 
-/// Adds an event to a count/distinct group's window and evaluates it at `time`. Returns false
-/// when the event is too late for the window (dropped). Entries over `max_entries` drop oldest.
-bool add_to_window(const RuleDef& rule, Group& g, Entry entry, std::size_t max_entries, std::uint64_t& dropped);
+/// Adds an event at `time` to a count/distinct group's window (`value`: the distinct field's
+/// value, distinct rules only) and evaluates it at `time`. Returns false when the event is too
+/// late for the window (dropped). Entries over `max_entries` drop oldest.
+bool add_to_window(const RuleDef& rule, Group& g, std::int64_t time, std::string_view value, std::size_t max_entries,
+                   std::uint64_t& dropped);
 Aggregate aggregate(const RuleDef& rule, const Group& g);
 /// Notes an added event's uid among the group's last `keep` (call after add_to_window succeeded).
 void remember(Group& g, std::int64_t time, std::string_view uid, std::size_t keep);

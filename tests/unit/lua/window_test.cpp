@@ -1,5 +1,6 @@
 // Window state against plain models: GroupStore (hash table and touch log) against a std::list in
-// use order, on random operations.
+// use order, and add_to_window (rings) against the window as a std::deque of (time, value), on
+// random operations.
 #include "lua/window.hpp"
 
 #include <catch2/catch.hpp>
@@ -38,6 +39,46 @@ struct ModelStore {
   }
 };
 
+// The window as a deque of (time, value), as the engine kept it before the rings.
+struct ModelWindow {
+  std::deque<std::pair<std::int64_t, std::string>> entries;
+  std::map<std::string, std::size_t> counts;
+  std::int64_t bucket = INT64_MIN;
+
+  void pop() {
+    if (!counts.empty()) {
+      const auto it = counts.find(entries.front().second);
+      if (it != counts.end() && --it->second == 0) counts.erase(it);
+    }
+    entries.pop_front();
+  }
+  void reset() {
+    entries.clear();
+    counts.clear();
+  }
+  bool add(const RuleDef& rule, std::int64_t t, const std::string& value, std::size_t max_entries,
+           std::uint64_t& dropped) {
+    if (rule.span_ms == 0) {
+      reset();
+    } else if (rule.kind == WindowKind::tumbling) {
+      const std::int64_t span = rule.span_ms;
+      const std::int64_t b = (t >= 0 ? t / span : (t - span + 1) / span) * span;
+      if (b < bucket) return false;
+      if (b > bucket) reset(), bucket = b;
+    } else {
+      const std::int64_t now = entries.empty() ? t : std::max(t, entries.back().first);
+      if (t <= now - rule.span_ms) return false;
+      while (!entries.empty() && entries.front().first <= now - rule.span_ms) pop();
+    }
+    if (rule.op == Operator::distinct) ++counts[value];
+    const auto pos = std::upper_bound(entries.begin(), entries.end(), t,
+                                      [](std::int64_t x, const auto& e) { return x < e.first; });
+    entries.insert(pos, {t, rule.op == Operator::distinct ? value : std::string()});
+    while (max_entries > 0 && entries.size() > max_entries) pop(), ++dropped;
+    return true;
+  }
+};
+
 }  // namespace
 
 TEST_CASE("the group store evicts and lists groups in use order like a list, and groups stay in place") {
@@ -69,9 +110,9 @@ TEST_CASE("the group store evicts and lists groups in use order like a list, and
         REQUIRE(it->second == &g);
       } else {
         REQUIRE(g.state_ref == 0);  // a new group starts empty
-        REQUIRE(g.entries.empty());
+        REQUIRE(g.times.empty());
         g.state_ref = next_ref++;
-        g.entries.push_back({op, {}});
+        g.times.push_back(op);
         where[key] = &g;
       }
       REQUIRE(store.size() == model.order.size());
@@ -86,5 +127,68 @@ TEST_CASE("the group store evicts and lists groups in use order like a list, and
     store.clear(released);
     CHECK(released.size() == where.size());
     CHECK(store.size() == 0);
+  }
+}
+
+TEST_CASE("windows kept in rings hold what a time-ordered deque holds, late and out-of-order events included") {
+  std::mt19937 rng(5);
+  struct Shape {
+    std::int64_t span;
+    WindowKind kind;
+    Operator op;
+    std::size_t max_entries;
+  };
+  const Shape shapes[] = {
+      {60'000, WindowKind::sliding, Operator::count, 0},      {60'000, WindowKind::sliding, Operator::distinct, 0},
+      {30'000, WindowKind::sliding, Operator::distinct, 40},  {5'000, WindowKind::sliding, Operator::count, 3},
+      {20'000, WindowKind::tumbling, Operator::distinct, 25}, {20'000, WindowKind::tumbling, Operator::count, 0},
+      {0, WindowKind::sliding, Operator::count, 0},
+  };
+  for (const Shape& shape : shapes) {
+    RuleDef rule;
+    rule.span_ms = shape.span;
+    rule.kind = shape.kind;
+    rule.op = shape.op;
+    Group g;
+    ModelWindow model;
+    std::uint64_t dropped = 0, model_dropped = 0;
+    std::int64_t t = 1'000'000;
+    for (int i = 0; i < 30'000; ++i) {
+      // Bursts (windows of hundreds of entries) and lulls (windows that empty and shrink).
+      t += (i / 2000) % 2 == 0 ? static_cast<std::int64_t>(rng() % 200) : static_cast<std::int64_t>(rng() % 9000);
+      std::int64_t at = t;
+      if (rng() % 8 == 0) at -= static_cast<std::int64_t>(rng() % 40'000);  // late: in the window or not
+      const std::string value = "v" + std::to_string(rng() % 12);
+      INFO("event " << i << " span " << shape.span << " kind " << int(shape.kind) << " op " << int(shape.op));
+      const bool added = add_to_window(rule, g, at, value, shape.max_entries, dropped);
+      REQUIRE(added == model.add(rule, at, value, shape.max_entries, model_dropped));
+      REQUIRE(dropped == model_dropped);
+      std::vector<std::int64_t> times, model_times;
+      std::vector<std::string> values, model_values;
+      for (std::size_t k = 0; k < g.times.size(); ++k) times.push_back(g.times[k]);
+      for (std::size_t k = 0; k < g.values.size(); ++k) values.push_back(g.values[k]);
+      for (const auto& [time, v] : model.entries) {
+        model_times.push_back(time);
+        if (shape.op == Operator::distinct) model_values.push_back(v);  // count rules keep no values
+      }
+      REQUIRE(times == model_times);
+      REQUIRE(values == model_values);
+      const Aggregate agg = aggregate(rule, g);
+      REQUIRE(agg.count == model.entries.size());
+      if (shape.op == Operator::distinct) {
+        REQUIRE(agg.distinct == model.counts.size());
+        std::size_t max_per_value = 0;
+        for (const auto& [v, n] : model.counts) {
+          REQUIRE(g.value_counts.count(v) == 1);
+          REQUIRE(g.value_counts.find(v)->second == n);
+          max_per_value = std::max(max_per_value, n);
+        }
+        REQUIRE(agg.max_per_value == max_per_value);
+      }
+      if (rng() % 500 == 0) {  // a fire with on_match = "reset"
+        reset_window(g);
+        model.reset();
+      }
+    }
   }
 }
