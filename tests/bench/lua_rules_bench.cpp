@@ -144,13 +144,14 @@ struct Result {
   std::size_t findings;
 };
 
-// Normalize + parse + rules, all on this thread, batches of 1000 like the correlator's.
+// Normalize + parse + rules, all on this thread, batches of 1000 like the correlator's, parsed
+// like its pump() (host/pipeline/correlator.cpp): its own parser, a Batch cleared per pump.
 Result full_path(const std::string& rules, const std::vector<std::string>& raw) {
   auto engine = load(rules, 1);
   const auto normalize = pipeline::make_normalizer();
-  ocsf::Parser& parser = ocsf::thread_parser();
+  ocsf::Parser parser;
+  ocsf::Batch parsed(parser);
   std::vector<pipeline::Event> normalized(1000);
-  std::vector<ocsf::Event> parsed;
   std::vector<lua::EventRef> refs;
   std::size_t findings = 0;
   // The first half fills the windows to their steady size (untimed); the second half is measured.
@@ -163,7 +164,7 @@ Result full_path(const std::string& rules, const std::vector<std::string>& raw) 
     refs.clear();
     for (std::size_t i = 0; i < n; ++i)
       if (normalize("bench", raw[start + i], normalized[i])) std::abort();  // every event is valid
-    for (std::size_t i = 0; i < n; ++i) parsed.push_back(parser.parse(normalized[i].json));
+    for (std::size_t i = 0; i < n; ++i) parsed.add(normalized[i].json);
     for (std::size_t i = 0; i < n; ++i) refs.push_back({&parsed[i], normalized[i].id});
     findings += engine->process(refs).size();
   }
