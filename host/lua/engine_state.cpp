@@ -24,7 +24,7 @@ std::string Engine::snapshot() {
     rule->store.for_each([&](const Group& g) {
       nlohmann::json entries = nlohmann::json::array();
       for (std::size_t i = 0; i < g.times.size(); ++i)  // count rules keep no values: ""
-        entries.push_back({g.times[i], i < g.values.size() ? g.values[i] : std::string()});
+        entries.push_back({g.times[i], i < g.values.size() ? g.values[i]->first : std::string()});
       nlohmann::json recent = nlohmann::json::array();
       for (std::size_t i = 0; i < g.recent.size(); ++i) {  // oldest first: a restore starts a fresh ring
         const auto& [time, uid] = g.recent[(g.recent_head + i) % g.recent.size()];
@@ -80,8 +80,9 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
           auto value = e[v1 ? 2 : 1].get<std::string>();  // checked for every rule, kept for distinct ones
           g.times.push_back(time);
           if (distinct) {
-            ++g.value_counts[value];
-            g.values.push_back(std::move(value));
+            const auto counted = g.value_counts.try_emplace(std::move(value), 0).first;
+            ++counted->second;
+            g.values.push_back(&*counted);
           }
           if (v1) remember(g, time, e[1].get<std::string>(), rule->def.keep_events);
         }

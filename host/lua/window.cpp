@@ -122,12 +122,18 @@ void GroupStore::clear(std::vector<int>& released) {
 namespace {
 
 void remove_front(Group& g) {
-  if (!g.value_counts.empty() && !g.values.empty()) {
-    const auto it = g.value_counts.find(g.values.front());
-    if (it != g.value_counts.end() && --it->second == 0) g.value_counts.erase(it);
-  }
   g.times.pop_front();
-  if (!g.values.empty()) g.values.pop_front();
+  if (g.values.empty()) return;
+  CountedValue* value = g.values.front();
+  g.values.pop_front();
+  if (--value->second == 0) g.value_counts.erase(g.value_counts.find(value->first));
+}
+
+CountedValue* count_value(Group& g, std::string_view value) {
+  auto it = g.value_counts.find(value);
+  if (it == g.value_counts.end()) it = g.value_counts.emplace(value, 0).first;
+  ++it->second;
+  return &*it;
 }
 
 }  // namespace
@@ -151,11 +157,11 @@ bool add_to_window(const RuleDef& rule, Group& g, std::int64_t t, std::string_vi
     if (t <= now - rule.span_ms) return false;
     while (!g.times.empty() && g.times.front() <= now - rule.span_ms) remove_front(g);
   }
-  const bool distinct = rule.op == Operator::distinct;
+  CountedValue* counted = rule.op == Operator::distinct ? count_value(g, value) : nullptr;
   // Insert in time order (ties keep arrival order); in order is the common case.
   if (g.times.empty() || g.times.back() <= t) {
     g.times.push_back(t);
-    if (distinct) g.values.push_back_slot().assign(value);
+    if (counted) g.values.push_back(counted);
   } else {
     std::size_t lo = 0, hi = g.times.size();  // the first entry later than t
     while (lo < hi) {
@@ -164,12 +170,7 @@ bool add_to_window(const RuleDef& rule, Group& g, std::int64_t t, std::string_vi
       else lo = mid + 1;
     }
     g.times.insert(lo, t);
-    if (distinct) g.values.insert(lo, std::string(value));
-  }
-  if (distinct) {
-    const auto it = g.value_counts.find(value);
-    if (it != g.value_counts.end()) ++it->second;
-    else g.value_counts.emplace(value, 1);
+    if (counted) g.values.insert(lo, counted);
   }
   while (max_entries > 0 && g.times.size() > max_entries) {
     remove_front(g);  // may under-count, never over-count

@@ -18,8 +18,8 @@ namespace siemhub::lua {
 
 /// A double-ended queue in one block of power-of-two size: a window appends at the back and
 /// drops at the front on every event, which a std::deque does by allocating and freeing a block
-/// every few entries. Popped slots keep their objects (a string keeps its buffer for the next
-/// value). The block shrinks when a quarter full, so a window that emptied gives memory back.
+/// every few entries. The block shrinks when a quarter full, so a window that emptied gives
+/// memory back.
 template <class T>
 class Ring {
  public:
@@ -30,19 +30,17 @@ class Ring {
   const T& front() const { return (*this)[0]; }
   const T& back() const { return (*this)[size_ - 1]; }
 
-  /// A slot at the back, holding whatever it last held (assign to it).
-  T& push_back_slot() {
+  void push_back(T value) {
     if (size_ == buf_.size()) relocate(buf_.empty() ? 8 : 2 * buf_.size());
-    return (*this)[size_++];
+    (*this)[size_++] = std::move(value);
   }
-  void push_back(T value) { push_back_slot() = std::move(value); }
   void pop_front() {
     head_ = (head_ + 1) & (buf_.size() - 1);
     if (--size_ < buf_.size() / 4 && buf_.size() > 32) relocate(buf_.size() / 2);
   }
   /// Inserts before position `pos` (the entries from `pos` on move back by one).
   void insert(std::size_t pos, T value) {
-    push_back_slot() = std::move(value);
+    push_back(std::move(value));
     for (std::size_t i = size_ - 1; i > pos; --i) std::swap((*this)[i], (*this)[i - 1]);
   }
   void clear() { head_ = size_ = 0; }
@@ -65,18 +63,22 @@ struct TextHash {
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
+using ValueCounts = std::unordered_map<std::string, std::size_t, TextHash, std::equal_to<>>;
+using CountedValue = ValueCounts::value_type;  ///< (value, events in the window with it)
+
 struct Group {
   std::string key;
   std::vector<std::string> by;  ///< one value per `by` path
-  /// The window: entry times, oldest first, and for distinct rules each entry's value
-  /// (values[i] belongs to times[i]; count rules keep no values).
+  /// The window: entry times, oldest first, and for distinct rules each entry's value as its
+  /// element of value_counts (values[i] belongs to times[i]; count rules keep no values). Map
+  /// elements keep their address, so dropping an entry decrements its count without a lookup.
   Ring<std::int64_t> times;
-  Ring<std::string> values;
+  Ring<CountedValue*> values;
   /// (time, uid) of the last keep_events events added: the finding's related_events (the window
   /// itself keeps no uids). A ring once full: the oldest is at recent_head.
   std::vector<std::pair<std::int64_t, std::string>> recent;
   std::size_t recent_head = 0;
-  std::unordered_map<std::string, std::size_t, TextHash, std::equal_to<>> value_counts;
+  ValueCounts value_counts;
   std::int64_t bucket = INT64_MIN;
   std::int64_t suppress_until = INT64_MIN;
   int state_ref = 0;        ///< Lua registry ref of ctx (custom rules); 0: none yet

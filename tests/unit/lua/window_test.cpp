@@ -166,7 +166,7 @@ TEST_CASE("windows kept in rings hold what a time-ordered deque holds, late and 
       std::vector<std::int64_t> times, model_times;
       std::vector<std::string> values, model_values;
       for (std::size_t k = 0; k < g.times.size(); ++k) times.push_back(g.times[k]);
-      for (std::size_t k = 0; k < g.values.size(); ++k) values.push_back(g.values[k]);
+      for (std::size_t k = 0; k < g.values.size(); ++k) values.push_back(g.values[k]->first);
       for (const auto& [time, v] : model.entries) {
         model_times.push_back(time);
         if (shape.op == Operator::distinct) model_values.push_back(v);  // count rules keep no values
