@@ -240,36 +240,66 @@ struct Matcher::Cond {
   std::vector<Cidr> cidrs;                         // parallel to values for cidr
   std::vector<const Lookup*> lookups;              // parallel to values for in_lookup
 
-  bool test(dom::element e, std::size_t i, std::string& text) const;
+  struct Subject;
+  bool test(Subject& e, std::size_t i) const;
   bool matches(FieldCache& fields) const;
 };
 
-bool Matcher::Cond::test(dom::element e, std::size_t i, std::string& text) const {
+// One element under test, with what the values are compared with (its text, number, address)
+// derived on first use: a condition with several values derives them once, not once per value.
+struct Matcher::Cond::Subject {
+  dom::element e;
+  bool have_text = false, text_ok = false;
+  std::string_view text;  // into the document (strings) or into `buffer` (numbers, booleans)
+  std::string& buffer;
+  bool have_number = false;
+  std::optional<double> number;
+  bool have_ip = false, ip_ok = false;
+  int family = 0;
+  unsigned char addr[16] = {};
+
+  Subject(dom::element element, std::string& scratch) : e(element), buffer(scratch) {}
+  bool text_of() {  // scalar_text()'s text
+    if (!have_text) {
+      have_text = true;
+      if (e.type() == dom::element_type::STRING) text = std::string_view(e), text_ok = true;
+      else if ((text_ok = scalar_text(e, buffer))) text = buffer;
+    }
+    return text_ok;
+  }
+  const std::optional<double>& number_of_it() {
+    if (!have_number) have_number = true, number = number_of(e);
+    return number;
+  }
+  bool ip() {
+    if (!have_ip) have_ip = true, ip_ok = parse_ip(text, family, addr);
+    return ip_ok;
+  }
+};
+
+bool Matcher::Cond::test(Subject& s, std::size_t i) const {
   const Value& v = values[i];
   switch (op) {
     case Op::gt: case Op::gte: case Op::lt: case Op::lte: {
-      const auto n = number_of(e);
+      const auto& n = s.number_of_it();
       if (!n) return false;
       return op == Op::gt ? *n > v.number : op == Op::gte ? *n >= v.number : op == Op::lt ? *n < v.number : *n <= v.number;
     }
     case Op::eq:
-      if (v.is_bool) return e.is_bool() && bool(e) == v.boolean;
-      if (v.is_number && e.is_number()) return double(e) == v.number;
+      if (v.is_bool) return s.e.is_bool() && bool(s.e) == v.boolean;
+      if (v.is_number && s.e.is_number()) return double(s.e) == v.number;
       break;
     default: break;
   }
-  if (!scalar_text(e, text)) return false;
+  if (!s.text_of()) return false;
+  const std::string_view text = s.text;
   switch (op) {
     case Op::eq: return equal_text(text, v.text, cased);
     case Op::contains: return find_text(text, v.text, cased) != std::string_view::npos;
-    case Op::startswith: return text.size() >= v.text.size() && equal_text(std::string_view(text).substr(0, v.text.size()), v.text, cased);
-    case Op::endswith: return text.size() >= v.text.size() && equal_text(std::string_view(text).substr(text.size() - v.text.size()), v.text, cased);
+    case Op::startswith: return text.size() >= v.text.size() && equal_text(text.substr(0, v.text.size()), v.text, cased);
+    case Op::endswith: return text.size() >= v.text.size() && equal_text(text.substr(text.size() - v.text.size()), v.text, cased);
     case Op::re: return re2::RE2::PartialMatch(text, *regexes[i]);
-    case Op::cidr: {
-      int family = 0;
-      unsigned char addr[16] = {};
-      return parse_ip(text, family, addr) && in_cidr(cidrs[i], family, addr);
-    }
+    case Op::cidr: return s.ip() && in_cidr(cidrs[i], s.family, s.addr);
     case Op::in_lookup: return lookups[i]->contains(text);
     default: return false;
   }
@@ -280,15 +310,22 @@ bool Matcher::Cond::matches(FieldCache& fields) const {
   const bool present = found && !found->is_null();
   if (op == Op::exists) return present == values[0].boolean;
   if (!present) return false;
-  thread_local std::string text;
-  const auto one = [&](std::size_t i) {
-    if (!found->is_array()) return test(*found, i, text);
-    for (dom::element item : dom::array(*found))
-      if (test(item, i, text)) return true;
-    return false;
-  };
+  thread_local std::string buffer;
+  if (!found->is_array()) {
+    Subject subject(*found, buffer);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const bool hit = test(subject, i);
+      if (all && !hit) return false;
+      if (!all && hit) return true;
+    }
+    return all;
+  }
   for (std::size_t i = 0; i < values.size(); ++i) {
-    const bool hit = one(i);
+    bool hit = false;  // one of the elements matches value i
+    for (dom::element item : dom::array(*found)) {
+      Subject subject(item, buffer);
+      if ((hit = test(subject, i))) break;
+    }
     if (all && !hit) return false;
     if (!all && hit) return true;
   }
