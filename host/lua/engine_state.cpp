@@ -27,8 +27,8 @@ std::string Engine::snapshot() {
         entries.push_back({g.times[i], i < g.values.size() ? g.values[i]->first : std::string()});
       nlohmann::json recent = nlohmann::json::array();
       for (std::size_t i = 0; i < g.recent.size(); ++i) {  // oldest first: a restore starts a fresh ring
-        const auto& [time, uid] = g.recent[(g.recent_head + i) % g.recent.size()];
-        recent.push_back({time, uid});
+        const RecentEvent& e = g.recent[(g.recent_head + i) % g.recent.size()];
+        recent.push_back({e.time, std::string(e.uid())});
       }
       nlohmann::json j = {{"key", g.key}, {"by", g.by}, {"entries", entries}, {"recent", recent}};
       if (g.bucket != INT64_MIN) j["bucket"] = g.bucket;
@@ -88,7 +88,7 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
         }
         if (!v1)
           for (const auto& slot : j.value("recent", nlohmann::json::array()))
-            g.recent.emplace_back(slot[0].get<std::int64_t>(), slot[1].get<std::string>());
+            g.recent.emplace_back().set(slot[0].get<std::int64_t>(), slot[1].get<std::string>());
         g.bucket = j.value("bucket", INT64_MIN);
         g.suppress_until = j.value("suppress_until", INT64_MIN);
         g.saved_state = j.value("state", "");

@@ -202,12 +202,10 @@ void remember(Group& g, std::int64_t time, std::string_view uid, std::size_t kee
   if (keep == 0) return;
   if (g.recent.size() >= keep) {
     // Overwrite the oldest slot in place: no allocation per event once the ring is full.
-    auto& slot = g.recent[g.recent_head % g.recent.size()];
-    slot.first = time;
-    slot.second.assign(uid);
+    g.recent[g.recent_head % g.recent.size()].set(time, uid);
     g.recent_head = (g.recent_head + 1) % g.recent.size();
   } else {
-    g.recent.emplace_back(time, std::string(uid));
+    g.recent.emplace_back().set(time, uid);
   }
 }
 
@@ -216,8 +214,8 @@ std::vector<std::string> related_uids(const RuleDef& rule, const Group& g) {
   const bool sliding = rule.kind == WindowKind::sliding && rule.span_ms > 0 && !g.times.empty();
   const std::int64_t after = sliding ? g.times.back() - rule.span_ms : INT64_MIN;
   for (std::size_t i = 0; i < g.recent.size(); ++i) {  // oldest first
-    const auto& [time, uid] = g.recent[(g.recent_head + i) % g.recent.size()];
-    if (time > after) out.push_back(uid);
+    const RecentEvent& e = g.recent[(g.recent_head + i) % g.recent.size()];
+    if (e.time > after) out.emplace_back(e.uid());
   }
   return out;
 }

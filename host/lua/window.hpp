@@ -6,8 +6,10 @@
 #include "lua/rule.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -44,6 +46,12 @@ class Ring {
     for (std::size_t i = size_ - 1; i > pos; --i) std::swap((*this)[i], (*this)[i - 1]);
   }
   void clear() { head_ = size_ = 0; }
+  /// Starts loading the oldest and newest entries (the ones a window reads) into the cache.
+  void prefetch_ends() const {
+    if (size_ == 0) return;
+    __builtin_prefetch(&front());
+    __builtin_prefetch(&back());
+  }
 
  private:
   void relocate(std::size_t capacity) {
@@ -66,21 +74,46 @@ struct TextHash {
 using ValueCounts = std::unordered_map<std::string, std::size_t, TextHash, std::equal_to<>>;
 using CountedValue = ValueCounts::value_type;  ///< (value, events in the window with it)
 
+/// An event remembered for related_events: its time and uid, the uid inline up to 44 bytes (host
+/// event ids are 16, UUIDs 36), so remembering one per event allocates nothing and the slot is
+/// one cache line.
+class RecentEvent {
+ public:
+  std::int64_t time = 0;
+  std::string_view uid() const { return size_ <= sizeof inline_ ? std::string_view(inline_, size_) : std::string_view(spill_.get(), size_); }
+  void set(std::int64_t t, std::string_view uid) {
+    time = t;
+    size_ = static_cast<std::uint32_t>(uid.size());
+    if (uid.size() <= sizeof inline_) {
+      std::memcpy(inline_, uid.data(), uid.size());
+    } else {
+      spill_ = std::make_unique<char[]>(uid.size());
+      std::memcpy(spill_.get(), uid.data(), uid.size());
+    }
+  }
+
+ private:
+  std::uint32_t size_ = 0;
+  char inline_[44];
+  std::unique_ptr<char[]> spill_;  // a longer uid
+};
+
 struct Group {
+  // The fields every event of a count or distinct rule reads first, next to each other.
   std::string key;
   std::vector<std::string> by;  ///< one value per `by` path
   /// The window: entry times, oldest first, and for distinct rules each entry's value as its
   /// element of value_counts (values[i] belongs to times[i]; count rules keep no values). Map
   /// elements keep their address, so dropping an entry decrements its count without a lookup.
   Ring<std::int64_t> times;
-  Ring<CountedValue*> values;
-  /// (time, uid) of the last keep_events events added: the finding's related_events (the window
-  /// itself keeps no uids). A ring once full: the oldest is at recent_head.
-  std::vector<std::pair<std::int64_t, std::string>> recent;
+  /// The last keep_events events added: the finding's related_events (the window itself keeps
+  /// no uids). A ring once full: the oldest is at recent_head.
+  std::vector<RecentEvent> recent;
   std::size_t recent_head = 0;
-  ValueCounts value_counts;
   std::int64_t bucket = INT64_MIN;
   std::int64_t suppress_until = INT64_MIN;
+  Ring<CountedValue*> values;
+  ValueCounts value_counts;
   int state_ref = 0;        ///< Lua registry ref of ctx (custom rules); 0: none yet
   std::string saved_state;  ///< restored ctx.state literal, turned into Lua on first use
 };
@@ -116,9 +149,9 @@ class GroupStore {
   }
 
  private:
-  struct Node {
-    Group group;
+  struct alignas(64) Node {  // the hash and the group's first fields share a cache line
     std::uint64_t hash = 0;
+    Group group;
   };
   struct Touch {
     std::uint32_t node;

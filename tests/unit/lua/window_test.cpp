@@ -192,3 +192,22 @@ TEST_CASE("windows kept in rings hold what a time-ordered deque holds, late and 
     }
   }
 }
+
+TEST_CASE("the related events of a group are its last uids, oldest first, short and long alike") {
+  RuleDef rule;
+  rule.span_ms = 1000;
+  Group g;
+  std::vector<std::string> uids;
+  for (int i = 0; i < 12; ++i) {
+    // Host ids (16 bytes), UUIDs (36), and uids longer than a slot holds inline.
+    uids.push_back(i % 3 == 0 ? std::string(16, char('a' + i)) : i % 3 == 1 ? std::string(36, char('a' + i))
+                                                                            : std::string(45 + i, char('a' + i)));
+    std::uint64_t dropped = 0;
+    REQUIRE(add_to_window(rule, g, 100 * i, {}, 0, dropped));
+    remember(g, 100 * i, uids.back(), 5);
+  }
+  CHECK(related_uids(rule, g) == std::vector<std::string>(uids.end() - 5, uids.end()));
+  std::uint64_t dropped = 0;
+  REQUIRE(add_to_window(rule, g, 100 * 11 + 850, {}, 0, dropped));  // the window now starts after 900
+  CHECK(related_uids(rule, g) == std::vector<std::string>(uids.end() - 2, uids.end()));
+}
