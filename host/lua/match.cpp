@@ -145,6 +145,7 @@ int PathIds::id(const std::string& path) {
   if (!path.empty() && end != 0 && !(end != std::string::npos && path[end] == '.' && end + 1 == path.size())) {
     split.top = add_top_key(std::string_view(path).substr(0, end));
     if (end != std::string::npos) split.rest = path.substr(path[end] == '.' ? end + 1 : end);
+    split.rest_is_key = !split.rest.empty() && split.rest.find_first_of(".[") == std::string::npos;
   }
   paths_.push_back({path, std::move(split)});
   return it->second;
@@ -167,9 +168,7 @@ int PathIds::add_top_key(std::string_view key) {
   return static_cast<int>(tops_.size() - 1);
 }
 
-int PathIds::top_key(std::string_view key) const {
-  // Most keys of an event are none of the paths' first keys: their length alone says so.
-  if (!(top_lengths_ >> (key.size() < 64 ? key.size() : 0) & 1) || key.empty()) return -1;
+int PathIds::find_top_key(std::string_view key) const {
   const std::size_t mask = top_table_.size() - 1;
   for (std::size_t i = top_hash(key) & mask;; i = (i + 1) & mask) {
     const int t = top_table_[i];
@@ -202,8 +201,10 @@ void FieldCache::sweep() {
   swept_ = paths_->top_keys() > 0 && root_.get(object) == simdjson::SUCCESS;
   if (!swept_) return;  // not an object (or no paths): get() resolves from the root
   std::size_t left = paths_->top_keys();
-  for (auto field = object.begin(); field != object.end(); ++field) {
-    const int t = paths_->top_key(field.key());
+  for (auto field = object.begin(), end = object.end(); field != end; ++field) {
+    const std::size_t length = field.key_length();
+    if (!paths_->might_be_top_key(length)) continue;
+    const int t = paths_->find_top_key(std::string_view(field.key_c_str(), length));
     // The first of duplicate keys, like object::at_key.
     if (t < 0 || top_stamp_[static_cast<std::size_t>(t)] == generation_) continue;
     tops_[static_cast<std::size_t>(t)] = field.value();
@@ -222,7 +223,13 @@ std::optional<dom::element> FieldCache::get(int id, std::string_view path) {
     } else if (const auto t = static_cast<std::size_t>(split.top); top_stamp_[t] != generation_) {
       values_[i] = std::nullopt;  // no such key
     } else {
-      values_[i] = split.rest.empty() ? std::optional(tops_[t]) : resolve(tops_[t], split.rest);
+      // A one-key rest on an object is the key search resolve()'s one step makes.
+      dom::object object;
+      dom::element found;
+      if (split.rest.empty()) values_[i] = tops_[t];
+      else if (!split.rest_is_key || tops_[t].get(object) != simdjson::SUCCESS) values_[i] = resolve(tops_[t], split.rest);
+      else if (object.at_key(split.rest).get(found) == simdjson::SUCCESS) values_[i] = found;
+      else values_[i] = std::nullopt;
     }
     stamp_[i] = generation_;
   }

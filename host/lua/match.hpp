@@ -42,11 +42,20 @@ class PathIds {
   struct Split {
     int top = -1;
     std::string rest;  ///< what follows the first key ("name" of "user.name", "[0].x" of "a[0].x")
+    bool rest_is_key = false;  ///< `rest` is one key ("name"): one key search in an object
   };
   const Split& split(int id) const { return paths_[static_cast<std::size_t>(id)].split; }
   std::size_t top_keys() const { return tops_.size(); }
   /// The number of top-level key `key`; -1 when no path starts with it.
-  int top_key(std::string_view key) const;
+  int top_key(std::string_view key) const {
+    // Most keys of an event are none of the paths' first keys: their length alone says so.
+    return might_be_top_key(key.size()) ? find_top_key(key) : -1;
+  }
+  /// False when no top-level key has `length` bytes.
+  bool might_be_top_key(std::size_t length) const {
+    return length != 0 && (top_lengths_ >> (length < 64 ? length : 0) & 1) != 0;
+  }
+  int find_top_key(std::string_view key) const;
 
  private:
   struct Path {

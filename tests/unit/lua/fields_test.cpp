@@ -37,6 +37,7 @@ TEST_CASE("a field cache gives every path what a walk from the root gives, whate
       "user.name.x", "user[0]", "missing",      "missing.x",    "a.",        "a..b",      ".a",
       "[0]",       "[1].x",     "0",            "0.x",          "0.user.name", "arr",     "arr[1].v",
       "arr.1.v",   "arr[9]",    "arr[x]",       "arr[0",        "a.b",       "time.x",    "user..name",
+      "arr.1",     "arr.x",     "metadata.uid.x", "0.x.y",
   };
   PathIds ids;
   std::vector<int> id_of;
