@@ -183,6 +183,8 @@ void FieldCache::reset(dom::element root, const PathIds& paths) {
   if (values_.size() < paths.size()) {
     values_.resize(paths.size());
     stamp_.resize(paths.size(), 0);
+    addresses_.resize(paths.size());
+    address_stamp_.resize(paths.size(), 0);
   }
   if (tops_.size() < paths.top_keys()) {
     tops_.resize(paths.top_keys());
@@ -191,6 +193,7 @@ void FieldCache::reset(dom::element root, const PathIds& paths) {
   if (++generation_ == 0) {  // wrapped: no stamp may look current
     std::fill(stamp_.begin(), stamp_.end(), 0);
     std::fill(top_stamp_.begin(), top_stamp_.end(), 0);
+    std::fill(address_stamp_.begin(), address_stamp_.end(), 0);
     generation_ = 1;
   }
   sweep();
@@ -236,6 +239,18 @@ std::optional<dom::element> FieldCache::get(int id, std::string_view path) {
   return values_[i];
 }
 
+bool FieldCache::address(int id, std::string_view text, int& family, const unsigned char*& addr) {
+  const auto i = static_cast<std::size_t>(id);  // an interned path (callers check)
+  Address& a = addresses_[i];
+  if (address_stamp_[i] != generation_) {
+    a.ok = parse_ip(text, a.family, a.bytes);
+    address_stamp_[i] = generation_;
+  }
+  family = a.family;
+  addr = a.bytes;
+  return a.ok;
+}
+
 struct Matcher::Cond {
   std::string path;
   int path_id = -1;
@@ -263,7 +278,10 @@ struct Matcher::Cond::Subject {
   std::optional<double> number;
   bool have_ip = false, ip_ok = false;
   int family = 0;
-  unsigned char addr[16] = {};
+  const unsigned char* addr = nullptr;
+  unsigned char own_addr[16] = {};
+  FieldCache* fields = nullptr;  // set when `e` is the element of interned path `path_id`
+  int path_id = -1;
 
   Subject(dom::element element, std::string& scratch) : e(element), buffer(scratch) {}
   bool text_of() {  // scalar_text()'s text
@@ -279,8 +297,11 @@ struct Matcher::Cond::Subject {
     return number;
   }
   bool ip() {
-    if (!have_ip) have_ip = true, ip_ok = parse_ip(text, family, addr);
-    return ip_ok;
+    if (have_ip) return ip_ok;
+    have_ip = true;
+    if (fields != nullptr) return ip_ok = fields->address(path_id, text, family, addr);
+    addr = own_addr;
+    return ip_ok = parse_ip(text, family, own_addr);
   }
 };
 
@@ -320,6 +341,7 @@ bool Matcher::Cond::matches(FieldCache& fields) const {
   thread_local std::string buffer;
   if (!found->is_array()) {
     Subject subject(*found, buffer);
+    if (path_id >= 0) subject.fields = &fields, subject.path_id = path_id;
     for (std::size_t i = 0; i < values.size(); ++i) {
       const bool hit = test(subject, i);
       if (all && !hit) return false;
@@ -413,6 +435,20 @@ bool parse_key(const std::string& key, std::string& path, Op& op, bool& all,
   return true;
 }
 
+// Rough relative cost of one test: comparisons, then scans, address parsing, lookups, regexes.
+int cost(Op op) {
+  switch (op) {
+    case Op::exists: return 0;
+    case Op::eq: return 1;
+    case Op::startswith: case Op::endswith: case Op::gt: case Op::gte: case Op::lt: case Op::lte: return 2;
+    case Op::contains: return 3;
+    case Op::cidr: return 4;
+    case Op::in_lookup: return 5;
+    case Op::re: return 6;
+  }
+  return 6;
+}
+
 bool to_value(const nlohmann::json& j, bool cased, Value& v) {
   if (j.is_string()) v.text = cased ? j.get<std::string>() : lower(j.get<std::string>());
   else if (j.is_boolean()) v.is_bool = true, v.boolean = j.get<bool>(), v.text = v.boolean ? "true" : "false";
@@ -473,6 +509,11 @@ std::optional<Matcher> Matcher::compile(const nlohmann::json& table, const Looku
     }
     m.conds_.push_back(std::move(c));
   }
+  // The keys AND together and every test is a pure function of the event, so cheap tests go
+  // first and an event a cheap one rejects skips the expensive ones (the table came in key order,
+  // where "src_endpoint.ip|cidr" runs before "status_id"). Ties keep their order.
+  std::stable_sort(m.conds_.begin(), m.conds_.end(),
+                   [](const Cond& a, const Cond& b) { return cost(a.op) < cost(b.op); });
   return m;
 }
 

@@ -81,8 +81,16 @@ class FieldCache {
   /// The element at `path` (whose id is `id`; -1: not interned, resolved every time). The same
   /// as resolve(root(), path).
   std::optional<simdjson::dom::element> get(int id, std::string_view path);
+  /// `text` (the text of path `id`'s element) as an IPv4 or IPv6 address, parsed once per event
+  /// for all the rules' cidr conditions on that path. False when it is not an address.
+  bool address(int id, std::string_view text, int& family, const unsigned char*& addr);
 
  private:
+  struct Address {
+    bool ok = false;
+    int family = 0;
+    unsigned char bytes[16] = {};
+  };
   void sweep();
   const PathIds* paths_ = nullptr;
   simdjson::dom::element root_;
@@ -91,6 +99,8 @@ class FieldCache {
   std::vector<std::uint32_t> top_stamp_;
   std::vector<std::optional<simdjson::dom::element>> values_;
   std::vector<std::uint32_t> stamp_;
+  std::vector<Address> addresses_;
+  std::vector<std::uint32_t> address_stamp_;
   std::uint32_t generation_ = 0;
 };
 

@@ -3,6 +3,8 @@
 #include "lua/event_view.hpp"
 #include "lua/match.hpp"
 
+#include "helpers.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -56,5 +58,35 @@ TEST_CASE("a field cache gives every path what a walk from the root gives, whate
       }
     }
     CHECK(text_of(cache.get(-1, "user.name")) == text_of(resolve(*event.root(), "user.name")));  // not interned
+  }
+}
+
+TEST_CASE("cidr conditions of many rules on one field match each event as each rule alone does") {
+  // The rules share the field's parsed address within an event; each must still see its own
+  // event's address (and no address where the field is not one).
+  const char* rules[] = {
+      R"(rule { id = "c.a", where = { ["src_endpoint.ip|cidr"] = "10.0.0.0/8" }, window = "1m", count = 1 })",
+      R"(rule { id = "c.b", where = { ["src_endpoint.ip|cidr"] = { "10.1.0.0/16", "fd00::/8" } }, window = "1m", count = 1 })",
+      R"(rule { id = "c.c", where = { ["src_endpoint.ip|cidr"] = "192.0.2.0/24", status_id = 1 }, window = "1m", count = 1 })",
+      R"(rule { id = "c.d", where = { ["not"] = { ["src_endpoint.ip|cidr"] = "10.1.2.3/32" } }, window = "1m", count = 1 })",
+  };
+  const char* ips[] = {R"("10.1.2.3")", R"("10.2.0.1")", R"("fd00::1")", R"("192.0.2.9")", R"("not an ip")",
+                       "17",           R"(["10.1.0.1", "x"])", R"("10.1.2.3 ")", "null"};
+  lua::testing::Feed feed;
+  for (int round = 0; round < 3; ++round)
+    for (std::size_t i = 0; i < std::size(ips); ++i)
+      feed.add(std::string(R"({"class_uid":3002,"time":)") + std::to_string(1000 * (round * 10 + i)) +
+               R"(,"status_id":)" + (i % 2 ? "1" : "2") + R"(,"src_endpoint":{"ip":)" + ips[i] + "}}");
+  std::string all;
+  for (const char* r : rules) all += std::string(r) + "\n";
+  auto together = lua::testing::load_text(all);
+  feed.run(*together);
+  for (const char* r : rules) {
+    auto alone = lua::testing::load_text(r);
+    feed.run(*alone);
+    const std::string id = alone->rules().front().id;
+    INFO(id);
+    CHECK(together->stats(id).matched == alone->stats(id).matched);
+    CHECK(together->stats(id).matched > 0);
   }
 }
