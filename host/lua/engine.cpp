@@ -358,14 +358,16 @@ bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key) {
     succeeded(rule);
     if (!pass) return false;
   }
-  // Group key: every `by` path must be present.
+  // Group key: every `by` path must be present. Strings are appended as they are in the event.
   key.clear();
   thread_local std::string value;
   for (std::size_t i = 0; i < def.by.size(); ++i) {
     const auto el = ev.fields.get(rule.by_ids[i], def.by[i]);
-    if (!el || !scalar_text(*el, value)) return false;
+    if (!el) return false;
     if (i > 0) key += '\x1f';
-    key += value;
+    if (el->type() == simdjson::dom::element_type::STRING) key += std::string_view(*el);
+    else if (scalar_text(*el, value)) key += value;
+    else return false;
   }
   if (!ev.time) return ++rule.stats.no_time, false;
   return true;

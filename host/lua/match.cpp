@@ -123,6 +123,15 @@ bool scalar_text(dom::element e, std::string& out) {
 
 namespace {
 
+// The first eight bytes of a key (fewer, zero-padded, when it is shorter), as one word.
+std::uint64_t head_of(std::string_view key) {
+  std::uint64_t w = 0;
+  if (key.size() >= 8) std::memcpy(&w, key.data(), 8);
+  else
+    for (std::size_t i = 0; i < key.size(); ++i) w |= std::uint64_t{static_cast<unsigned char>(key[i])} << (8 * i);
+  return w;
+}
+
 // A cheap hash of a top-level key (not empty): its length and first and last bytes. The sweep
 // hashes every key of every event, and the keys it looks for are few.
 std::size_t top_hash(std::string_view key) {
@@ -159,21 +168,25 @@ int PathIds::add_top_key(std::string_view key) {
   // Rebuilt on each new key (load time only), at most a quarter full.
   std::size_t size = 16;
   while (size < 4 * tops_.size()) size *= 2;
-  top_table_.assign(size, -1);
+  top_table_.assign(size, TopSlot{});
   for (std::size_t t = 0; t < tops_.size(); ++t) {
     std::size_t i = top_hash(tops_[t]) & (size - 1);
-    while (top_table_[i] >= 0) i = (i + 1) & (size - 1);
-    top_table_[i] = static_cast<int>(t);
+    while (top_table_[i].top >= 0) i = (i + 1) & (size - 1);
+    top_table_[i] = {head_of(tops_[t]), static_cast<std::uint32_t>(tops_[t].size()), static_cast<int>(t)};
   }
   return static_cast<int>(tops_.size() - 1);
 }
 
 int PathIds::find_top_key(std::string_view key) const {
   const std::size_t mask = top_table_.size() - 1;
+  const std::uint64_t head = head_of(key);
   for (std::size_t i = top_hash(key) & mask;; i = (i + 1) & mask) {
-    const int t = top_table_[i];
-    if (t < 0) return -1;
-    if (tops_[static_cast<std::size_t>(t)] == key) return t;
+    const TopSlot& slot = top_table_[i];
+    if (slot.top < 0) return -1;
+    if (slot.head != head || slot.size != key.size()) continue;
+    if (key.size() <= 8 || std::memcmp(tops_[static_cast<std::size_t>(slot.top)].data() + 8, key.data() + 8,
+                                       key.size() - 8) == 0)
+      return slot.top;
   }
 }
 

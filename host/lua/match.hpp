@@ -65,8 +65,13 @@ class PathIds {
   int add_top_key(std::string_view key);
   std::unordered_map<std::string, int> ids_;
   std::vector<Path> paths_;
+  struct TopSlot {  // a key's length and first eight bytes, compared before the rest
+    std::uint64_t head = 0;
+    std::uint32_t size = 0;
+    int top = -1;  // -1: empty
+  };
   std::vector<std::string> tops_;
-  std::vector<int> top_table_;     // open addressing over tops_ (power-of-two size, -1: empty)
+  std::vector<TopSlot> top_table_;  // open addressing over tops_ (power-of-two size)
   std::uint64_t top_lengths_ = 0;  // bit n: a top key of n bytes (bit 0: of 64 or more)
 };
 

@@ -205,6 +205,7 @@ void remember(Group& g, std::int64_t time, std::string_view uid, std::size_t kee
     g.recent[g.recent_head % g.recent.size()].set(time, uid);
     g.recent_head = (g.recent_head + 1) % g.recent.size();
   } else {
+    if (g.recent.empty()) g.recent.reserve(std::min<std::size_t>(keep, 16));  // not 1, 2, 4, 8, 16
     g.recent.emplace_back().set(time, uid);
   }
 }
