@@ -181,7 +181,7 @@ void sort_findings(std::vector<Finding>& findings) {
 
 template <class Fn>
 void Engine::for_each_selected(std::span<const EventRef> batch, std::size_t begin, std::size_t end, Fn&& fn) {
-  std::string key;
+  std::string key, distinct;
   for (std::size_t i = begin; i < end && i < batch.size(); ++i) {
     const EventRef& ref = batch[i];
     if (ref.event == nullptr) continue;
@@ -190,9 +190,11 @@ void Engine::for_each_selected(std::span<const EventRef> batch, std::size_t begi
     const EventFacts facts = facts_of(ref, *root);
     for (const std::size_t r : candidates(facts)) {
       Rule& rule = *rules_[r];
-      if (select_rule(rule, facts, key))  // the key's hash, once: the shard and the group table's
-        fn(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(i), facts, std::string_view(key),
-           GroupStore::hash(key, rule.shard_seed));
+      bool has_distinct = false;
+      if (!select_rule(rule, facts, key, distinct, has_distinct)) continue;
+      // The key's hash, once: the shard and the group table's.
+      fn(static_cast<std::uint32_t>(r), Selected{&ref, static_cast<std::uint32_t>(i), *facts.time, facts.uid, key,
+                                                 GroupStore::hash(key, rule.shard_seed), distinct, has_distinct});
     }
   }
 }
@@ -211,11 +213,9 @@ std::vector<Finding> Engine::process(std::span<const EventRef> batch) {
   check_lookups();
   const DropQueuedCalls drop{*this};
   std::vector<Finding> out;
-  for_each_selected(batch, 0, batch.size(),
-                    [&](std::uint32_t r, std::uint32_t i, const EventFacts& facts, std::string_view key,
-                        std::uint64_t hash) {
-                      if (owns(hash)) update_rule(*rules_[r], r, facts, key, hash, i, out);
-                    });
+  for_each_selected(batch, 0, batch.size(), [&](std::uint32_t r, const Selected& ev) {
+    if (owns(ev.hash)) update_rule(*rules_[r], r, ev, out);
+  });
   flush_all_calls(out);
   end_batch();
   sort_findings(out);  // the batched on_event calls emit at their flush
@@ -274,28 +274,23 @@ void Engine::end_batch() {
 
 void Engine::select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, HitList& hits) {
   const unsigned shards = std::max(options_.shards, 1u);
-  for_each_selected(batch, begin, end,
-                    [&](std::uint32_t r, std::uint32_t i, const EventFacts&, std::string_view key,
-                        std::uint64_t hash) {
-                      const auto shard = static_cast<std::uint32_t>(hash % shards);  // as owns() tests it
-                      hits.hits.push_back({i, r, shard, hits.keys.size(), key.size(), hash});
-                      hits.keys += key;
-                    });
+  for_each_selected(batch, begin, end, [&](std::uint32_t r, const Selected& ev) {
+    const auto shard = static_cast<std::uint32_t>(ev.hash % shards);  // as owns() tests it
+    hits.hits.push_back({ev.index, r, shard, ev.has_distinct, hits.keys.size(), ev.key.size(), ev.distinct.size(),
+                         ev.hash, ev.time, ev.uid});
+    hits.keys += ev.key;
+    hits.keys += ev.distinct;
+  });
 }
 
 void Engine::apply(std::span<const EventRef> batch, std::span<const HitList> lists, std::vector<Finding>& out) {
   const DropQueuedCalls drop{*this};
-  std::optional<EventFacts> facts;
-  std::uint32_t facts_of_event = UINT32_MAX;
   for (const HitList& list : lists) {
     for (const Hit& hit : list.hits) {
       if (hit.shard != options_.shard || hit.event >= batch.size() || hit.rule >= rules_.size()) continue;
-      if (hit.event != facts_of_event) {
-        const EventRef& ref = batch[hit.event];
-        facts.emplace(facts_of(ref, *ref.event->root()));
-        facts_of_event = hit.event;
-      }
-      update_rule(*rules_[hit.rule], hit.rule, *facts, list.key(hit), hit.hash, hit.event, out);
+      const Selected ev{&batch[hit.event], hit.event, hit.time, hit.uid, list.key(hit), hit.hash, list.distinct(hit),
+                        hit.has_distinct};
+      update_rule(*rules_[hit.rule], hit.rule, ev, out);
     }
   }
   flush_all_calls(out);
@@ -347,7 +342,8 @@ const std::vector<std::size_t>& Engine::candidates(const EventFacts& facts) cons
   return unindexed_;
 }
 
-bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key) {
+bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key, std::string& distinct,
+                         bool& has_distinct) {
   RuleDef& def = rule.def;
   if (rule.stats.quarantined || !def.from.matches(ev.fields) || !def.where.matches(ev.fields)) return false;
   if (def.where_fn != 0) {
@@ -370,11 +366,19 @@ bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key) {
     else return false;
   }
   if (!ev.time) return ++rule.stats.no_time, false;
+  if (def.op == Operator::distinct) {  // read here, used (or found missing) by update_rule
+    distinct.clear();
+    const auto el = ev.fields.get(rule.distinct_id, def.distinct_field);
+    has_distinct = el && scalar_text(*el, distinct);
+    for (char& c : distinct)  // case-insensitive, like match tables
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return true;
 }
 
-void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, std::string_view key,
-                         std::uint64_t hash, std::uint32_t event_index, std::vector<Finding>& out) {
+void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const Selected& ev, std::vector<Finding>& out) {
+  const std::uint32_t event_index = ev.index;
+  const std::string_view key = ev.key;
   const std::size_t first_new = out.size();
   struct Tag {  // every finding this call adds carries where it came from
     std::vector<Finding>& out;
@@ -388,9 +392,8 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
   } tag{out, first_new, event_index, rule_index};
   RuleDef& def = rule.def;
   if (rule.stats.quarantined) return;
-  const simdjson::dom::element root = ev.root;
-  const ocsf::Event& event = *ev.ref.event;
-  const std::int64_t* time = &*ev.time;
+  const ocsf::Event& event = *ev.ref->event;
+  const std::int64_t* time = &ev.time;
   const std::string_view uid = ev.uid;
   ++rule.stats.matched;
   const std::size_t max_groups = def.max_groups ? def.max_groups : options_.max_groups_per_rule;
@@ -403,14 +406,15 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
       flush_calls(rule_index, out);
   }
   const std::uint64_t evicted_before = rule.store.evictions();
-  Group& g = rule.store.touch(key, hash, shard_groups, released_);
+  Group& g = rule.store.touch(key, ev.hash, shard_groups, released_);
   // The window's ends and the next related-event slot, loaded together rather than one miss
   // after the other.
   g.times.prefetch_ends();
   if (!g.recent.empty()) __builtin_prefetch(&g.recent[g.recent_head % g.recent.size()]);
   rule.stats.groups_evicted += rule.store.evictions() - evicted_before;
-  if (g.by.empty() && !def.by.empty()) {
+  if (g.by.empty() && !def.by.empty()) {  // a new group (the event was selected, so it has a root)
     g.by.resize(def.by.size());
+    const simdjson::dom::element root = *event.root();
     for (std::size_t i = 0; i < def.by.size(); ++i)
       if (const auto el = resolve(root, def.by[i])) scalar_text(*el, g.by[i]);
   }
@@ -422,16 +426,9 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
     if (queue.size() >= kCallsPerLuaBatch) flush_calls(rule_index, out);
     return;
   }
-  std::string& value = distinct_value_;
-  value.clear();
-  if (def.op == Operator::distinct) {
-    const auto el = ev.fields.get(rule.distinct_id, def.distinct_field);
-    if (!el || !scalar_text(*el, value)) return;
-    for (char& c : value)  // case-insensitive, like match tables
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  if (def.op == Operator::distinct && !ev.has_distinct) return;  // no value for the distinct field
   const std::size_t max_entries = def.max_entries ? def.max_entries : options_.max_entries_per_group;
-  if (!add_to_window(def, g, *time, value, max_entries, rule.stats.entries_dropped))
+  if (!add_to_window(def, g, *time, ev.distinct, max_entries, rule.stats.entries_dropped))
     return void(++rule.stats.late_dropped);
   remember(g, *time, uid, def.keep_events);
   // The threshold first (O(1)); the full aggregate (max per value walks the values) only to fire.

@@ -69,8 +69,11 @@ void sort_findings(std::vector<Finding>& findings);
 /// `keys`) with its hash.
 struct Hit {
   std::uint32_t event = 0, rule = 0, shard = 0;
-  std::size_t key_begin = 0, key_size = 0;
+  bool has_distinct = false;  ///< distinct rules: the event has a value for the distinct field
+  std::size_t key_begin = 0, key_size = 0, distinct_size = 0;  ///< the distinct value follows the key
   std::uint64_t hash = 0;  ///< GroupStore::hash of the key with the rule's seed (shard = hash % shards)
+  std::int64_t time = 0;
+  std::string_view uid;  ///< metadata.uid or the host's id, in the batch
 };
 
 /// The hits of one slice of a batch. The keys are stored back to back in one string, so a
@@ -79,6 +82,9 @@ struct HitList {
   std::vector<Hit> hits;
   std::string keys;
   std::string_view key(const Hit& h) const { return std::string_view(keys).substr(h.key_begin, h.key_size); }
+  std::string_view distinct(const Hit& h) const {
+    return std::string_view(keys).substr(h.key_begin + h.key_size, h.distinct_size);
+  }
   void clear() {
     hits.clear();
     keys.clear();
@@ -169,14 +175,26 @@ class Engine {
     std::optional<std::int64_t> class_uid;
     std::string_view uid;  ///< metadata.uid, else the host's id
   };
-  /// The stateless filters; true (and the group key in `key`) when the event reaches the window.
-  bool select_rule(Rule& rule, const EventFacts& ev, std::string& key);
-  /// The stateful part for the group `key` (whose GroupStore::hash is `hash`).
-  void update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, std::string_view key,
-                   std::uint64_t hash, std::uint32_t event_index, std::vector<Finding>& out);
+  /// What the stateful part reads of an event a rule selected, all taken in the select phase (so
+  /// ParallelEngine's apply phase does not read the event again).
+  struct Selected {
+    const EventRef* ref = nullptr;
+    std::uint32_t index = 0;  ///< in the batch
+    std::int64_t time = 0;
+    std::string_view uid;
+    std::string_view key;
+    std::uint64_t hash = 0;  ///< GroupStore::hash of the key
+    std::string_view distinct;  ///< distinct rules: the field's value, lower-cased
+    bool has_distinct = false;
+  };
+  /// The stateless filters; true (and the group key in `key`, the distinct value in `distinct`)
+  /// when the event reaches the window.
+  bool select_rule(Rule& rule, const EventFacts& ev, std::string& key, std::string& distinct, bool& has_distinct);
+  /// The stateful part.
+  void update_rule(Rule& rule, std::uint32_t rule_index, const Selected& ev, std::vector<Finding>& out);
   EventFacts facts_of(const EventRef& ref, simdjson::dom::element root);
-  /// Calls fn(rule_index, event_index, facts, key, hash) for each (event, rule) of events
-  /// [begin, end) that passes the rule's stateless filters.
+  /// Calls fn(rule_index, const Selected&) for each (event, rule) of events [begin, end) that
+  /// passes the rule's stateless filters.
   template <class Fn>
   void for_each_selected(std::span<const EventRef> batch, std::size_t begin, std::size_t end, Fn&& fn);
   const std::vector<std::size_t>& candidates(const EventFacts& facts) const;
@@ -231,7 +249,6 @@ class Engine {
   };
   std::vector<Pending> pending_;
   std::vector<std::string> emitted_;  // ctx.emit payloads of the current call
-  std::string distinct_value_;        // scratch: the distinct field's value of the current event
   std::vector<std::vector<QueuedCall>> queued_;  // per rule index
   std::unordered_map<std::string, RuleStats> exported_;  // what export_metrics last published
 };

@@ -80,7 +80,9 @@ using CountedValue = ValueCounts::value_type;  ///< (value, events in the window
 class RecentEvent {
  public:
   std::int64_t time = 0;
-  std::string_view uid() const { return size_ <= sizeof inline_ ? std::string_view(inline_, size_) : std::string_view(spill_.get(), size_); }
+  std::string_view uid() const {
+    return {size_ <= sizeof inline_ ? inline_ : spill_.get(), size_};
+  }
   void set(std::int64_t t, std::string_view uid) {
     time = t;
     size_ = static_cast<std::uint32_t>(uid.size());
