@@ -98,6 +98,9 @@ bool Engine::load_sources(std::string* error) {
 }
 
 bool Engine::finish_rules(std::string* error) {
+  time_id_ = paths_.id("time");
+  uid_id_ = paths_.id("metadata.uid");
+  class_id_ = paths_.id("class_uid");
   const LookupResolver resolve_lookup = [this](const std::string& name) -> const Lookup* {
     for (const auto& l : lookups_)
       if (l->name() == name) return l.get();
@@ -163,7 +166,7 @@ void Engine::check_lookups() {
 
 unsigned shard_of_seeded(std::uint64_t rule_seed, std::string_view key, unsigned shards) {
   if (shards <= 1) return 0;
-  return static_cast<unsigned>(core::text_hash(key, rule_seed) % shards);
+  return static_cast<unsigned>(GroupStore::hash(key, rule_seed) % shards);  // what Engine::owns() tests
 }
 
 unsigned shard_of(std::string_view rule_id, std::string_view key, unsigned shards) {
@@ -178,16 +181,21 @@ void sort_findings(std::vector<Finding>& findings) {
 
 template <class Fn>
 void Engine::for_each_selected(std::span<const EventRef> batch, std::size_t begin, std::size_t end, Fn&& fn) {
-  std::string key;
+  std::string key, distinct;
   for (std::size_t i = begin; i < end && i < batch.size(); ++i) {
     const EventRef& ref = batch[i];
     if (ref.event == nullptr) continue;
     const auto root = ref.event->root();
     if (!root) continue;
     const EventFacts facts = facts_of(ref, *root);
-    for (const std::size_t r : candidates(*ref.event))
-      if (select_rule(*rules_[r], facts, key))
-        fn(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(i), facts, key);
+    for (const std::size_t r : candidates(facts)) {
+      Rule& rule = *rules_[r];
+      bool has_distinct = false;
+      if (!select_rule(rule, facts, key, distinct, has_distinct)) continue;
+      // The key's hash, once: the shard and the group table's.
+      fn(static_cast<std::uint32_t>(r), Selected{&ref, static_cast<std::uint32_t>(i), *facts.time, facts.uid, key,
+                                                 GroupStore::hash(key, rule.shard_seed), distinct, has_distinct});
+    }
   }
 }
 
@@ -205,11 +213,9 @@ std::vector<Finding> Engine::process(std::span<const EventRef> batch) {
   check_lookups();
   const DropQueuedCalls drop{*this};
   std::vector<Finding> out;
-  for_each_selected(batch, 0, batch.size(),
-                    [&](std::uint32_t r, std::uint32_t i, const EventFacts& facts, const std::string& key) {
-                      Rule& rule = *rules_[r];
-                      if (owns(rule, key)) update_rule(rule, r, facts, key, i, out);
-                    });
+  for_each_selected(batch, 0, batch.size(), [&](std::uint32_t r, const Selected& ev) {
+    if (owns(ev.hash)) update_rule(*rules_[r], r, ev, out);
+  });
   flush_all_calls(out);
   end_batch();
   sort_findings(out);  // the batched on_event calls emit at their flush
@@ -266,32 +272,28 @@ void Engine::end_batch() {
   Calls::release(*this);
 }
 
-void Engine::select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, std::vector<Hit>& hits) {
-  for_each_selected(batch, begin, end, [&](std::uint32_t r, std::uint32_t i, const EventFacts&, const std::string& key) {
-    hits.push_back({i, r, shard_of_seeded(rules_[r]->shard_seed, key, options_.shards), key});
+void Engine::select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, HitList& hits) {
+  const unsigned shards = std::max(options_.shards, 1u);
+  for_each_selected(batch, begin, end, [&](std::uint32_t r, const Selected& ev) {
+    const auto shard = static_cast<std::uint32_t>(ev.hash % shards);  // as owns() tests it
+    hits.hits.push_back({ev.index, r, shard, ev.has_distinct, hits.keys.size(), ev.key.size(), ev.distinct.size(),
+                         ev.hash, ev.time, ev.uid});
+    hits.keys += ev.key;
+    hits.keys += ev.distinct;
   });
 }
 
-void Engine::apply(std::span<const EventRef> batch, std::span<const std::vector<Hit>> lists, std::vector<Finding>& out) {
+void Engine::apply(std::span<const EventRef> batch, std::span<const HitList> lists, std::vector<Finding>& out) {
   const DropQueuedCalls drop{*this};
-  std::optional<EventFacts> facts;
-  std::uint32_t facts_of_event = UINT32_MAX;
-  for (const auto& list : lists) {
-    for (const Hit& hit : list) {
+  for (const HitList& list : lists) {
+    for (const Hit& hit : list.hits) {
       if (hit.shard != options_.shard || hit.event >= batch.size() || hit.rule >= rules_.size()) continue;
-      if (hit.event != facts_of_event) {
-        const EventRef& ref = batch[hit.event];
-        facts.emplace(facts_of(ref, *ref.event->root()));
-        facts_of_event = hit.event;
-      }
-      update_rule(*rules_[hit.rule], hit.rule, *facts, hit.key, hit.event, out);
+      const Selected ev{&batch[hit.event], hit.event, hit.time, hit.uid, list.key(hit), hit.hash, list.distinct(hit),
+                        hit.has_distinct};
+      update_rule(*rules_[hit.rule], hit.rule, ev, out);
     }
   }
   flush_all_calls(out);
-}
-
-bool Engine::owns(const Rule& rule, const std::string& key) const {
-  return options_.shards <= 1 || shard_of_seeded(rule.shard_seed, key, options_.shards) == options_.shard;
 }
 
 const RuleStats& Engine::stats_at(std::size_t rule_index) const { return rules_.at(rule_index)->stats; }
@@ -303,23 +305,45 @@ void Engine::quarantine(std::size_t rule_index, const std::string& last_fault) {
   if (s.last_fault.empty()) s.last_fault = last_fault;
 }
 
-Engine::EventFacts Engine::facts_of(const EventRef& ref, simdjson::dom::element root) {
-  const auto time = ref.event->get_int("time");
-  const auto meta_uid = ref.event->get_string("metadata.uid");
-  fields_.reset(root, paths_.size());
-  return EventFacts{ref, fields_, root, time, meta_uid ? *meta_uid : ref.id};
+namespace {
+
+// What ocsf::Event::get_int and get_string return for the element at a path.
+std::optional<std::int64_t> int_of(const std::optional<simdjson::dom::element>& e) {
+  if (!e || e->type() != simdjson::dom::element_type::INT64) return std::nullopt;
+  return std::int64_t(*e);
 }
 
-const std::vector<std::size_t>& Engine::candidates(const ocsf::Event& event) const {
-  const auto cls = event.get_int("class_uid");
-  if (cls) {
-    const auto it = by_class_.find(*cls);
+std::optional<std::string_view> string_of(const std::optional<simdjson::dom::element>& e) {
+  std::string_view s;
+  if (!e || e->get(s) != simdjson::SUCCESS) return std::nullopt;
+  return s;
+}
+
+}  // namespace
+
+Engine::EventFacts Engine::facts_of(const EventRef& ref, simdjson::dom::element root) {
+  // The base fields through the field cache: one walk of the top-level object finds them and
+  // the first keys of every rule's paths.
+  fields_.reset(root, paths_);
+  const auto meta_uid = string_of(fields_.get(uid_id_, "metadata.uid"));
+  return EventFacts{ref,
+                    fields_,
+                    root,
+                    int_of(fields_.get(time_id_, "time")),
+                    int_of(fields_.get(class_id_, "class_uid")),
+                    meta_uid ? *meta_uid : ref.id};
+}
+
+const std::vector<std::size_t>& Engine::candidates(const EventFacts& facts) const {
+  if (facts.class_uid) {
+    const auto it = by_class_.find(*facts.class_uid);
     if (it != by_class_.end()) return it->second;
   }
   return unindexed_;
 }
 
-bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key) {
+bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key, std::string& distinct,
+                         bool& has_distinct) {
   RuleDef& def = rule.def;
   if (rule.stats.quarantined || !def.from.matches(ev.fields) || !def.where.matches(ev.fields)) return false;
   if (def.where_fn != 0) {
@@ -330,21 +354,31 @@ bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key) {
     succeeded(rule);
     if (!pass) return false;
   }
-  // Group key: every `by` path must be present.
+  // Group key: every `by` path must be present. Strings are appended as they are in the event.
   key.clear();
   thread_local std::string value;
   for (std::size_t i = 0; i < def.by.size(); ++i) {
     const auto el = ev.fields.get(rule.by_ids[i], def.by[i]);
-    if (!el || !scalar_text(*el, value)) return false;
+    if (!el) return false;
     if (i > 0) key += '\x1f';
-    key += value;
+    if (el->type() == simdjson::dom::element_type::STRING) key += std::string_view(*el);
+    else if (scalar_text(*el, value)) key += value;
+    else return false;
   }
   if (!ev.time) return ++rule.stats.no_time, false;
+  if (def.op == Operator::distinct) {  // read here, used (or found missing) by update_rule
+    distinct.clear();
+    const auto el = ev.fields.get(rule.distinct_id, def.distinct_field);
+    has_distinct = el && scalar_text(*el, distinct);
+    for (char& c : distinct)  // case-insensitive, like match tables
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return true;
 }
 
-void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, const std::string& key,
-                         std::uint32_t event_index, std::vector<Finding>& out) {
+void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const Selected& ev, std::vector<Finding>& out) {
+  const std::uint32_t event_index = ev.index;
+  const std::string_view key = ev.key;
   const std::size_t first_new = out.size();
   struct Tag {  // every finding this call adds carries where it came from
     std::vector<Finding>& out;
@@ -358,9 +392,8 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
   } tag{out, first_new, event_index, rule_index};
   RuleDef& def = rule.def;
   if (rule.stats.quarantined) return;
-  const simdjson::dom::element root = ev.root;
-  const ocsf::Event& event = *ev.ref.event;
-  const std::int64_t* time = &*ev.time;
+  const ocsf::Event& event = *ev.ref->event;
+  const std::int64_t* time = &ev.time;
   const std::string_view uid = ev.uid;
   ++rule.stats.matched;
   const std::size_t max_groups = def.max_groups ? def.max_groups : options_.max_groups_per_rule;
@@ -373,10 +406,15 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
       flush_calls(rule_index, out);
   }
   const std::uint64_t evicted_before = rule.store.evictions();
-  Group& g = rule.store.touch(key, shard_groups, released_);
+  Group& g = rule.store.touch(key, ev.hash, shard_groups, released_);
+  // The window's ends and the next related-event slot, loaded together rather than one miss
+  // after the other.
+  g.times.prefetch_ends();
+  if (!g.recent.empty()) __builtin_prefetch(&g.recent[g.recent_head % g.recent.size()]);
   rule.stats.groups_evicted += rule.store.evictions() - evicted_before;
-  if (g.by.empty() && !def.by.empty()) {
+  if (g.by.empty() && !def.by.empty()) {  // a new group (the event was selected, so it has a root)
     g.by.resize(def.by.size());
+    const simdjson::dom::element root = *event.root();
     for (std::size_t i = 0; i < def.by.size(); ++i)
       if (const auto el = resolve(root, def.by[i])) scalar_text(*el, g.by[i]);
   }
@@ -384,24 +422,18 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts&
 
   if (def.op == Operator::custom) {
     auto& queue = queued_[rule_index];
-    queue.push_back({&g, &event, *time, std::string(uid), event_index});
+    queue.push_back({&g, &event, *time, uid, event_index});
     if (queue.size() >= kCallsPerLuaBatch) flush_calls(rule_index, out);
     return;
   }
-  Entry entry{*time, {}};
-  if (def.op == Operator::distinct) {
-    const auto el = ev.fields.get(rule.distinct_id, def.distinct_field);
-    if (!el || !scalar_text(*el, entry.value)) return;
-    for (char& c : entry.value)  // case-insensitive, like match tables
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  if (def.op == Operator::distinct && !ev.has_distinct) return;  // no value for the distinct field
   const std::size_t max_entries = def.max_entries ? def.max_entries : options_.max_entries_per_group;
-  if (!add_to_window(def, g, std::move(entry), max_entries, rule.stats.entries_dropped))
+  if (!add_to_window(def, g, *time, ev.distinct, max_entries, rule.stats.entries_dropped))
     return void(++rule.stats.late_dropped);
   remember(g, *time, uid, def.keep_events);
   // The threshold first (O(1)); the full aggregate (max per value walks the values) only to fire.
-  const double value = static_cast<double>(def.op == Operator::distinct ? g.value_counts.size() : g.entries.size());
-  if (!def.threshold.passes(value)) return;
+  const double measure = static_cast<double>(def.op == Operator::distinct ? g.value_counts.size() : g.times.size());
+  if (!def.threshold.passes(measure)) return;
   const Aggregate agg = aggregate(def, g);
   if (def.having_fn != 0) {
     bool pass = false;

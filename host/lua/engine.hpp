@@ -65,10 +65,30 @@ struct Finding {
 void sort_findings(std::vector<Finding>& findings);
 
 /// An event selected by a rule's stateless filters (ParallelEngine's first phase): the batch
-/// index, the rule's index, the group key and the shard that owns it.
+/// index, the rule's index, the shard that owns the group, and the group key (in its HitList's
+/// `keys`) with its hash.
 struct Hit {
   std::uint32_t event = 0, rule = 0, shard = 0;
-  std::string key;
+  bool has_distinct = false;  ///< distinct rules: the event has a value for the distinct field
+  std::size_t key_begin = 0, key_size = 0, distinct_size = 0;  ///< the distinct value follows the key
+  std::uint64_t hash = 0;  ///< GroupStore::hash of the key with the rule's seed (shard = hash % shards)
+  std::int64_t time = 0;
+  std::string_view uid;  ///< metadata.uid or the host's id, in the batch
+};
+
+/// The hits of one slice of a batch. The keys are stored back to back in one string, so a
+/// batch's hits cost no allocation per hit once the lists have grown.
+struct HitList {
+  std::vector<Hit> hits;
+  std::string keys;
+  std::string_view key(const Hit& h) const { return std::string_view(keys).substr(h.key_begin, h.key_size); }
+  std::string_view distinct(const Hit& h) const {
+    return std::string_view(keys).substr(h.key_begin + h.key_size, h.distinct_size);
+  }
+  void clear() {
+    hits.clear();
+    keys.clear();
+  }
 };
 
 struct RuleStats {
@@ -114,8 +134,8 @@ class Engine {
   // match tables, where predicates, group key) for events [begin, end) of the batch, appending
   // one Hit per (event, rule) that goes on to a window. apply(): the stateful part for the hits
   // this engine's shard owns, `lists` in batch order. end_batch() after both.
-  void select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, std::vector<Hit>& hits);
-  void apply(std::span<const EventRef> batch, std::span<const std::vector<Hit>> lists, std::vector<Finding>& out);
+  void select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, HitList& hits);
+  void apply(std::span<const EventRef> batch, std::span<const HitList> lists, std::vector<Finding>& out);
   void begin_batch() { check_lookups(); }
   void end_batch();
   std::size_t rule_count() const { return rules_.size(); }
@@ -152,30 +172,45 @@ class Engine {
     FieldCache& fields;
     simdjson::dom::element root;
     std::optional<std::int64_t> time;
+    std::optional<std::int64_t> class_uid;
     std::string_view uid;  ///< metadata.uid, else the host's id
   };
-  /// The stateless filters; true (and the group key in `key`) when the event reaches the window.
-  bool select_rule(Rule& rule, const EventFacts& ev, std::string& key);
-  void update_rule(Rule& rule, std::uint32_t rule_index, const EventFacts& ev, const std::string& key,
-                   std::uint32_t event_index, std::vector<Finding>& out);
+  /// What the stateful part reads of an event a rule selected, all taken in the select phase (so
+  /// ParallelEngine's apply phase does not read the event again).
+  struct Selected {
+    const EventRef* ref = nullptr;
+    std::uint32_t index = 0;  ///< in the batch
+    std::int64_t time = 0;
+    std::string_view uid;
+    std::string_view key;
+    std::uint64_t hash = 0;  ///< GroupStore::hash of the key
+    std::string_view distinct;  ///< distinct rules: the field's value, lower-cased
+    bool has_distinct = false;
+  };
+  /// The stateless filters; true (and the group key in `key`, the distinct value in `distinct`)
+  /// when the event reaches the window.
+  bool select_rule(Rule& rule, const EventFacts& ev, std::string& key, std::string& distinct, bool& has_distinct);
+  /// The stateful part.
+  void update_rule(Rule& rule, std::uint32_t rule_index, const Selected& ev, std::vector<Finding>& out);
   EventFacts facts_of(const EventRef& ref, simdjson::dom::element root);
-  /// Calls fn(rule_index, event_index, facts, key) for each (event, rule) of events [begin, end)
-  /// that passes the rule's stateless filters.
+  /// Calls fn(rule_index, const Selected&) for each (event, rule) of events [begin, end) that
+  /// passes the rule's stateless filters.
   template <class Fn>
   void for_each_selected(std::span<const EventRef> batch, std::size_t begin, std::size_t end, Fn&& fn);
-  const std::vector<std::size_t>& candidates(const ocsf::Event& event) const;
+  const std::vector<std::size_t>& candidates(const EventFacts& facts) const;
   void fire(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, std::int64_t time,
             std::vector<Finding>& out);
   void emit_finding(Rule& rule, Group& g, const Aggregate& agg, std::string_view uid, nlohmann::json shaped,
                     std::size_t index, std::vector<Finding>& out);
-  bool owns(const Rule& rule, const std::string& key) const;
+  /// Whether this engine's shard owns the group whose GroupStore::hash is `hash`.
+  bool owns(std::uint64_t hash) const { return options_.shards <= 1 || hash % options_.shards == options_.shard; }
  public:
   /// An on_event call waiting for its rule's batched Lua call (engine-internal).
   struct QueuedCall {
     Group* group = nullptr;
     const ocsf::Event* event = nullptr;
     std::int64_t time = 0;
-    std::string uid;
+    std::string_view uid;  ///< into the batch (the calls run before process() or apply() returns)
     std::uint32_t event_index = 0;
     std::size_t emit_begin = 0, emit_end = 0;  ///< its ctx.emit payloads in emitted_
   };
@@ -199,6 +234,7 @@ class Engine {
   std::unordered_map<std::int64_t, std::vector<std::size_t>> by_class_;  // class_uid -> rules
   std::vector<std::size_t> unindexed_;
   PathIds paths_;
+  int time_id_ = -1, uid_id_ = -1, class_id_ = -1;  // "time", "metadata.uid", "class_uid" in paths_
   FieldCache fields_;
   std::vector<std::unique_ptr<Lookup>> lookups_;
   std::int64_t next_lookup_check_ = INT64_MIN;

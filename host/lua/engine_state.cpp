@@ -21,13 +21,14 @@ std::string Engine::snapshot() {
   nlohmann::json rules = nlohmann::json::object();
   for (auto& rule : rules_) {
     nlohmann::json groups = nlohmann::json::array();
-    for (const Group& g : rule->store.groups()) {
+    rule->store.for_each([&](const Group& g) {
       nlohmann::json entries = nlohmann::json::array();
-      for (const Entry& e : g.entries) entries.push_back({e.time, e.value});
+      for (std::size_t i = 0; i < g.times.size(); ++i)  // count rules keep no values: ""
+        entries.push_back({g.times[i], i < g.values.size() ? g.values[i]->first : std::string()});
       nlohmann::json recent = nlohmann::json::array();
       for (std::size_t i = 0; i < g.recent.size(); ++i) {  // oldest first: a restore starts a fresh ring
-        const auto& [time, uid] = g.recent[(g.recent_head + i) % g.recent.size()];
-        recent.push_back({time, uid});
+        const RecentEvent& e = g.recent[(g.recent_head + i) % g.recent.size()];
+        recent.push_back({e.time, std::string(e.uid())});
       }
       nlohmann::json j = {{"key", g.key}, {"by", g.by}, {"entries", entries}, {"recent", recent}};
       if (g.bucket != INT64_MIN) j["bucket"] = g.bucket;
@@ -42,7 +43,7 @@ std::string Engine::snapshot() {
       }
       if (!state.empty()) j["state"] = state;
       groups.push_back(std::move(j));
-    }
+    });
     rules[rule->def.id] = {{"hash", rule->def.code_hash}, {"groups", groups}};
   }
   return nlohmann::json{{"format", kFormat}, {"rules", rules}}.dump();
@@ -68,19 +69,26 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
       }
       for (const auto& j : r["groups"]) {
         const auto key = j["key"].get<std::string>();
-        if (!owns(*rule, key)) continue;  // another shard's group
+        const std::uint64_t hash = GroupStore::hash(key, rule->shard_seed);
+        if (!owns(hash)) continue;  // another shard's group
         std::vector<int> none;
-        Group& g = rule->store.touch(key, 0, none);
+        Group& g = rule->store.touch(key, hash, 0, none);
         g.by = j["by"].get<std::vector<std::string>>();
+        const bool distinct = rule->def.op == Operator::distinct;
         for (const auto& e : j["entries"]) {
           const std::int64_t time = e[0].get<std::int64_t>();
-          g.entries.push_back({time, e[v1 ? 2 : 1].get<std::string>()});
-          if (rule->def.op == Operator::distinct) ++g.value_counts[g.entries.back().value];
+          auto value = e[v1 ? 2 : 1].get<std::string>();  // checked for every rule, kept for distinct ones
+          g.times.push_back(time);
+          if (distinct) {
+            const auto counted = g.value_counts.try_emplace(std::move(value), 0).first;
+            ++counted->second;
+            g.values.push_back(&*counted);
+          }
           if (v1) remember(g, time, e[1].get<std::string>(), rule->def.keep_events);
         }
         if (!v1)
           for (const auto& slot : j.value("recent", nlohmann::json::array()))
-            g.recent.emplace_back(slot[0].get<std::int64_t>(), slot[1].get<std::string>());
+            g.recent.emplace_back().set(slot[0].get<std::int64_t>(), slot[1].get<std::string>());
         g.bucket = j.value("bucket", INT64_MIN);
         g.suppress_until = j.value("suppress_until", INT64_MIN);
         g.saved_state = j.value("state", "");

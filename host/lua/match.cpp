@@ -121,21 +121,111 @@ bool scalar_text(dom::element e, std::string& out) {
   }
 }
 
+namespace {
+
+// The first eight bytes of a key (fewer, zero-padded, when it is shorter), as one word.
+std::uint64_t head_of(std::string_view key) {
+  std::uint64_t w = 0;
+  if (key.size() >= 8) std::memcpy(&w, key.data(), 8);
+  else
+    for (std::size_t i = 0; i < key.size(); ++i) w |= std::uint64_t{static_cast<unsigned char>(key[i])} << (8 * i);
+  return w;
+}
+
+// A cheap hash of a top-level key (not empty): its length and first and last bytes. The sweep
+// hashes every key of every event, and the keys it looks for are few.
+std::size_t top_hash(std::string_view key) {
+  const std::uint32_t h = static_cast<std::uint32_t>(key.size()) * 0x9e3779b1u +
+                          static_cast<unsigned char>(key.front()) * 0x85ebca77u +
+                          static_cast<unsigned char>(key.back()) * 0xc2b2ae3du;
+  return h ^ (h >> 15);
+}
+
+}  // namespace
+
 int PathIds::id(const std::string& path) {
   const auto [it, inserted] = ids_.try_emplace(path, static_cast<int>(paths_.size()));
-  if (inserted) paths_.push_back(path);
+  if (!inserted) return it->second;
+  // resolve() walks a path one step at a time and each step depends only on the element reached
+  // and what is left of the path, so "key.rest" is resolve(root[key], "rest") and "key[0]..." is
+  // resolve(root[key], "[0]..."). Other shapes ("", a leading '[' or '.', "key.") resolve whole.
+  Split split;
+  const std::size_t end = path.find_first_of(".[");
+  if (!path.empty() && end != 0 && !(end != std::string::npos && path[end] == '.' && end + 1 == path.size())) {
+    split.top = add_top_key(std::string_view(path).substr(0, end));
+    if (end != std::string::npos) split.rest = path.substr(path[end] == '.' ? end + 1 : end);
+    split.rest_is_key = !split.rest.empty() && split.rest.find_first_of(".[") == std::string::npos;
+  }
+  paths_.push_back({path, std::move(split)});
   return it->second;
 }
 
-void FieldCache::reset(dom::element root, std::size_t paths) {
+int PathIds::add_top_key(std::string_view key) {
+  if (const int found = top_key(key); found >= 0) return found;
+  tops_.emplace_back(key);
+  if (key.size() < 64) top_lengths_ |= std::uint64_t{1} << key.size();
+  else top_lengths_ |= std::uint64_t{1};  // bit 0 (no key is empty): some key is 64 bytes or longer
+  // Rebuilt on each new key (load time only), at most a quarter full.
+  std::size_t size = 16;
+  while (size < 4 * tops_.size()) size *= 2;
+  top_table_.assign(size, TopSlot{});
+  for (std::size_t t = 0; t < tops_.size(); ++t) {
+    std::size_t i = top_hash(tops_[t]) & (size - 1);
+    while (top_table_[i].top >= 0) i = (i + 1) & (size - 1);
+    top_table_[i] = {head_of(tops_[t]), static_cast<std::uint32_t>(tops_[t].size()), static_cast<int>(t)};
+  }
+  return static_cast<int>(tops_.size() - 1);
+}
+
+int PathIds::find_top_key(std::string_view key) const {
+  const std::size_t mask = top_table_.size() - 1;
+  const std::uint64_t head = head_of(key);
+  for (std::size_t i = top_hash(key) & mask;; i = (i + 1) & mask) {
+    const TopSlot& slot = top_table_[i];
+    if (slot.top < 0) return -1;
+    if (slot.head != head || slot.size != key.size()) continue;
+    if (key.size() <= 8 || std::memcmp(tops_[static_cast<std::size_t>(slot.top)].data() + 8, key.data() + 8,
+                                       key.size() - 8) == 0)
+      return slot.top;
+  }
+}
+
+void FieldCache::reset(dom::element root, const PathIds& paths) {
+  paths_ = &paths;
   root_ = root;
-  if (values_.size() < paths) {
-    values_.resize(paths);
-    stamp_.resize(paths, 0);
+  if (values_.size() < paths.size()) {
+    values_.resize(paths.size());
+    stamp_.resize(paths.size(), 0);
+    addresses_.resize(paths.size());
+    address_stamp_.resize(paths.size(), 0);
+  }
+  if (tops_.size() < paths.top_keys()) {
+    tops_.resize(paths.top_keys());
+    top_stamp_.resize(paths.top_keys(), 0);
   }
   if (++generation_ == 0) {  // wrapped: no stamp may look current
     std::fill(stamp_.begin(), stamp_.end(), 0);
+    std::fill(top_stamp_.begin(), top_stamp_.end(), 0);
+    std::fill(address_stamp_.begin(), address_stamp_.end(), 0);
     generation_ = 1;
+  }
+  sweep();
+}
+
+void FieldCache::sweep() {
+  dom::object object;
+  swept_ = paths_->top_keys() > 0 && root_.get(object) == simdjson::SUCCESS;
+  if (!swept_) return;  // not an object (or no paths): get() resolves from the root
+  std::size_t left = paths_->top_keys();
+  for (auto field = object.begin(), end = object.end(); field != end; ++field) {
+    const std::size_t length = field.key_length();
+    if (!paths_->might_be_top_key(length)) continue;
+    const int t = paths_->find_top_key(std::string_view(field.key_c_str(), length));
+    // The first of duplicate keys, like object::at_key.
+    if (t < 0 || top_stamp_[static_cast<std::size_t>(t)] == generation_) continue;
+    tops_[static_cast<std::size_t>(t)] = field.value();
+    top_stamp_[static_cast<std::size_t>(t)] = generation_;
+    if (--left == 0) break;
   }
 }
 
@@ -143,10 +233,35 @@ std::optional<dom::element> FieldCache::get(int id, std::string_view path) {
   if (id < 0 || static_cast<std::size_t>(id) >= values_.size()) return resolve(root_, path);
   const auto i = static_cast<std::size_t>(id);
   if (stamp_[i] != generation_) {
-    values_[i] = resolve(root_, path);
+    const PathIds::Split& split = paths_->split(id);
+    if (split.top < 0 || !swept_) {
+      values_[i] = resolve(root_, path);
+    } else if (const auto t = static_cast<std::size_t>(split.top); top_stamp_[t] != generation_) {
+      values_[i] = std::nullopt;  // no such key
+    } else {
+      // A one-key rest on an object is the key search resolve()'s one step makes.
+      dom::object object;
+      dom::element found;
+      if (split.rest.empty()) values_[i] = tops_[t];
+      else if (!split.rest_is_key || tops_[t].get(object) != simdjson::SUCCESS) values_[i] = resolve(tops_[t], split.rest);
+      else if (object.at_key(split.rest).get(found) == simdjson::SUCCESS) values_[i] = found;
+      else values_[i] = std::nullopt;
+    }
     stamp_[i] = generation_;
   }
   return values_[i];
+}
+
+bool FieldCache::address(int id, std::string_view text, int& family, const unsigned char*& addr) {
+  const auto i = static_cast<std::size_t>(id);  // an interned path (callers check)
+  Address& a = addresses_[i];
+  if (address_stamp_[i] != generation_) {
+    a.ok = parse_ip(text, a.family, a.bytes);
+    address_stamp_[i] = generation_;
+  }
+  family = a.family;
+  addr = a.bytes;
+  return a.ok;
 }
 
 struct Matcher::Cond {
@@ -160,36 +275,72 @@ struct Matcher::Cond {
   std::vector<Cidr> cidrs;                         // parallel to values for cidr
   std::vector<const Lookup*> lookups;              // parallel to values for in_lookup
 
-  bool test(dom::element e, std::size_t i, std::string& text) const;
+  struct Subject;
+  bool test(Subject& e, std::size_t i) const;
   bool matches(FieldCache& fields) const;
 };
 
-bool Matcher::Cond::test(dom::element e, std::size_t i, std::string& text) const {
+// One element under test, with what the values are compared with (its text, number, address)
+// derived on first use: a condition with several values derives them once, not once per value.
+struct Matcher::Cond::Subject {
+  dom::element e;
+  bool have_text = false, text_ok = false;
+  std::string_view text;  // into the document (strings) or into `buffer` (numbers, booleans)
+  std::string& buffer;
+  bool have_number = false;
+  std::optional<double> number;
+  bool have_ip = false, ip_ok = false;
+  int family = 0;
+  const unsigned char* addr = nullptr;
+  unsigned char own_addr[16] = {};
+  FieldCache* fields = nullptr;  // set when `e` is the element of interned path `path_id`
+  int path_id = -1;
+
+  Subject(dom::element element, std::string& scratch) : e(element), buffer(scratch) {}
+  bool text_of() {  // scalar_text()'s text
+    if (!have_text) {
+      have_text = true;
+      if (e.type() == dom::element_type::STRING) text = std::string_view(e), text_ok = true;
+      else if ((text_ok = scalar_text(e, buffer))) text = buffer;
+    }
+    return text_ok;
+  }
+  const std::optional<double>& number_of_it() {
+    if (!have_number) have_number = true, number = number_of(e);
+    return number;
+  }
+  bool ip() {
+    if (have_ip) return ip_ok;
+    have_ip = true;
+    if (fields != nullptr) return ip_ok = fields->address(path_id, text, family, addr);
+    addr = own_addr;
+    return ip_ok = parse_ip(text, family, own_addr);
+  }
+};
+
+bool Matcher::Cond::test(Subject& s, std::size_t i) const {
   const Value& v = values[i];
   switch (op) {
     case Op::gt: case Op::gte: case Op::lt: case Op::lte: {
-      const auto n = number_of(e);
+      const auto& n = s.number_of_it();
       if (!n) return false;
       return op == Op::gt ? *n > v.number : op == Op::gte ? *n >= v.number : op == Op::lt ? *n < v.number : *n <= v.number;
     }
     case Op::eq:
-      if (v.is_bool) return e.is_bool() && bool(e) == v.boolean;
-      if (v.is_number && e.is_number()) return double(e) == v.number;
+      if (v.is_bool) return s.e.is_bool() && bool(s.e) == v.boolean;
+      if (v.is_number && s.e.is_number()) return double(s.e) == v.number;
       break;
     default: break;
   }
-  if (!scalar_text(e, text)) return false;
+  if (!s.text_of()) return false;
+  const std::string_view text = s.text;
   switch (op) {
     case Op::eq: return equal_text(text, v.text, cased);
     case Op::contains: return find_text(text, v.text, cased) != std::string_view::npos;
-    case Op::startswith: return text.size() >= v.text.size() && equal_text(std::string_view(text).substr(0, v.text.size()), v.text, cased);
-    case Op::endswith: return text.size() >= v.text.size() && equal_text(std::string_view(text).substr(text.size() - v.text.size()), v.text, cased);
+    case Op::startswith: return text.size() >= v.text.size() && equal_text(text.substr(0, v.text.size()), v.text, cased);
+    case Op::endswith: return text.size() >= v.text.size() && equal_text(text.substr(text.size() - v.text.size()), v.text, cased);
     case Op::re: return re2::RE2::PartialMatch(text, *regexes[i]);
-    case Op::cidr: {
-      int family = 0;
-      unsigned char addr[16] = {};
-      return parse_ip(text, family, addr) && in_cidr(cidrs[i], family, addr);
-    }
+    case Op::cidr: return s.ip() && in_cidr(cidrs[i], s.family, s.addr);
     case Op::in_lookup: return lookups[i]->contains(text);
     default: return false;
   }
@@ -200,15 +351,23 @@ bool Matcher::Cond::matches(FieldCache& fields) const {
   const bool present = found && !found->is_null();
   if (op == Op::exists) return present == values[0].boolean;
   if (!present) return false;
-  thread_local std::string text;
-  const auto one = [&](std::size_t i) {
-    if (!found->is_array()) return test(*found, i, text);
-    for (dom::element item : dom::array(*found))
-      if (test(item, i, text)) return true;
-    return false;
-  };
+  thread_local std::string buffer;
+  if (!found->is_array()) {
+    Subject subject(*found, buffer);
+    if (path_id >= 0) subject.fields = &fields, subject.path_id = path_id;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const bool hit = test(subject, i);
+      if (all && !hit) return false;
+      if (!all && hit) return true;
+    }
+    return all;
+  }
   for (std::size_t i = 0; i < values.size(); ++i) {
-    const bool hit = one(i);
+    bool hit = false;  // one of the elements matches value i
+    for (dom::element item : dom::array(*found)) {
+      Subject subject(item, buffer);
+      if ((hit = test(subject, i))) break;
+    }
     if (all && !hit) return false;
     if (!all && hit) return true;
   }
@@ -289,6 +448,20 @@ bool parse_key(const std::string& key, std::string& path, Op& op, bool& all,
   return true;
 }
 
+// Rough relative cost of one test: comparisons, then scans, address parsing, lookups, regexes.
+int cost(Op op) {
+  switch (op) {
+    case Op::exists: return 0;
+    case Op::eq: return 1;
+    case Op::startswith: case Op::endswith: case Op::gt: case Op::gte: case Op::lt: case Op::lte: return 2;
+    case Op::contains: return 3;
+    case Op::cidr: return 4;
+    case Op::in_lookup: return 5;
+    case Op::re: return 6;
+  }
+  return 6;
+}
+
 bool to_value(const nlohmann::json& j, bool cased, Value& v) {
   if (j.is_string()) v.text = cased ? j.get<std::string>() : lower(j.get<std::string>());
   else if (j.is_boolean()) v.is_bool = true, v.boolean = j.get<bool>(), v.text = v.boolean ? "true" : "false";
@@ -349,6 +522,11 @@ std::optional<Matcher> Matcher::compile(const nlohmann::json& table, const Looku
     }
     m.conds_.push_back(std::move(c));
   }
+  // The keys AND together and every test is a pure function of the event, so cheap tests go
+  // first and an event a cheap one rejects skips the expensive ones (the table came in key order,
+  // where "src_endpoint.ip|cidr" runs before "status_id"). Ties keep their order.
+  std::stable_sort(m.conds_.begin(), m.conds_.end(),
+                   [](const Cond& a, const Cond& b) { return cost(a.op) < cost(b.op); });
   return m;
 }
 

@@ -60,7 +60,7 @@ class ParallelEngine {
   void sync_quarantine();
 
   std::vector<std::unique_ptr<Engine>> engines_;
-  std::vector<std::vector<Hit>> hits_;         // per slice
+  std::vector<HitList> hits_;                  // per slice
   std::vector<std::vector<Finding>> found_;    // per shard
   std::unordered_map<std::string, RuleStats> exported_;
 

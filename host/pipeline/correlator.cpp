@@ -85,22 +85,20 @@ void Correlator::pump() {
   const uint64_t last = records.back()->seq;
   fetched_ = last;
   // Every event of these records in one engine batch (its workers split it between them).
-  ocsf::Parser& parser = ocsf::thread_parser();
-  std::vector<ocsf::Event> parsed;
-  std::vector<lua::EventRef> refs;
+  parsed_.clear();
+  refs_.clear();
   for (const auto& r : records) {
     if (r->source == kCorrelateSource || r->source.rfind("dlq:", 0) == 0) continue;
-    for (const auto& e : *r->events) parsed.push_back(parser.parse(e.json));
+    for (const auto& e : *r->events) parsed_.add(e.json);
   }
-  refs.reserve(parsed.size());
-  size_t next = 0;
+  size_t next = 0;  // the events are in place now: point at them
   for (const auto& r : records) {
     if (r->source == kCorrelateSource || r->source.rfind("dlq:", 0) == 0) continue;
-    for (const auto& e : *r->events) refs.push_back({&parsed[next++], e.id});
+    for (const auto& e : *r->events) refs_.push_back({&parsed_[next++], e.id});
   }
-  if (!refs.empty()) {
+  if (!refs_.empty()) {
     try {
-      for (auto& f : engine_->process(refs)) found.push_back(Event{std::move(f.json), std::move(f.uid)});
+      for (auto& f : engine_->process(refs_)) found.push_back(Event{std::move(f.json), std::move(f.uid)});
     } catch (const std::exception& e) {
       // A bug or memory exhaustion outside the Lua sandbox: these records go uncorrelated, the
       // hub and the events themselves are unaffected.

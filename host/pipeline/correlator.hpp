@@ -23,6 +23,7 @@
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
 #include "lua/parallel.hpp"
+#include "ocsf/event.hpp"
 #include "pipeline/journal.hpp"
 
 namespace siemhub::pipeline {
@@ -77,6 +78,12 @@ class Correlator {
   std::function<void(uint64_t)> appended_;
   // strand-only
   uint64_t fetched_ = 0;
+  // The events of the current pump, parsed by the correlator's own parser (pump() runs on any of
+  // the runtime's threads, one at a time). clear() keeps the documents, so a pump re-parses
+  // into the tapes of the previous one instead of allocating one per event.
+  ocsf::Parser parser_;
+  ocsf::Batch parsed_{parser_};
+  std::vector<lua::EventRef> refs_;
   bool busy_ = false;  // a findings append is in flight
   std::vector<std::function<void()>> deferred_;  // checkpoints waiting for the append
   // shared
