@@ -284,6 +284,10 @@ struct Journal::Job {
   std::optional<std::string> correlation;
   uint64_t delete_through = 0;
   std::function<void(bool)> checkpoint_done;
+  // or, from the saver once a checkpoint is saved: drop the records through delete_through, then
+  // call these
+  bool is_drop = false;
+  std::vector<std::function<void(bool)>> drop_dones;
   // filled by commit
   bool refused = false;  // not attempted (disk full)
   std::shared_ptr<Record> record;
@@ -306,8 +310,11 @@ Journal::Journal(fs::path hub_db, const core::Clock& clock, JournalOptions optio
   ropt.auto_checkpoint = false;
   reader_db_ = std::make_unique<store::Database>(path_, ropt);
   checkpoint_db_ = std::make_unique<store::Database>(path_, ropt);
+  saver_db_ = std::make_unique<store::Database>(path_, wopt);
+  saver_db_->exec("PRAGMA journal_size_limit = 4194304", "limit the WAL size");
   recover();
   writer_ = std::thread([this] { writer_loop(); });
+  saver_ = std::thread([this] { saver_loop(); });
   checkpointer_ = std::thread([this] { checkpoint_loop(); });
 }
 
@@ -318,6 +325,14 @@ Journal::~Journal() {
   }
   queue_cv_.notify_all();
   if (writer_.joinable()) writer_.join();
+  // Then the saver: it finishes the checkpoints the writer handed it (their drops run on the
+  // saver thread now that the writer is gone).
+  {
+    std::lock_guard lock(save_mu_);
+    save_stop_ = true;
+  }
+  save_cv_.notify_all();
+  if (saver_.joinable()) saver_.join();
   {
     std::lock_guard lock(checkpoint_mu_);
     checkpoint_stop_ = true;
@@ -556,7 +571,10 @@ void Journal::writer_loop() {
     {
       std::unique_lock lock(queue_mu_);
       queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty() && stopping_) return;
+      if (queue_.empty() && stopping_) {
+        writer_done_ = true;
+        return;
+      }
       jobs.swap(queue_);  // everything queued so far shares one flush
     }
     commit(jobs);
@@ -705,22 +723,22 @@ bool Journal::write_frames(std::vector<Job>& jobs, int64_t now, std::string& err
   return true;
 }
 
-// The checkpoint jobs of this commit in one transaction (with the source cursors not yet saved),
-// then the records they allow to drop. Throws on a database error.
-void Journal::save_checkpoints(std::vector<Job>& jobs, int64_t now) {
+// The checkpoint jobs in one transaction (with the source cursors not yet saved). Returns the
+// seq through which records may be dropped. Saver thread; throws on a database error.
+uint64_t Journal::save_checkpoints(std::vector<Job>& jobs, int64_t now) {
   uint64_t through = deleted_through_;
-  store::Transaction tx(*writer_db_);
+  store::Transaction tx(*saver_db_);
   for (auto& job : jobs) {
     if (!job.is_checkpoint) continue;
     for (const auto& [sink, seq] : job.outboxes) {
-      auto& s = writer_db_->prepare(
+      auto& s = saver_db_->prepare(
           "INSERT INTO outboxes(sink, acked_seq, updated_ms) VALUES(?1, ?2, ?3) "
           "ON CONFLICT(sink) DO UPDATE SET acked_seq = excluded.acked_seq, updated_ms = excluded.updated_ms",
           "save outbox cursor");
       s.bind_text(1, sink).bind_int64(2, static_cast<int64_t>(seq)).bind_int64(3, now).run();
     }
     through = std::max(through, std::min(job.delete_through, last_seq_.load()));
-    auto& c = writer_db_->prepare(
+    auto& c = saver_db_->prepare(
         "INSERT INTO checkpoints(id, journal_seq, correlation, written_ms, deleted_through) VALUES(1, ?1, ?2, ?3, ?4) "
         "ON CONFLICT(id) DO UPDATE SET journal_seq = excluded.journal_seq, "
         "correlation = COALESCE(excluded.correlation, checkpoints.correlation), written_ms = excluded.written_ms, "
@@ -738,7 +756,7 @@ void Journal::save_checkpoints(std::vector<Job>& jobs, int64_t now) {
     cursors.swap(dirty_cursors_);
   }
   try {
-    save_cursors(*writer_db_, cursors, now);
+    save_cursors(*saver_db_, cursors, now);
     tx.commit();
   } catch (...) {
     std::lock_guard lock(cursor_mu_);
@@ -747,8 +765,67 @@ void Journal::save_checkpoints(std::vector<Job>& jobs, int64_t now) {
   }
   deleted_through_ = through;
   last_checkpoint_ms_ = now;
+  return through;
+}
+
+// The commit's checkpoint jobs go to the saver (after its appends, so the journal position a
+// checkpoint records covers them).
+void Journal::hand_to_saver(std::vector<Job>& jobs) {
+  bool any = false;
+  {
+    std::lock_guard lock(save_mu_);
+    for (auto& job : jobs)
+      if (job.is_checkpoint) save_queue_.push_back(std::move(job)), any = true;
+  }
+  if (any) save_cv_.notify_one();
+}
+
+void Journal::saver_loop() {
+  std::unique_lock lock(save_mu_);
+  for (;;) {
+    save_cv_.wait(lock, [this] { return save_stop_ || !save_queue_.empty(); });
+    if (save_queue_.empty() && save_stop_) return;
+    std::vector<Job> jobs;
+    jobs.swap(save_queue_);  // every checkpoint waiting shares one transaction
+    lock.unlock();
+    std::vector<std::function<void(bool)>> dones;
+    for (auto& job : jobs)
+      if (job.checkpoint_done) dones.push_back(std::move(job.checkpoint_done));
+    bool saved = true;
+    uint64_t through = 0;
+    try {
+      through = save_checkpoints(jobs, clock_.now_ms());
+    } catch (const std::exception& e) {
+      saved = false;
+      core::log_error("journal", std::string("checkpoint failed: ") + e.what());
+    }
+    if (saved) {
+      after_save(std::move(dones), through);
+    } else {
+      for (auto& done : dones) done(false);
+    }
+    lock.lock();
+  }
+}
+
+// The records a saved checkpoint allows to drop are dropped by the writer (it owns the segment
+// being appended to), which then reports the checkpoints done; once the writer is gone, here.
+void Journal::after_save(std::vector<std::function<void(bool)>> dones, uint64_t through) {
+  {
+    std::lock_guard lock(queue_mu_);
+    if (!writer_done_) {
+      Job job;
+      job.is_drop = true;
+      job.delete_through = through;
+      job.drop_dones = std::move(dones);
+      queue_.push_back(std::move(job));
+      queue_cv_.notify_one();
+      return;
+    }
+  }
   drop_through(through);
-  if (!to_remove_.empty()) checkpoint_cv_.notify_one();
+  checkpoint_cv_.notify_one();
+  for (auto& done : dones) done(true);
 }
 
 // Forgets the records with seq <= `seq` and hands the segments left without retained records to
@@ -783,6 +860,12 @@ void Journal::drop_through(uint64_t seq) {
 void Journal::commit(std::vector<Job>& jobs) {
   const int64_t now = clock_.now_ms();
   std::string error;
+  for (auto& job : jobs) {
+    if (!job.is_drop) continue;
+    drop_through(job.delete_through);
+    checkpoint_cv_.notify_one();  // the segments left without records go
+    for (auto& done : job.drop_dones) done(true);
+  }
   // The reserve: below min_free_bytes no batch is appended (checkpoints still run, and they are
   // what frees space again).
   bool low = false;
@@ -816,21 +899,7 @@ void Journal::commit(std::vector<Job>& jobs) {
     }
   }
 
-  // Checkpoints: their own transaction in hub.db (after the appends, so journal_seq covers them).
-  bool any_checkpoint = false;
-  for (const auto& job : jobs) any_checkpoint |= job.is_checkpoint;
-  if (any_checkpoint) {
-    bool saved = true;
-    try {
-      save_checkpoints(jobs, now);
-    } catch (const std::exception& e) {
-      saved = false;
-      core::log_error("journal", std::string("checkpoint failed: ") + e.what());
-    }
-    for (auto& job : jobs)
-      if (job.is_checkpoint && job.checkpoint_done) job.checkpoint_done(saved);
-  }
-  if (!appended) return;
+  if (!appended) return hand_to_saver(jobs);
   ++commits_;
 
   // The frames are durable: publish the records, then tell everyone.
@@ -860,6 +929,7 @@ void Journal::commit(std::vector<Job>& jobs) {
     job.done(true, job.record ? job.record->seq : 0, {});
   }
   for (auto& fn : subs) fn(newest);
+  hand_to_saver(jobs);
 }
 
 // ------------------------------------------------------------------------------- readers

@@ -1,13 +1,15 @@
 // The ingest journal: every accepted batch of normalized events becomes one record, fsync'd before
 // anyone is told it is accepted.
 //
-// Records live in append-only segment files (<data dir>/journal/<first seq>.seg): one writer
+// Records live in append-only segment files (<data dir>/journal/<segment number>.seg): one writer
 // thread takes everything queued, writes it as one contiguous run of checksummed frames and
 // fdatasyncs once (group commit), so many concurrent sources share each flush. A pull source's
 // new cursor is written in the same frame as its events, so a cursor can never run ahead of what
 // is durable. The small state — sink cursors (outboxes), the checkpoint (journal position,
 // correlation slot, how far records were deleted) and the source cursors as of that checkpoint —
-// lives in hub.db and is written in one SQLite transaction per checkpoint.
+// lives in hub.db and is written in one SQLite transaction per checkpoint, on a thread of its own
+// (the writer goes on appending meanwhile; the records a checkpoint drops are dropped by the writer
+// afterwards).
 //
 // Why segments rather than SQLite rows (DESIGN §6 leaves the choice to measurement): a record is
 // a ~0.5 MB blob; SQLite wrote it twice (WAL, then the checkpoint into hub.db) and deleting it
@@ -96,7 +98,9 @@ class Journal {
 
   /// Persists sink cursors, the journal position, the correlation slot and the source cursors in
   /// one transaction, then drops the records with seq <= delete_through (their segments are
-  /// removed once nothing retained is left in them). `done(ok)` on the writer thread.
+  /// removed once nothing retained is left in them). `done(ok)` on the writer thread once the
+  /// records are dropped (on the journal's saver thread if the save failed or the journal is
+  /// stopping). The transaction runs on the saver thread: appends go on while it commits.
   void checkpoint(std::map<std::string, uint64_t> outboxes, std::optional<std::string> correlation,
                   uint64_t delete_through, std::function<void(bool)> done = {});
 
@@ -151,7 +155,10 @@ class Journal {
   void writer_loop();
   void commit(std::vector<Job>& jobs);
   bool write_frames(std::vector<Job>& jobs, int64_t now, std::string& error);
-  void save_checkpoints(std::vector<Job>& jobs, int64_t now);
+  uint64_t save_checkpoints(std::vector<Job>& jobs, int64_t now);
+  void saver_loop();
+  void hand_to_saver(std::vector<Job>& jobs);
+  void after_save(std::vector<std::function<void(bool)>> dones, uint64_t through);
   std::shared_ptr<Segment> writable_segment(uint64_t incoming, std::string& error);
   void retire(std::shared_ptr<Segment> seg);
   void keep_spare(const std::filesystem::path& path);
@@ -171,8 +178,17 @@ class Journal {
   std::shared_ptr<Segment> active_;
   uint64_t last_segment_ = 0;  // segment numbers only grow
   core::Bytes frames_;                           // the commit's frames, reused
-  std::map<std::string, std::string> dirty_cursors_;  // not yet in hub.db
-  uint64_t deleted_through_ = 0;
+
+  // The checkpoint transactions, on their own thread and connection: a checkpoint's commit
+  // (10-15 ms with its fsyncs, on a disk busy with the journal and a sink) held every append
+  // queued behind it when the writer ran it.
+  std::unique_ptr<store::Database> saver_db_;
+  std::mutex save_mu_;
+  std::condition_variable save_cv_;
+  std::vector<Job> save_queue_;  // checkpoint jobs, under save_mu_
+  bool save_stop_ = false;
+  uint64_t deleted_through_ = 0;  // saver thread (and recovery)
+  std::thread saver_;
 
   void checkpoint_loop();
   std::unique_ptr<store::Database> checkpoint_db_;
@@ -192,6 +208,7 @@ class Journal {
   std::condition_variable queue_cv_;
   std::vector<Job> queue_;
   bool stopping_ = false;
+  bool writer_done_ = false;  // the writer has drained its queue and returned
   std::thread writer_;
 
   mutable std::mutex index_mu_;
@@ -203,6 +220,7 @@ class Journal {
 
   std::mutex cursor_mu_;
   std::map<std::string, std::string> cursors_;  // every source's last durable cursor
+  std::map<std::string, std::string> dirty_cursors_;  // not yet in hub.db
 
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> retained_bytes_{0};

@@ -268,3 +268,24 @@ TEST_CASE("a WAL checkpoint of hub.db is asked for at once and runs on the journ
   CHECK(testing::eventually([&] { return j->wal_checkpoints() > before; }));
   CHECK(append(*j, events(1, "b")) == 2);  // appends go on while and after it ran
 }
+
+TEST_CASE("appends are made durable while a checkpoint waits for hub.db's write lock", "[journal]") {
+  Fixture f;
+  auto j = f.open();
+  REQUIRE(append(*j, events(1, "a")) == 1);
+  // Another connection holds hub.db's write lock, so the checkpoint's transaction waits for it.
+  store::Database other(f.data.file("hub.db"));
+  other.exec("BEGIN IMMEDIATE", "hold the write lock");
+  std::promise<bool> saved;
+  auto saved_result = saved.get_future();
+  j->checkpoint({{"out", 1}}, std::nullopt, 1, [&saved](bool ok) { saved.set_value(ok); });
+  // Appends do not queue behind it: each is durable and gets its seq.
+  CHECK(append(*j, events(1, "b")) == 2);
+  CHECK(append(*j, events(1, "c")) == 3);
+  CHECK(saved_result.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
+  other.exec("COMMIT", "release the write lock");
+  // Then the checkpoint commits and drops what it covered.
+  CHECK(saved_result.get());
+  CHECK(j->load_outboxes() == std::map<std::string, uint64_t>{{"out", 1}});
+  CHECK(ids_of(*j) == std::vector<std::string>{"2:b0", "3:c0"});
+}
