@@ -1,6 +1,7 @@
-// Ingest journal throughput: how many ~500-byte events per second become durable (SQLite WAL,
-// synchronous=FULL, group commit), with 1000-event batches from several concurrent producers —
-// the shape of HEC requests. Prints events/s and commit latency; not a test.
+// Ingest journal throughput: how many ~500-byte events per second become durable (segment files,
+// one pwrite + fdatasync per group commit, checkpoints every 250 ms), with 1000-event batches from
+// several concurrent producers — the shape of HEC requests. Prints events/s and commit latency;
+// not a test.
 //
 //   siemhub_journal_bench [producers=4] [batches_per_producer=200] [events_per_batch=1000]
 #include <algorithm>
