@@ -173,17 +173,9 @@ MappedBody map_hec_body(std::string_view body, std::string_view token_name, cons
     out = MappedBody{};
     error = hec::WalkError{};
     const auto on_json = [&](hec::Envelope&& env) {
-      HecEvent e;
-      e.index = env.index.value_or(defaults.index);
+      const HecEvent e = hec_event_of(std::move(env), defaults);
       if (!allowed(out.envelopes, e.index)) return false;
       ++out.envelopes;
-      e.event = std::move(env.event);
-      e.time = env.time;
-      e.host = env.host.value_or(defaults.host);
-      e.source = env.source.value_or(defaults.source);
-      e.sourcetype = env.sourcetype.value_or(defaults.sourcetype);
-      e.fields = std::move(env.fields);
-      e.raw = env.raw;
       ocsf::NormalizedEvent n;
       auto why = ocsf::normalize(map_hec_event(e, token_name, now_ms), n);
       normalized(std::move(why), std::move(n));
@@ -199,19 +191,25 @@ MappedBody map_hec_body(std::string_view body, std::string_view token_name, cons
   return out;
 }
 
+HecEvent hec_event_of(hec::Envelope env, const HecMeta& defaults) {
+  HecEvent e;
+  e.event = std::move(env.event);
+  e.time = env.time;
+  e.host = env.host.value_or(defaults.host);
+  e.source = env.source.value_or(defaults.source);
+  e.sourcetype = env.sourcetype.value_or(defaults.sourcetype);
+  e.index = env.index.value_or(defaults.index);
+  e.fields = std::move(env.fields);
+  e.raw = env.raw;
+  return e;
+}
+
 MappedLines map_ndjson_body(std::string_view body, std::string_view token_name) {
   MappedLines out;
   const std::string token_label = "token:" + std::string(token_name);
   const std::array<std::string_view, 2> labels{"receiver:events", token_label};
   thread_local simdjson::dom::parser parser;
-  size_t line_no = 0;
-  while (!body.empty()) {
-    const size_t nl = body.find('\n');
-    std::string_view line = body.substr(0, nl);
-    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+  for_each_ndjson_line(body, [&](std::string_view line, size_t line_no) {
     ocsf::NormalizedEvent n;
     std::optional<std::string> why;
     std::string problem;
@@ -237,12 +235,13 @@ MappedLines map_ndjson_body(std::string_view body, std::string_view token_name) 
     if (!problem.empty()) {
       out.error_line = line_no;
       out.error = "line " + std::to_string(line_no) + ": " + problem;
-      break;
+      return false;
     }
     ++out.objects;
     if (why) out.rejected.push_back(std::move(*why));
     else out.events.push_back(std::move(n));
-  }
+    return true;
+  });
   return out;
 }
 

@@ -41,6 +41,9 @@ struct HecMeta {
   std::string host, source, sourcetype, index;
 };
 
+/// An envelope with `defaults` for the metadata it does not carry.
+HecEvent hec_event_of(hec::Envelope env, const HecMeta& defaults);
+
 /// What a HEC /event body becomes: normalized events for the journal, in envelope order.
 struct MappedBody {
   std::vector<ocsf::NormalizedEvent> events;

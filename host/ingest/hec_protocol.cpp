@@ -601,16 +601,7 @@ std::optional<std::string> gunzip_body(std::string_view data, size_t max_size, b
 
 NdjsonResult parse_ndjson_objects(std::string_view body) {
   NdjsonResult r;
-  size_t line_no = 0;
-  while (!body.empty()) {
-    const size_t nl = body.find('\n');
-    std::string_view line = body.substr(0, nl);
-    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    bool blank = true;
-    for (char c : line) blank = blank && (c == ' ' || c == '\t');
-    if (blank) continue;
+  for_each_ndjson_line(body, [&r](std::string_view line, size_t line_no) {
     json j = json::parse(line, nullptr, false);
     std::string problem;
     if (j.is_discarded()) {
@@ -621,10 +612,11 @@ NdjsonResult parse_ndjson_objects(std::string_view body) {
     if (!problem.empty()) {
       r.error_line = line_no;
       r.error = "line " + std::to_string(line_no) + ": " + problem;
-      break;
+      return false;
     }
     r.objects.push_back(std::move(j));
-  }
+    return true;
+  });
   return r;
 }
 

@@ -147,6 +147,23 @@ std::optional<std::string> base64_decode(std::string_view text);
 /// exceed `max_size`; nullopt alone means corrupt data.
 std::optional<std::string> gunzip_body(std::string_view data, size_t max_size, bool& too_large);
 
+/// Calls `fn(line, line_no)` for each line of an NDJSON body that is not blank (spaces and tabs),
+/// without its "\n" or "\r\n"; `line_no` is the 1-based physical line number. Stops early when
+/// `fn` returns false.
+template <class Fn>
+void for_each_ndjson_line(std::string_view body, Fn&& fn) {
+  size_t line_no = 0;
+  while (!body.empty()) {
+    const size_t nl = body.find('\n');
+    std::string_view line = body.substr(0, nl);
+    body = nl == std::string_view::npos ? std::string_view{} : body.substr(nl + 1);
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (!fn(line, line_no)) return;
+  }
+}
+
 /// NDJSON for /v1/events: each non-blank line one JSON object.
 struct NdjsonResult {
   std::vector<nlohmann::json> objects;  ///< the lines before the first bad one

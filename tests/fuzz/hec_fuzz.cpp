@@ -45,15 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(m.events.size() + m.rejected.size() == r.events.size());
   size_t next = 0;
   for (const auto& env : r.events) {
-    HecEvent e;
-    e.event = env.event;
-    e.time = env.time;
-    e.host = env.host.value_or(defaults.host);
-    e.source = env.source.value_or(defaults.source);
-    e.sourcetype = env.sourcetype.value_or(defaults.sourcetype);
-    e.index = env.index.value_or(defaults.index);
-    e.fields = env.fields;
-    e.raw = env.raw;
+    const HecEvent e = hec_event_of(env, defaults);
     siemhub::ocsf::NormalizedEvent n;
     if (siemhub::ocsf::normalize(map_hec_event(e, "fuzz", 0), n)) continue;  // rejected by both
     check(next < m.events.size());

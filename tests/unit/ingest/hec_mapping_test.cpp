@@ -84,22 +84,13 @@ MappedBody reference(std::string_view body, const HecMeta& d, const std::functio
   out.error_code = parsed.error_code;
   out.error_index = parsed.error_index;
   for (size_t i = 0; i < parsed.events.size(); ++i) {
-    auto& env = parsed.events[i];
-    HecEvent e;
-    e.index = env.index.value_or(d.index);
+    const HecEvent e = hec_event_of(std::move(parsed.events[i]), d);
     if (!allowed(e.index)) {
       out.error_code = hec::kIncorrectIndex;
       out.error_index = i;
       break;
     }
     ++out.envelopes;
-    e.event = env.event;
-    e.time = env.time;
-    e.host = env.host.value_or(d.host);
-    e.source = env.source.value_or(d.source);
-    e.sourcetype = env.sourcetype.value_or(d.sourcetype);
-    e.fields = env.fields;
-    e.raw = env.raw;
     siemhub::ocsf::NormalizedEvent n;
     if (auto why = siemhub::ocsf::normalize(map_hec_event(e, "main", 7), n)) out.rejected.push_back(*why);
     else out.events.push_back(n);
