@@ -257,6 +257,7 @@ struct Journal::Segment {
   int fd = -1;
   uint64_t size = 0;      // bytes of whole frames (writer thread)
   uint64_t last_seq = 0;  // newest record in it; 0: none (cursor frames only)
+  uint64_t cursor_gen = 0;  // the newest source cursor written in it (Journal::cursor_gen_ then)
   Segment() = default;
   Segment(const Segment&) = delete;
   Segment& operator=(const Segment&) = delete;
@@ -287,6 +288,7 @@ struct Journal::Job {
   // or, from the saver once a checkpoint is saved: drop the records through delete_through, then
   // call these
   bool is_drop = false;
+  uint64_t cursor_gen = 0;  // the cursors the checkpoint saved
   std::vector<std::function<void(bool)>> drop_dones;
   // filled by commit
   bool refused = false;  // not attempted (disk full)
@@ -449,7 +451,7 @@ void Journal::recover() {
     dirty_cursors_.clear();
   }
   // Segments a crash kept after the checkpoint that dropped their records.
-  drop_through(deleted_through_);
+  drop_through(deleted_through_, UINT64_MAX);  // the cursors found were saved just above
   auto gone = std::move(to_remove_);
   to_remove_.clear();
   for (auto& g : gone) retire(std::move(g));
@@ -715,6 +717,7 @@ bool Journal::write_frames(std::vector<Job>& jobs, int64_t now, std::string& err
       std::lock_guard lock(cursor_mu_);
       cursors_[job.source] = *job.cursor;
       dirty_cursors_[job.source] = *job.cursor;
+      seg->cursor_gen = ++cursor_gen_;
     }
   }
   seg->size += frames_.size();
@@ -725,7 +728,7 @@ bool Journal::write_frames(std::vector<Job>& jobs, int64_t now, std::string& err
 
 // The checkpoint jobs in one transaction (with the source cursors not yet saved). Returns the
 // seq through which records may be dropped. Saver thread; throws on a database error.
-uint64_t Journal::save_checkpoints(std::vector<Job>& jobs, int64_t now) {
+uint64_t Journal::save_checkpoints(std::vector<Job>& jobs, int64_t now, uint64_t& cursor_gen) {
   uint64_t through = deleted_through_;
   store::Transaction tx(*saver_db_);
   for (auto& job : jobs) {
@@ -754,6 +757,7 @@ uint64_t Journal::save_checkpoints(std::vector<Job>& jobs, int64_t now) {
   {
     std::lock_guard lock(cursor_mu_);
     cursors.swap(dirty_cursors_);
+    cursor_gen = cursor_gen_;
   }
   try {
     save_cursors(*saver_db_, cursors, now);
@@ -792,15 +796,15 @@ void Journal::saver_loop() {
     for (auto& job : jobs)
       if (job.checkpoint_done) dones.push_back(std::move(job.checkpoint_done));
     bool saved = true;
-    uint64_t through = 0;
+    uint64_t through = 0, cursor_gen = 0;
     try {
-      through = save_checkpoints(jobs, clock_.now_ms());
+      through = save_checkpoints(jobs, clock_.now_ms(), cursor_gen);
     } catch (const std::exception& e) {
       saved = false;
       core::log_error("journal", std::string("checkpoint failed: ") + e.what());
     }
     if (saved) {
-      after_save(std::move(dones), through);
+      after_save(std::move(dones), through, cursor_gen);
     } else {
       for (auto& done : dones) done(false);
     }
@@ -810,27 +814,30 @@ void Journal::saver_loop() {
 
 // The records a saved checkpoint allows to drop are dropped by the writer (it owns the segment
 // being appended to), which then reports the checkpoints done; once the writer is gone, here.
-void Journal::after_save(std::vector<std::function<void(bool)>> dones, uint64_t through) {
+void Journal::after_save(std::vector<std::function<void(bool)>> dones, uint64_t through, uint64_t cursor_gen) {
   {
     std::lock_guard lock(queue_mu_);
     if (!writer_done_) {
       Job job;
       job.is_drop = true;
       job.delete_through = through;
+      job.cursor_gen = cursor_gen;
       job.drop_dones = std::move(dones);
       queue_.push_back(std::move(job));
       queue_cv_.notify_one();
       return;
     }
   }
-  drop_through(through);
+  drop_through(through, cursor_gen);
   checkpoint_cv_.notify_one();
   for (auto& done : dones) done(true);
 }
 
-// Forgets the records with seq <= `seq` and hands the segments left without retained records to
-// the checkpoint thread for removal. Writer thread (or the constructor).
-void Journal::drop_through(uint64_t seq) {
+// Forgets the records with seq <= `seq` and hands the segments left without retained records,
+// and without a source cursor newer than generation `cursor_gen` (the cursors hub.db has), to the
+// checkpoint thread for removal. Writer thread (or the constructor, or the saver once the writer
+// is gone).
+void Journal::drop_through(uint64_t seq, uint64_t cursor_gen) {
   std::vector<std::shared_ptr<Segment>> gone;
   {
     std::lock_guard lock(index_mu_);
@@ -841,7 +848,7 @@ void Journal::drop_through(uint64_t seq) {
     for (auto it = cache_.begin(); it != cache_.end() && it->first <= seq; it = cache_.erase(it))
       cache_bytes_ -= it->second->bytes;
     // Records are in seq order across segments: drop from the oldest while nothing is retained.
-    while (!segments_.empty() && segments_.front()->last_seq <= seq) {
+    while (!segments_.empty() && segments_.front()->last_seq <= seq && segments_.front()->cursor_gen <= cursor_gen) {
       // The segment being appended to goes too once all of it was delivered (a trickle must not
       // keep old data on disk); the next append starts a new one.
       if (segments_.front() == active_) {
@@ -862,7 +869,7 @@ void Journal::commit(std::vector<Job>& jobs) {
   std::string error;
   for (auto& job : jobs) {
     if (!job.is_drop) continue;
-    drop_through(job.delete_through);
+    drop_through(job.delete_through, job.cursor_gen);
     checkpoint_cv_.notify_one();  // the segments left without records go
     for (auto& done : job.drop_dones) done(true);
   }

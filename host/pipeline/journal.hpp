@@ -155,15 +155,15 @@ class Journal {
   void writer_loop();
   void commit(std::vector<Job>& jobs);
   bool write_frames(std::vector<Job>& jobs, int64_t now, std::string& error);
-  uint64_t save_checkpoints(std::vector<Job>& jobs, int64_t now);
+  uint64_t save_checkpoints(std::vector<Job>& jobs, int64_t now, uint64_t& cursor_gen);
   void saver_loop();
   void hand_to_saver(std::vector<Job>& jobs);
-  void after_save(std::vector<std::function<void(bool)>> dones, uint64_t through);
+  void after_save(std::vector<std::function<void(bool)>> dones, uint64_t through, uint64_t cursor_gen);
   std::shared_ptr<Segment> writable_segment(uint64_t incoming, std::string& error);
   void retire(std::shared_ptr<Segment> seg);
   void keep_spare(const std::filesystem::path& path);
   std::shared_ptr<const Record> load(const Entry& entry);
-  void drop_through(uint64_t seq);
+  void drop_through(uint64_t seq, uint64_t cursor_gen);
   uint64_t free_bytes(store::Database& db);
 
   std::filesystem::path path_;
@@ -221,6 +221,10 @@ class Journal {
   std::mutex cursor_mu_;
   std::map<std::string, std::string> cursors_;  // every source's last durable cursor
   std::map<std::string, std::string> dirty_cursors_;  // not yet in hub.db
+  // Counts the cursors written: a checkpoint saves the cursors up to its generation, and only
+  // segments whose cursors are all that old may go (a newer cursor is only in memory until the
+  // next checkpoint saves it).
+  uint64_t cursor_gen_ = 0;
 
   std::atomic<uint64_t> last_seq_{0};
   std::atomic<uint64_t> retained_bytes_{0};
