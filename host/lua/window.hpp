@@ -5,6 +5,9 @@
 
 #include "lua/rule.hpp"
 
+#include <boost/circular_buffer.hpp>
+
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -18,50 +21,47 @@
 
 namespace siemhub::lua {
 
-/// A double-ended queue in one block of power-of-two size: a window appends at the back and
-/// drops at the front on every event, which a std::deque does by allocating and freeing a block
-/// every few entries. The block shrinks when a quarter full, so a window that emptied gives
-/// memory back.
+/// A window's entries, oldest first: a boost::circular_buffer (one block, so appending at the
+/// back and dropping at the front allocate nothing, where a std::deque allocates and frees a block
+/// every few entries), doubled when full and halved when a quarter full, so a window that emptied
+/// gives memory back.
 template <class T>
 class Ring {
  public:
-  std::size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  const T& operator[](std::size_t i) const { return buf_[(head_ + i) & (buf_.size() - 1)]; }
-  T& operator[](std::size_t i) { return buf_[(head_ + i) & (buf_.size() - 1)]; }
-  const T& front() const { return (*this)[0]; }
-  const T& back() const { return (*this)[size_ - 1]; }
+  std::size_t size() const { return buf_.size(); }
+  bool empty() const { return buf_.empty(); }
+  const T& operator[](std::size_t i) const { return buf_[i]; }
+  T& operator[](std::size_t i) { return buf_[i]; }
+  const T& front() const { return buf_.front(); }
+  const T& back() const { return buf_.back(); }
 
   void push_back(T value) {
-    if (size_ == buf_.size()) relocate(buf_.empty() ? 8 : 2 * buf_.size());
-    (*this)[size_++] = std::move(value);
+    make_room();
+    buf_.push_back(std::move(value));
   }
   void pop_front() {
-    head_ = (head_ + 1) & (buf_.size() - 1);
-    if (--size_ < buf_.size() / 4 && buf_.size() > 32) relocate(buf_.size() / 2);
+    buf_.pop_front();
+    if (buf_.size() < buf_.capacity() / 4 && buf_.capacity() > 32) buf_.set_capacity(buf_.capacity() / 2);
   }
   /// Inserts before position `pos` (the entries from `pos` on move back by one).
   void insert(std::size_t pos, T value) {
-    push_back(std::move(value));
-    for (std::size_t i = size_ - 1; i > pos; --i) std::swap((*this)[i], (*this)[i - 1]);
+    make_room();
+    buf_.insert(buf_.begin() + static_cast<std::ptrdiff_t>(pos), std::move(value));
   }
-  void clear() { head_ = size_ = 0; }
+  void clear() { buf_.clear(); }
   /// Starts loading the oldest and newest entries (the ones a window reads) into the cache.
   void prefetch_ends() const {
-    if (size_ == 0) return;
-    __builtin_prefetch(&front());
-    __builtin_prefetch(&back());
+    if (buf_.empty()) return;
+    __builtin_prefetch(&buf_.front());
+    __builtin_prefetch(&buf_.back());
   }
 
  private:
-  void relocate(std::size_t capacity) {
-    std::vector<T> next(capacity);
-    for (std::size_t i = 0; i < size_; ++i) next[i] = std::move((*this)[i]);
-    buf_ = std::move(next);
-    head_ = 0;
+  // A full circular_buffer overwrites its oldest entry on push: grow first.
+  void make_room() {
+    if (buf_.full()) buf_.set_capacity(buf_.capacity() == 0 ? 8 : 2 * buf_.capacity());
   }
-  std::vector<T> buf_;  // size 0 or a power of two
-  std::size_t head_ = 0, size_ = 0;
+  boost::circular_buffer<T> buf_;
 };
 
 /// std::hash of text, transparent: a map keyed by std::string looked up with a string_view

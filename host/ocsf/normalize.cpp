@@ -90,6 +90,4 @@ bool labellable(const Shape& shape) {
   return shape.metadata->is_object() && (!shape.labels || shape.labels->is_array());
 }
 
-bool labellable(dom::element root) { return labellable(shape_of(root)); }
-
 }  // namespace siemhub::ocsf

@@ -37,9 +37,9 @@ std::optional<std::string> normalize(simdjson::dom::element root, std::span<cons
 /// This thread's buffer for writing an event before it is copied out at its exact size (cleared).
 std::string& scratch();
 
-/// True when receiver labels can be added to `root` without changing what it says: an object
-/// whose metadata is absent or an object, and whose metadata.labels is absent or an array.
-bool labellable(simdjson::dom::element root);
+/// True when receiver labels can be added to the event `shape` describes without changing what
+/// it says: an object whose metadata is absent or an object, and whose metadata.labels is absent
+/// or an array.
 bool labellable(const Shape& shape);
 
 }  // namespace siemhub::ocsf

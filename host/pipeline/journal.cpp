@@ -24,31 +24,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void put_u32(std::string& out, uint32_t v) {
-  const char b[4] = {static_cast<char>(v & 0xff), static_cast<char>((v >> 8) & 0xff), static_cast<char>((v >> 16) & 0xff),
-                     static_cast<char>((v >> 24) & 0xff)};
-  out.append(b, 4);
-}
-
-bool get_u32(std::string_view& in, uint32_t& v) {
-  if (in.size() < 4) return false;
-  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  v = static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
-      static_cast<uint32_t>(p[3]) << 24;
-  in.remove_prefix(4);
-  return true;
-}
-
-std::vector<std::string_view> split(std::string_view in) {
-  std::vector<std::string_view> out;
-  uint32_t n = 0;
-  while (get_u32(in, n) && n <= in.size()) {
-    out.push_back(in.substr(0, n));
-    in.remove_prefix(n);
-  }
-  return out;
-}
-
 // ---------------------------------------------------------------- frames
 //
 // One frame per record (or per cursor-only update), little-endian:
@@ -76,6 +51,7 @@ uint64_t load_le(const char* p, int bytes) {
   return v;
 }
 
+// Length-prefixed texts (or ids) of `events` at `p`; returns the end.
 char* put_events(char* p, const std::vector<Event>& events, bool ids) {
   for (const auto& e : events) {
     const std::string& s = ids ? e.id : e.json;
@@ -84,6 +60,18 @@ char* put_events(char* p, const std::vector<Event>& events, bool ids) {
     p += 4 + s.size();
   }
   return p;
+}
+
+// The pieces put_events() wrote.
+std::vector<std::string_view> split(std::string_view in) {
+  std::vector<std::string_view> out;
+  while (in.size() >= 4) {
+    const uint64_t n = load_le(in.data(), 4);
+    if (n > in.size() - 4) break;
+    out.push_back(in.substr(4, n));
+    in.remove_prefix(4 + n);
+  }
+  return out;
 }
 
 size_t frame_bytes(std::string_view source, const std::optional<std::string>& cursor, const std::vector<Event>& events) {
@@ -228,13 +216,8 @@ void save_cursors(store::Database& db, const std::map<std::string, std::string>&
 std::string encode_events(const std::vector<Event>& events, bool ids) {
   size_t total = 0;
   for (const auto& e : events) total += 4 + (ids ? e.id.size() : e.json.size());
-  std::string out;
-  out.reserve(total);
-  for (const auto& e : events) {
-    const std::string& s = ids ? e.id : e.json;
-    put_u32(out, static_cast<uint32_t>(s.size()));
-    out += s;
-  }
+  std::string out(total, '\0');
+  put_events(out.data(), events, ids);
   return out;
 }
 
@@ -561,6 +544,10 @@ void Journal::refresh_space() {
       return;
     }
   }
+  set_space_low(low);
+}
+
+void Journal::set_space_low(bool low) {
   if (space_low_.exchange(low) != low)
     core::Log::write(low ? core::LogLevel::warn : core::LogLevel::info, "journal",
                      low ? "free disk space below limits.min_free_disk_bytes: sources held back"
@@ -880,10 +867,7 @@ void Journal::commit(std::vector<Job>& jobs) {
     low = free_bytes(*writer_db_) < options_.min_free_bytes;
   } catch (const std::exception&) {
   }
-  if (space_low_.exchange(low) != low)
-    core::Log::write(low ? core::LogLevel::warn : core::LogLevel::info, "journal",
-                     low ? "free disk space below limits.min_free_disk_bytes: sources held back"
-                         : "free disk space recovered");
+  set_space_low(low);
   if (low) {
     for (auto& job : jobs) {
       if (job.is_checkpoint) continue;
@@ -1024,21 +1008,6 @@ std::optional<Journal::CheckpointRow> Journal::load_checkpoint() {
   row.written_ms = s.column_int64(2);
   last_checkpoint_ms_ = row.written_ms;
   return row;
-}
-
-uint64_t Journal::reusable_bytes() {
-  std::lock_guard lock(reader_mu_);
-  try {
-    auto& f = reader_db_->prepare("PRAGMA freelist_count", "free pages");
-    store::StatementReset r1(f);
-    const int64_t pages = f.step() ? f.column_int64(0) : 0;
-    auto& p = reader_db_->prepare("PRAGMA page_size", "page size");
-    store::StatementReset r2(p);
-    const int64_t size = p.step() ? p.column_int64(0) : 0;
-    return static_cast<uint64_t>(std::max<int64_t>(0, pages * size));
-  } catch (const std::exception&) {
-    return 0;
-  }
 }
 
 // ------------------------------------------------------------------------------- background

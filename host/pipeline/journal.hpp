@@ -139,8 +139,6 @@ class Journal {
   /// own thread and connection, which also removes dropped segment files.
   void wal_checkpoint();
   uint64_t wal_checkpoints() const { return wal_checkpoints_.load(); }
-  /// Space inside hub.db that new rows can reuse (free pages): counts as free disk.
-  uint64_t reusable_bytes();
 
   /// Where the segment files are, and how many exist now (tests, status).
   const std::filesystem::path& segment_dir() const { return dir_; }
@@ -165,6 +163,7 @@ class Journal {
   std::shared_ptr<const Record> load(const Entry& entry);
   void drop_through(uint64_t seq, uint64_t cursor_gen);
   uint64_t free_bytes(store::Database& db);
+  void set_space_low(bool low);  // logs the change
 
   std::filesystem::path path_;
   std::filesystem::path dir_;

@@ -131,9 +131,9 @@ TEST_CASE("receiver labels go into metadata.labels, are not repeated and make me
   CHECK(md["version"] == "1.8.0");
   CHECK(md["labels"] == json{"receiver:hec", "token:t"});
   // Metadata that cannot take labels: refused (the HEC receiver wraps such events instead).
-  CHECK_FALSE(labellable(parse(p, "{" + base + R"("metadata":{"labels":"x"}})")));
-  CHECK_FALSE(labellable(parse(p, "{" + base + R"("metadata":7})")));
-  CHECK(labellable(parse(p, "{" + base.substr(0, base.size() - 1) + "}")));
+  CHECK_FALSE(labellable(shape_of(parse(p, "{" + base + R"("metadata":{"labels":"x"}})"))));
+  CHECK_FALSE(labellable(shape_of(parse(p, "{" + base + R"("metadata":7})"))));
+  CHECK(labellable(shape_of(parse(p, "{" + base.substr(0, base.size() - 1) + "}"))));
 }
 
 TEST_CASE("an event normalize refuses says why, with at most three violations") {
