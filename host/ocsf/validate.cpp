@@ -70,19 +70,26 @@ bool profile_applied(const Shape& shape, std::string_view profile) {
 }
 
 // The base attributes the cross-field checks need, picked up during the one pass over the event.
+// The first of a repeated key counts, as in shape_of() (which completion is planned from) and
+// simdjson's at_key: with the last one, an event completed from its first activity_id failed
+// validation once written out (found by ocsf_event_fuzz).
 struct BaseFields {
   std::optional<std::int64_t> class_uid, category_uid, activity_id, type_uid;
+  bool seen_category = false, seen_activity = false, seen_type = false;
 
   void capture(std::string_view key, dom::element value) {
+    const auto first = [&](bool& seen, std::optional<std::int64_t>& slot) {
+      if (!seen) seen = true, slot = as_int(value);
+    };
     switch (key.size()) {
       case 8:
-        if (key == "type_uid") type_uid = as_int(value);
+        if (key == "type_uid") first(seen_type, type_uid);
         break;
       case 11:
-        if (key == "activity_id") activity_id = as_int(value);
+        if (key == "activity_id") first(seen_activity, activity_id);
         break;
       case 12:
-        if (key == "category_uid") category_uid = as_int(value);
+        if (key == "category_uid") first(seen_category, category_uid);
         break;
       default: break;
     }

@@ -1,11 +1,13 @@
 // libFuzzer target for the OCSF event model: parse + validate + complete + path lookups on
-// arbitrary bytes. Built as a fuzzer with clang (-DSIEMHUB_FUZZ=ON); under every compiler
+// arbitrary bytes, and the normalize stage itself (ocsf::normalize, what the pipeline and the
+// receivers run): whatever it accepts is valid OCSF text with an id. Built as a fuzzer with clang (-DSIEMHUB_FUZZ=ON); under every compiler
 // ocsf_corpus_replay_test.cpp runs the same entry over tests/fuzz/corpus/ocsf/.
 //
 //   CC=clang-16 CXX=clang++-16 cmake -S . -B build-fuzz -G Ninja -DSIEMHUB_FUZZ=ON
 //   ninja -C build-fuzz ocsf_event_fuzz
 //   build-fuzz/tests/fuzz/ocsf_event_fuzz -max_total_time=60 tests/fuzz/corpus/ocsf
 #include "ocsf/complete.hpp"
+#include "ocsf/normalize.hpp"
 #include "ocsf/schema.hpp"
 #include "ocsf/validate.hpp"
 
@@ -63,5 +65,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   (void)validate(completed);
   lookups(completed, text);
+
+  NormalizedEvent normalized;
+  if (!normalize(text, normalized)) {
+    const Event again = Event::parse(normalized.json);
+    check(again.ok() && validate(again).empty() && normalized.id.size() > 0);
+  }
   return 0;
 }

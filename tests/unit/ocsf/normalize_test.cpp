@@ -144,3 +144,21 @@ TEST_CASE("an event normalize refuses says why, with at most three violations") 
   // Six violations (activity, three types, user, metadata.product): three named, the rest counted.
   CHECK(why->find("; and 3 more") != std::string::npos);
 }
+
+TEST_CASE("an event with a repeated key is completed and validated by its first value and reads back valid") {
+  // type_uid is derived from the first activity_id (as simdjson's at_key and the rules read it);
+  // validation must judge by the same one, or the completed text fails when read again.
+  const std::string text =
+      R"({"class_uid":3002,"activity_id":1,"severity_id":1,"time":5,"user":{"name":"u"},)"
+      R"("metadata":{"product":{"name":"x"},"version":"1.8.0"},"activity_id":2})";
+  NormalizedEvent n;
+  REQUIRE_FALSE(normalize(text, n));
+  const Event back = Event::parse(n.json);
+  CHECK(back.get_int("type_uid") == 300201);
+  CHECK(lines(validate(back)).empty());
+  // A repeated type_uid that disagrees after the first, consistent one is not held against it.
+  CHECK(lines(validate(Event::parse(R"({"class_uid":3002,"activity_id":1,"type_uid":300201,"type_uid":9,)"
+                                    R"("category_uid":3,"severity_id":1,"time":5,"user":{"name":"u"},)"
+                                    R"("metadata":{"product":{"name":"x"},"version":"1.8.0"}})")))
+            .empty());
+}
