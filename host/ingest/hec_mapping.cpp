@@ -76,6 +76,15 @@ std::string map_hec_event(const HecEvent& e, std::string_view token_name, int64_
 
 namespace {
 
+// Envelope > query parameter > token default, for both envelope readers; an empty envelope value
+// counts as absent (an event with "host":"" gets the default host, as one without host does).
+std::string_view meta_or(std::optional<std::string_view> envelope, const std::string& dflt) {
+  return envelope && !envelope->empty() ? *envelope : std::string_view(dflt);
+}
+std::string_view meta_or(const std::optional<std::string>& envelope, const std::string& dflt) {
+  return meta_or(envelope ? std::optional<std::string_view>(*envelope) : std::nullopt, dflt);
+}
+
 // Strings from the query or the configuration may not be UTF-8: nlohmann replaces bad bytes.
 void append_any_string(std::string& out, std::string_view s) {
   if (simdjson::validate_utf8(s.data(), s.size())) return ocsf::write_json_string(s, out);
@@ -115,16 +124,15 @@ void wrap_envelope(const hec::DomEnvelope& e, const HecMeta& meta, std::string_v
     member("fields");
     ocsf::write_json(*e.fields, out);
   }
-  const auto str = [&](std::string_view key, std::string_view envelope, const std::string& dflt) {
-    const std::string_view v = envelope.empty() ? std::string_view(dflt) : envelope;
+  const auto str = [&](std::string_view key, std::string_view v) {
     if (v.empty()) return;
     member(key);
     append_any_string(out, v);
   };
-  str("host", e.host.value_or(""), meta.host);
-  str("index", e.index.value_or(""), meta.index);
-  str("source", e.source.value_or(""), meta.source);
-  str("sourcetype", e.sourcetype.value_or(""), meta.sourcetype);
+  str("host", meta_or(e.host, meta.host));
+  str("index", meta_or(e.index, meta.index));
+  str("source", meta_or(e.source, meta.source));
+  str("sourcetype", meta_or(e.sourcetype, meta.sourcetype));
   out.append("}}}");
 }
 
@@ -148,7 +156,7 @@ MappedBody map_hec_body(std::string_view body, std::string_view token_name, cons
     return false;
   };
   const auto on_dom = [&](const hec::DomEnvelope& e) {
-    if (!allowed(e.number, e.index ? *e.index : std::string_view(defaults.index))) return false;
+    if (!allowed(e.number, meta_or(e.index, defaults.index))) return false;
     ++out.envelopes;
     // Labels on an OCSF event; anything else (or an event that cannot take them) is wrapped.
     const ocsf::Shape shape = ocsf::shape_of(e.event);
@@ -195,10 +203,10 @@ HecEvent hec_event_of(hec::Envelope env, const HecMeta& defaults) {
   HecEvent e;
   e.event = std::move(env.event);
   e.time = env.time;
-  e.host = env.host.value_or(defaults.host);
-  e.source = env.source.value_or(defaults.source);
-  e.sourcetype = env.sourcetype.value_or(defaults.sourcetype);
-  e.index = env.index.value_or(defaults.index);
+  e.host = meta_or(env.host, defaults.host);
+  e.source = meta_or(env.source, defaults.source);
+  e.sourcetype = meta_or(env.sourcetype, defaults.sourcetype);
+  e.index = meta_or(env.index, defaults.index);
   e.fields = std::move(env.fields);
   e.raw = env.raw;
   return e;

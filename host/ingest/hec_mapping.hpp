@@ -41,7 +41,7 @@ struct HecMeta {
   std::string host, source, sourcetype, index;
 };
 
-/// An envelope with `defaults` for the metadata it does not carry.
+/// An envelope with `defaults` for the metadata it does not carry (or carries empty).
 HecEvent hec_event_of(hec::Envelope env, const HecMeta& defaults);
 
 /// What a HEC /event body becomes: normalized events for the journal, in envelope order.

@@ -236,3 +236,23 @@ TEST_CASE("/v1/events lines map and normalize like the nlohmann path, and stop a
     CHECK(mine.events.size() + mine.rejected.size() == mine.objects);
   }
 }
+
+TEST_CASE("an envelope's empty host, source, sourcetype or index takes the default as an absent one does",
+          "[ingest][mapping]") {
+  const HecMeta d{"dh", "ds", "dst", "di"};
+  const auto any = [](std::string_view) { return true; };
+  const auto hec_of = [&](const std::string& body) {
+    const MappedBody m = map_hec_body(padded(body), "main", d, any, 7);
+    REQUIRE(m.events.size() == 1);
+    return json::parse(m.events[0].json)["unmapped"]["hec"];
+  };
+  const json expected = {{"event", {{"x", 1}}}, {"host", "dh"}, {"source", "ds"}, {"sourcetype", "dst"}, {"index", "di"}};
+  CHECK(hec_of(R"({"event":{"x":1}})") == expected);
+  CHECK(hec_of(R"({"event":{"x":1},"host":"","source":"","sourcetype":"","index":""})") == expected);
+  // The same on the envelope-by-envelope path (a repeated key sends the body there; the last wins).
+  CHECK(hec_of(R"({"event":{"x":1},"host":"h1","host":"","source":"","sourcetype":"","index":""})") == expected);
+  // And an index that is not allowed is judged as the default it becomes.
+  const MappedBody refused = map_hec_body(padded(R"({"event":"a","index":""})"), "main", d,
+                                          [](std::string_view index) { return index != "di"; }, 7);
+  CHECK(refused.error_code == hec::kIncorrectIndex);
+}
