@@ -318,6 +318,18 @@ FakeResponse handle_events(Impl& impl, const RecordedRequest& request, const Tar
     if (auto error = check_channel(token, channel)) {
         return *error;
     }
+    // With ack, the channel's pending ids are capped: a send at the cap is refused whole
+    // (limits.conf [http_input] max_number_of_acked_requests_pending_query_per_ack_channel;
+    // Splunk answers it "Server is busy" [3rd-party notes]).
+    const double now = impl.current_time();
+    if (token.use_ack) {
+        expire_idle_channels(impl, now);
+        ChannelAcks& acks = impl.channels[channel];
+        acks.last_used = now;
+        if (acks.pending.size() >= impl.options.max_pending_acks_per_channel) {
+            return hec_response(503, 9, "Server is busy");
+        }
+    }
     const auto body = decoded_body(impl, request);
     if (body.error) {
         return *body.error;
@@ -344,9 +356,10 @@ FakeResponse handle_events(Impl& impl, const RecordedRequest& request, const Tar
         return hec_response(200, 0, "Success");
     }
     // Ack ids count per channel from 0 (vendor-apis.md §1.1 "indexer acknowledgement").
+    // Acknowledged only once indexed, indexing_delay_s after this answer.
     ChannelAcks& acks = impl.channels[channel];
     const int64_t ack_id = acks.next_id++;
-    acks.pending[ack_id] = 0;
+    acks.pending[ack_id] = PendingAck{0, now + impl.indexing_delay_s};
     keep(impl, accepted, token, channel, ack_id, raw, target);
     FakeResponse response;
     response.body = nlohmann::ordered_json{{"text", "Success"}, {"code", 0}, {"ackId", ack_id}}.dump();

@@ -95,6 +95,14 @@ std::optional<FakeResponse> check_channel(const HecToken& token, const std::stri
     return std::nullopt;
 }
 
+void expire_idle_channels(Impl& impl, double now) {
+    // inputs.conf [http] ackIdleCleanup / maxIdleTime: a channel idle that long is forgotten;
+    // a later send starts it again with ackIds from 0, a poll on it gets code 11.
+    std::erase_if(impl.channels, [&](const auto& channel) {
+        return now - channel.second.last_used > impl.options.ack_channel_max_idle_s;
+    });
+}
+
 /// POST /services/collector/ack: {"acks":[ids]} -> {"acks":{"id":bool}}, read-once.
 FakeResponse handle_ack(Impl& impl, const RecordedRequest& request, const Target& target) {
     ++impl.ack_polls;
@@ -109,10 +117,13 @@ FakeResponse handle_ack(Impl& impl, const RecordedRequest& request, const Target
     if (channel.empty()) {
         return hec_response(400, 10, "Data channel is missing");
     }
+    const double now = impl.current_time();
+    expire_idle_channels(impl, now);
     const auto found = impl.channels.find(channel);
     if (!is_guid(channel) || found == impl.channels.end()) {
         return hec_response(400, 11, "Invalid data channel");
     }
+    found->second.last_used = now;
     const auto query = nlohmann::json::parse(request.body, nullptr, false);
     if (!query.is_object() || !query.contains("acks") || !query["acks"].is_array()) {
         return event_error(6, "Invalid data format", 0);
@@ -125,9 +136,10 @@ FakeResponse handle_ack(Impl& impl, const RecordedRequest& request, const Target
         const auto ack_id = id.get<int64_t>();
         bool done = false;
         if (auto pending = found->second.pending.find(ack_id); pending != found->second.pending.end()) {
-            const int polls = ++pending->second;
-            done = impl.ack_mode == AckMode::normal
-                   || (impl.ack_mode == AckMode::after_polls && polls >= impl.ack_after_polls);
+            const int polls = ++pending->second.polls;
+            done = now >= pending->second.indexed_at
+                   && (impl.ack_mode == AckMode::normal
+                       || (impl.ack_mode == AckMode::after_polls && polls >= impl.ack_after_polls));
             if (done) {
                 found->second.pending.erase(pending); // read-once: a later query answers false
             }

@@ -130,6 +130,11 @@ void SplunkFake::set_ack_after_polls(int n) {
     impl_->ack_after_polls = n;
 }
 
+void SplunkFake::set_indexing_delay(double seconds) {
+    std::lock_guard lock(impl_->mutex);
+    impl_->indexing_delay_s = seconds;
+}
+
 void SplunkFake::drop_next_hec_connections(int n) {
     std::lock_guard lock(impl_->mutex);
     impl_->drop_hec = n;

@@ -44,6 +44,13 @@ struct SplunkFakeOptions {
     bool record_requests = true;   ///< false: nothing stored but counters (benchmarks)
     bool store_events = true;      ///< false: HEC events validated and counted, not kept
     size_t max_content_length = 1000000; ///< bytes of the (decompressed) body; above -> 413
+    /// inputs.conf [http] maxIdleTime (Splunk's default 600 s, with ackIdleCleanup on): an ack
+    /// channel neither sent on nor polled for longer (fake clock) is removed with its pending ids.
+    double ack_channel_max_idle_s = 600;
+    /// limits.conf [http_input] max_number_of_acked_requests_pending_query_per_ack_channel
+    /// (Splunk's default 1000000): a send on a channel with this many ids pending is refused
+    /// with 503 code 9 "Server is busy" and nothing of it is kept.
+    size_t max_pending_acks_per_channel = 1000000;
 };
 
 class SplunkFake {
@@ -77,11 +84,15 @@ public:
     void reject_events_matching(std::string substring);
     void set_ack_mode(AckMode m);
     void set_ack_after_polls(int n); ///< also switches to AckMode::after_polls
+    /// Splunk acknowledges a request only once it is indexed, seconds to minutes after the 200:
+    /// an ackId polls false until this long (fake clock, set_now) after its request. 0 = at once.
+    void set_indexing_delay(double seconds);
     void drop_next_hec_connections(int n); ///< read the request then close without answering
     void set_rest_fail_next(int n, int http_status, std::string body); ///< export, notable_update
     void set_export_drop_after(int results); ///< next export closes after this many result rows
     void set_export_preview_rows(bool on);   ///< a preview pass before the final rows
-    /// Pins "now" (epoch seconds) for relative export times (-15m, now); nullopt = wall clock.
+    /// Pins "now" (epoch seconds) for relative export times (-15m, now), indexing delays and
+    /// channel idle times; nullopt = wall clock.
     void set_now(std::optional<double> epoch_seconds);
 
     // --- data in

@@ -40,9 +40,15 @@ FakeResponse json_response(int status, const nlohmann::json& body);
 /// HEC's {"text":..,"code":..} answer.
 FakeResponse hec_response(int status, int code, std::string_view text);
 
+struct PendingAck {
+    int polls = 0;
+    double indexed_at = 0; ///< fake clock: polls answer false before
+};
+
 struct ChannelAcks {
     int64_t next_id = 0;
-    std::map<int64_t, int> pending; ///< ack id -> polls so far
+    std::map<int64_t, PendingAck> pending; ///< ack id -> its state
+    double last_used = 0;                  ///< fake clock: last send or poll on it
 };
 
 struct FailNext {
@@ -71,6 +77,7 @@ struct SplunkFake::Impl {
     std::string reject_matching;
     AckMode ack_mode = AckMode::normal;
     int ack_after_polls = 1;
+    double indexing_delay_s = 0;
     int drop_hec = 0;
     FailNext rest_fail;
     int export_drop_after = -1;
@@ -112,6 +119,8 @@ HecAuth authenticate(const SplunkFake::Impl& impl, const RecordedRequest& reques
 /// X-Splunk-Request-Channel, else ?channel=; "" when neither.
 std::string channel_of(const RecordedRequest& request, const Target& target);
 std::optional<FakeResponse> check_channel(const HecToken& token, const std::string& channel);
+/// Removes the channels idle past options.ack_channel_max_idle_s, their pending ids with them.
+void expire_idle_channels(SplunkFake::Impl& impl, double now);
 FakeResponse handle_ack(SplunkFake::Impl& impl, const RecordedRequest& request, const Target& target);
 FakeResponse handle_health(const SplunkFake::Impl& impl, const RecordedRequest& request,
                            const Target& target);

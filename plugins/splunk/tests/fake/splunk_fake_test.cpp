@@ -416,6 +416,63 @@ TEST_CASE("ack mode never stays false and after_polls turns true on the n-th pol
     CHECK(client.post("/services/collector/ack", R"({"acks":[1]})", headers).json_body()["acks"]["1"] == false);
 }
 
+TEST_CASE("an ackId polls false until the indexing delay has passed on the fake's clock", "[splunk_fake][ack]") {
+    SplunkFake fake;
+    add_tokens(fake);
+    fake.set_now(1769509500.0);
+    fake.set_indexing_delay(45);
+    Client client(fake.port());
+    const auto headers = splunk_auth("acktok", {{"X-Splunk-Request-Channel", channel_a}});
+    check_hec(client.post("/services/collector/event", envelope(0), headers), 200, 0);
+    CHECK(fake.event_count() == 1);  // received at once, acknowledged only once indexed
+    fake.set_now(1769509544.0);
+    CHECK(client.post("/services/collector/ack", R"({"acks":[0]})", headers).body == R"({"acks":{"0":false}})");
+    fake.set_now(1769509545.0);
+    CHECK(client.post("/services/collector/ack", R"({"acks":[0]})", headers).body == R"({"acks":{"0":true}})");
+}
+
+TEST_CASE("an ack channel idle past its max idle time is removed with its pending ids", "[splunk_fake][ack]") {
+    SplunkFakeOptions options;
+    options.ack_channel_max_idle_s = 600;  // Splunk's maxIdleTime default
+    SplunkFake fake(options);
+    add_tokens(fake);
+    fake.set_now(1769509500.0);
+    fake.set_ack_mode(AckMode::never);
+    Client client(fake.port());
+    const auto headers = splunk_auth("acktok", {{"X-Splunk-Request-Channel", channel_a}});
+    client.post("/services/collector/event", envelope(0), headers);
+    client.post("/services/collector/event", envelope(1), headers);
+    // A poll within the idle time keeps the channel: 599 s after it, it is still there.
+    fake.set_now(1769509500.0 + 599);
+    CHECK(client.post("/services/collector/ack", R"({"acks":[0,1]})", headers).status == 200);
+    fake.set_now(1769509500.0 + 599 + 601);
+    fake.set_ack_mode(AckMode::normal);
+    check_hec(client.post("/services/collector/ack", R"({"acks":[0,1]})", headers), 400, 11);
+    // A send starts the channel afresh: ackIds from 0 again, the old ones are gone.
+    const auto again = client.post("/services/collector/event", envelope(2), headers);
+    CHECK(again.json_body().at("ackId") == 0);
+}
+
+TEST_CASE("a channel at its cap of pending ackIds refuses the send with 503 code 9 and keeps nothing", "[splunk_fake][ack]") {
+    SplunkFakeOptions options;
+    options.max_pending_acks_per_channel = 2;
+    SplunkFake fake(options);
+    add_tokens(fake);
+    fake.set_ack_mode(AckMode::never);
+    Client client(fake.port());
+    const auto headers = splunk_auth("acktok", {{"X-Splunk-Request-Channel", channel_a}});
+    check_hec(client.post("/services/collector/event", envelope(0), headers), 200, 0);
+    check_hec(client.post("/services/collector/event", envelope(1), headers), 200, 0);
+    check_hec(client.post("/services/collector/event", envelope(2), headers), 503, 9);
+    CHECK(fake.event_count() == 2);
+    // Another channel has its own cap; reading an id true frees a slot.
+    check_hec(client.post("/services/collector/event", envelope(3),
+                          splunk_auth("acktok", {{"X-Splunk-Request-Channel", channel_b}})), 200, 0);
+    fake.set_ack_mode(AckMode::normal);
+    CHECK(client.post("/services/collector/ack", R"({"acks":[0]})", headers).body == R"({"acks":{"0":true}})");
+    CHECK(client.post("/services/collector/event", envelope(4), headers).json_body().at("ackId") == 2);
+}
+
 TEST_CASE("the ack endpoint answers codes 14, 10 and 11 and checks the token", "[splunk_fake][ack]") {
     SplunkFake fake;
     add_tokens(fake);
