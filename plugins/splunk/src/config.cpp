@@ -55,6 +55,7 @@ void from_json(const nlohmann::json& j, Config& c) {
       take(*a, "channel", x.ack.channel);
       take(*a, "poll_interval_ms", x.ack.poll_interval_ms);
       take(*a, "timeout_ms", x.ack.timeout_ms);
+      take(*a, "hold_ms", x.ack.hold_ms);
     }
     x.url = trim_slash(x.url);
     if (!http_url(x.url)) config_error("hec.url must be an absolute http:// or https:// URL");

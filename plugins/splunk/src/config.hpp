@@ -17,8 +17,11 @@ namespace siemhub::plugins::splunk {
 struct AckConfig {
   bool enabled = false;
   std::string channel;  // empty: a GUID generated once per connector and kept in its KV state
-  uint32_t poll_interval_ms = 1000;
-  uint32_t timeout_ms = 20000;
+  // Splunk's client advice (vendor-apis.md §1.1, "About HTTP Event Collector Indexer
+  // Acknowledgment"): poll about every 10 s, re-send only what is unacknowledged after minutes.
+  uint32_t poll_interval_ms = 10000;
+  uint32_t timeout_ms = 300000;
+  uint32_t hold_ms = 20000;  // one host write waits this long, then hands back what is still pending
 };
 
 struct HecConfig {

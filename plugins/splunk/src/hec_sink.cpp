@@ -68,16 +68,35 @@ std::string code_reason(int status, const HecAnswer& a) {
 
 }  // namespace
 
+// Requests address a write's events by position among those it sends; `order` maps a position
+// to the event's index in the batch (empty: the same, the usual case). With acknowledgement an
+// event already in HEC's hands is not sent again, so positions can skip indexes.
 struct HecSink::Write {
   explicit Write(sdk::SinkOp o) : op(std::move(o)) {}
   sdk::SinkOp op;
-  std::string envelopes;       // every event's envelope, concatenated: any range is a HEC body
-  std::vector<size_t> offsets; // envelope i is [offsets[i], offsets[i+1])
-  uint32_t outstanding = 0;    // requests (or pending acks) not resolved yet
+  std::string envelopes;       // the envelopes sent, concatenated: any range is a HEC body
+  std::vector<size_t> offsets; // envelope at position j is [offsets[j], offsets[j+1])
+  std::vector<uint32_t> order; // position -> batch index; empty = identity
+  uint32_t outstanding = 0;    // requests in flight plus events waiting for their ackId
+  std::vector<uint64_t> waiting;  // tracked events this write waits for
+  uint64_t hold_timer = 0;
   bool retried = false;
   sdk::Category worst = sdk::Category::none;
   uint32_t retry_after_ms = 0;
   std::string reason;
+
+  uint32_t index(uint32_t position) const { return order.empty() ? position : order[position]; }
+  // Calls fn(first_index, count) for each run of consecutive batch indexes of [first, first+count).
+  template <class Fn>
+  void runs(uint32_t first, uint32_t count, Fn fn) const {
+    if (order.empty()) return fn(first, count);
+    for (uint32_t j = first; j < first + count;) {
+      uint32_t n = 1;
+      while (j + n < first + count && order[j + n] == order[j] + n) ++n;
+      fn(order[j], n);
+      j += n;
+    }
+  }
 };
 
 HecSink::HecSink(sdk::Host host, HecConfig cfg) : host_(host), cfg_(std::move(cfg)), envelopes_(cfg_) {
@@ -92,6 +111,10 @@ HecSink::HecSink(sdk::Host host, HecConfig cfg) : host_(host), cfg_(std::move(cf
   m_.acks_pending = host_.gauge("hec_acks_pending", "HEC requests waiting for their indexer acknowledgement");
   m_.ack_timeouts = host_.counter("hec_ack_timeouts", "HEC requests re-sent because no acknowledgement came in time");
   m_.ack_polls = host_.counter("hec_ack_polls", "polls of /services/collector/ack");
+  m_.handed_back = host_.counter("hec_ack_handed_back",
+                                 "events handed back to the host while their ackId is pending (not re-sent)");
+  m_.unacknowledged = host_.counter("hec_events_unacknowledged",
+                                    "events HEC accepted without an ackId while hec.ack.enabled is set");
 }
 
 HecSink::~HecSink() = default;
@@ -118,10 +141,17 @@ void HecSink::stop() {
   if (ack_timer_ != 0) host_.timer_cancel(ack_timer_);
   ack_timer_ = 0;
   // Whatever waits for an ack goes back to the host: it is re-sent after the restart.
-  auto pending = std::move(pending_);
-  pending_.clear();
-  for (auto& [id, p] : pending) retry(p.write, p.first, p.count, sdk::Category::transient, 0, "stopping before the indexer acknowledged");
-  for (auto& [id, p] : pending) settle(p.write);
+  auto tracked = std::move(tracked_);
+  tracked_.clear();
+  by_envelope_.clear();
+  acks_.clear();
+  for (auto& [key, t] : tracked) {
+    if (!t.write) continue;
+    t.write->op.retry(t.index, 1, sdk::Category::transient, 0, "stopping before the indexer acknowledged");
+    m_.retried.record(1);
+    settle(t.write);
+  }
+  m_.acks_pending.record(0);
 }
 
 std::string HecSink::url(const char* path) const { return cfg_.url + path; }
@@ -156,29 +186,37 @@ void HecSink::write(sdk::SinkOp& op, const sdk::Batch& batch) {
   // the next is being built. No completion can run before write() returns (same strand), and the
   // extra count held here keeps the op open until every request is out.
   w->outstanding = 1;
-  uint32_t first = 0;
+  uint32_t first = 0, j = 0;  // positions: first of the request being built, next to use
   for (uint32_t i = 0; i < n; ++i) {
     const size_t start = w->envelopes.size();
-    w->offsets.push_back(start);
     envelopes_.append(w->envelopes, batch[i].data, batch[i].id);
-    const bool over_bytes = w->envelopes.size() - w->offsets[first] > cfg_.batch_max_bytes && i > first;
+    if (cfg_.ack.enabled && adopt(w, i, std::string_view(w->envelopes).substr(start))) {
+      w->envelopes.resize(start);  // in HEC's hands already: not sent again
+      continue;
+    }
+    if (j != i && w->order.empty())  // the first skipped index: positions so far were indexes
+      for (uint32_t k = 0; k < j; ++k) w->order.push_back(k);
+    if (!w->order.empty()) w->order.push_back(i);
+    w->offsets.push_back(start);
+    const bool over_bytes = w->envelopes.size() - w->offsets[first] > cfg_.batch_max_bytes && j > first;
     if (over_bytes) {  // this envelope starts the next request
       ++w->outstanding;
-      send(w, first, i - first);
-      first = i;
+      send(w, first, j - first);
+      first = j;
     }
-    if (i + 1 - first >= cfg_.batch_max_events) {
+    if (j + 1 - first >= cfg_.batch_max_events) {
       w->offsets.push_back(w->envelopes.size());  // provisional end, overwritten by the next start
       ++w->outstanding;
-      send(w, first, i + 1 - first);
+      send(w, first, j + 1 - first);
       w->offsets.pop_back();
-      first = i + 1;
+      first = j + 1;
     }
+    ++j;
   }
   w->offsets.push_back(w->envelopes.size());
-  if (first < n) {
+  if (first < j) {
     ++w->outstanding;
-    send(w, first, n - first);
+    send(w, first, j - first);
   }
   settle(w);  // the count held while sending
 }
@@ -219,17 +257,23 @@ void HecSink::on_response(const std::shared_ptr<Write>& w, uint32_t first, uint3
   const HecAnswer a = parse_answer(resp->body);
   const std::string reason = code_reason(status, a);
   if (status >= 200 && status < 300) {
-    if (cfg_.ack.enabled) {
-      if (a.ack_id < 0) {  // accepted without an ackId: the token does not acknowledge
-        set_health(SIEMHUB_HEALTH_DOWN, "hec.ack.enabled is set but HEC answered without an ackId: enable indexer acknowledgement on the token");
-        retry(w, first, count, sdk::Category::config, 0, "HEC answered without an ackId");
-        settle(w);
-        return;
-      }
-      pending_[a.ack_id] = Pending{w, first, count, host_.now_ms()};
-      m_.acks_pending.record(static_cast<double>(pending_.size()));
+    if (cfg_.ack.enabled && a.ack_id >= 0) {
+      accepted(w, first, count, a.ack_id);
       set_health(SIEMHUB_HEALTH_OK, "");
-      return;  // settled when the ack comes (or times out)
+      return;  // settled when the ack comes, at the hold time, or after the timeout
+    }
+    if (cfg_.ack.enabled) {
+      // 200 code 0 without an ackId: HEC took the events and will never acknowledge them (a
+      // token with useACK off, Splunk Cloud — ack only for Kinesis Firehose — or a HEC-compatible
+      // receiver; vendor-apis.md §1.1). Nothing can be polled, and each re-send would be indexed
+      // again: they are delivered, and the connector says it runs without acknowledgement.
+      deliver(w, first, count);
+      m_.unacknowledged.record(count);
+      set_health(SIEMHUB_HEALTH_DEGRADED,
+                 "hec.ack.enabled is set but HEC accepts events without an ackId (indexer acknowledgement is off "
+                 "on the token, or the receiver has none): events are delivered unacknowledged");
+      settle(w);
+      return;
     }
     deliver(w, first, count);
     set_health(SIEMHUB_HEALTH_OK, "");
@@ -298,13 +342,13 @@ void HecSink::on_response(const std::shared_ptr<Write>& w, uint32_t first, uint3
 }
 
 void HecSink::deliver(const std::shared_ptr<Write>& w, uint32_t first, uint32_t count) {
-  w->op.deliver(first, count);
+  w->runs(first, count, [&](uint32_t from, uint32_t n) { w->op.deliver(from, n); });
   m_.delivered.record(count);
 }
 
 void HecSink::retry(const std::shared_ptr<Write>& w, uint32_t first, uint32_t count, sdk::Category c,
                     uint32_t retry_after_ms, const std::string& reason) {
-  w->op.retry(first, count, c, retry_after_ms, reason.c_str());
+  w->runs(first, count, [&](uint32_t from, uint32_t n) { w->op.retry(from, n, c, retry_after_ms, reason.c_str()); });
   m_.retried.record(count);
   w->retried = true;
   if (rank(c) >= rank(w->worst)) {
@@ -314,14 +358,16 @@ void HecSink::retry(const std::shared_ptr<Write>& w, uint32_t first, uint32_t co
   w->retry_after_ms = std::max(w->retry_after_ms, retry_after_ms);
 }
 
-void HecSink::reject(const std::shared_ptr<Write>& w, uint32_t index, const std::string& reason,
+void HecSink::reject(const std::shared_ptr<Write>& w, uint32_t position, const std::string& reason,
                      const std::string& response) {
-  w->op.reject(index, reason, response);
+  w->op.reject(w->index(position), reason, response);
   m_.rejected.record(1);
 }
 
 void HecSink::settle(const std::shared_ptr<Write>& w) {
   if (w->outstanding == 0 || --w->outstanding > 0) return;
+  if (w->hold_timer != 0) host_.timer_cancel(w->hold_timer);
+  w->hold_timer = 0;
   if (w->retried)
     w->op.fail(sdk::Error(w->worst == sdk::Category::none ? sdk::Category::transient : w->worst, w->reason, 0,
                           w->retry_after_ms));
@@ -331,31 +377,164 @@ void HecSink::settle(const std::shared_ptr<Write>& w) {
 
 // ------------------------------------------------------------------ indexer acknowledgement
 
-void HecSink::expire_acks() {
+// An event of `w` with the envelope of one HEC holds under an ackId nobody waits for (a write
+// handed it back): `w` waits for that ackId instead of sending a copy, or takes the
+// acknowledgement that came meanwhile.
+bool HecSink::adopt(const std::shared_ptr<Write>& w, uint32_t index, std::string_view envelope) {
+  const auto [from, to] = by_envelope_.equal_range(envelope);
+  for (auto it = from; it != to; ++it) {
+    const uint64_t key = it->second;
+    Tracked& t = tracked_.at(key);
+    if (t.write) continue;  // an identical event of this batch took that one
+    if (t.ack_id < 0) {
+      w->op.deliver(index, 1);
+      m_.delivered.record(1);
+      forget(key);
+      return true;
+    }
+    t.write = w;
+    t.index = index;
+    ++w->outstanding;
+    w->waiting.push_back(key);
+    hold(w);
+    return true;
+  }
+  return false;
+}
+
+// HEC accepted positions [first, first+count) of `w` under `ack_id`: each event waits for it.
+void HecSink::accepted(const std::shared_ptr<Write>& w, uint32_t first, uint32_t count, int64_t ack_id) {
+  // Ack ids count from 0 per channel; one handed out again means HEC dropped the channel (idle
+  // past maxIdleTime, a restart) and the old id's status with it: that request is unknown now.
+  if (acks_.count(ack_id)) give_up(ack_id, "HEC handed out ackId " + std::to_string(ack_id) + " again (it dropped the channel)");
   const int64_t now = host_.now_ms();
-  for (auto it = pending_.begin(); it != pending_.end();) {
-    if (now - it->second.sent_ms < cfg_.ack.timeout_ms) {
-      ++it;
+  Request& r = acks_[ack_id];
+  r.sent_ms = now;
+  for (uint32_t j = first; j < first + count; ++j) {
+    const uint64_t key = next_key_++;
+    Tracked& t = tracked_[key];
+    t.envelope.assign(w->envelopes, w->offsets[j], w->offsets[j + 1] - w->offsets[j]);
+    t.ack_id = ack_id;
+    t.since_ms = now;
+    t.write = w;
+    t.index = w->index(j);
+    by_envelope_.emplace(std::string_view(t.envelope), key);
+    r.events.push_back(key);
+    w->waiting.push_back(key);
+  }
+  w->outstanding += count - 1;  // the request's count becomes one per waiting event
+  hold(w);
+  m_.acks_pending.record(static_cast<double>(acks_.size()));
+}
+
+void HecSink::acknowledged(int64_t ack_id) {
+  auto it = acks_.find(ack_id);
+  if (it == acks_.end()) return;
+  const Request r = std::move(it->second);
+  acks_.erase(it);
+  const int64_t now = host_.now_ms();
+  for (uint64_t key : r.events) {
+    Tracked& t = tracked_.at(key);
+    if (!t.write) {  // handed back: delivered when the host writes it again
+      t.ack_id = -1;
+      t.since_ms = now;
       continue;
     }
-    const int64_t ack_id = it->first;
-    auto p = std::move(it->second);
-    it = pending_.erase(it);
-    m_.ack_timeouts.record(1);
-    host_.warn("no indexer acknowledgement for ackId " + std::to_string(ack_id) + " (" + std::to_string(p.count) +
-               " events) within " + std::to_string(cfg_.ack.timeout_ms) + " ms: handing them back to be re-sent");
-    retry(p.write, p.first, p.count, sdk::Category::transient, 0,
-          "no indexer acknowledgement within " + std::to_string(cfg_.ack.timeout_ms) + " ms");
-    settle(p.write);
+    auto w = std::move(t.write);
+    w->op.deliver(t.index, 1);
+    m_.delivered.record(1);
+    forget(key);
+    settle(w);
   }
-  m_.acks_pending.record(static_cast<double>(pending_.size()));
+}
+
+// The request under `ack_id` will not be acknowledged: its events are forgotten, so the host's
+// next write sends them again.
+void HecSink::give_up(int64_t ack_id, const std::string& reason) {
+  auto it = acks_.find(ack_id);
+  if (it == acks_.end()) return;
+  const Request r = std::move(it->second);
+  acks_.erase(it);
+  for (uint64_t key : r.events) {
+    std::shared_ptr<Write> w = std::move(tracked_.at(key).write);
+    const uint32_t index = tracked_.at(key).index;
+    forget(key);
+    if (!w) continue;
+    w->op.retry(index, 1, sdk::Category::transient, 0, reason.c_str());
+    m_.retried.record(1);
+    w->retried = true;
+    if (rank(sdk::Category::transient) >= rank(w->worst)) {
+      w->worst = sdk::Category::transient;
+      w->reason = reason;
+    }
+    settle(w);
+  }
+  m_.acks_pending.record(static_cast<double>(acks_.size()));
+}
+
+void HecSink::forget(uint64_t key) {
+  auto it = tracked_.find(key);
+  if (it == tracked_.end()) return;
+  const auto [from, to] = by_envelope_.equal_range(std::string_view(it->second.envelope));
+  for (auto e = from; e != to; ++e)
+    if (e->second == key) {
+      by_envelope_.erase(e);
+      break;
+    }
+  tracked_.erase(it);
+}
+
+void HecSink::hold(const std::shared_ptr<Write>& w) {
+  if (w->hold_timer != 0) return;
+  w->hold_timer = host_.timer(cfg_.ack.hold_ms, false, [this, weak = std::weak_ptr<Write>(w)] {
+    if (auto alive = weak.lock()) hand_back(alive);
+  });
+}
+
+// The write has waited ack.hold_ms (the host's write deadline is 30 s): its events still pending
+// go back to the host for now. They are not re-sent — written again, they wait for the same
+// ackId — so this is no failure of the write, only a "not yet".
+void HecSink::hand_back(const std::shared_ptr<Write>& w) {
+  w->hold_timer = 0;
+  const auto waiting = std::move(w->waiting);
+  w->waiting.clear();
+  for (uint64_t key : waiting) {
+    auto it = tracked_.find(key);
+    if (it == tracked_.end() || it->second.write != w) continue;
+    Tracked& t = it->second;
+    t.write.reset();
+    const std::string reason = "waiting for the indexer acknowledgement of ackId " + std::to_string(t.ack_id);
+    w->op.retry(t.index, 1, sdk::Category::transient, cfg_.ack.poll_interval_ms, reason.c_str());
+    m_.handed_back.record(1);
+    settle(w);
+  }
+}
+
+void HecSink::expire_acks() {
+  const int64_t now = host_.now_ms();
+  std::vector<int64_t> late;
+  for (const auto& [id, r] : acks_)
+    if (now - r.sent_ms >= cfg_.ack.timeout_ms) late.push_back(id);
+  for (int64_t ack_id : late) {
+    m_.ack_timeouts.record(1);
+    host_.warn("no indexer acknowledgement for ackId " + std::to_string(ack_id) + " (" +
+               std::to_string(acks_.at(ack_id).events.size()) + " events) within " +
+               std::to_string(cfg_.ack.timeout_ms) + " ms: they are sent again");
+    give_up(ack_id, "no indexer acknowledgement within " + std::to_string(cfg_.ack.timeout_ms) + " ms");
+  }
+  // Acknowledged events the host did not write again as long are not coming back.
+  std::vector<uint64_t> stale;
+  for (const auto& [key, t] : tracked_)
+    if (t.ack_id < 0 && !t.write && now - t.since_ms >= cfg_.ack.timeout_ms) stale.push_back(key);
+  for (uint64_t key : stale) forget(key);
+  m_.acks_pending.record(static_cast<double>(acks_.size()));
 }
 
 void HecSink::poll_acks() {
-  if (pending_.empty() || ack_poll_in_flight_) return;
+  if (acks_.empty() || ack_poll_in_flight_) return;
   std::vector<int64_t> ids;
   nlohmann::json body{{"acks", nlohmann::json::array()}};
-  for (const auto& [id, p] : pending_) {
+  for (const auto& [id, r] : acks_) {
     ids.push_back(id);
     body["acks"].push_back(id);
   }
@@ -387,16 +566,8 @@ void HecSink::on_acks(const sdk::HttpResponse* resp, const sdk::Error* err, cons
   if (resp->status != 200) {
     const HecAnswer a = parse_answer(resp->body);
     host_.warn("ack poll: " + code_reason(resp->status, a));
-    if (a.code == 11) {  // HEC no longer knows the channel (restarted): nothing pending will ever be acked
-      for (int64_t id : asked) {
-        auto it = pending_.find(id);
-        if (it == pending_.end()) continue;
-        auto p = std::move(it->second);
-        pending_.erase(it);
-        retry(p.write, p.first, p.count, sdk::Category::transient, 0, "HEC lost the ack channel");
-        settle(p.write);
-      }
-    }
+    if (a.code == 11)  // HEC no longer knows the channel (idle past maxIdleTime, restarted): nothing pending will be acked
+      for (int64_t id : asked) give_up(id, "HEC lost the ack channel");
     if (resp->status == 401 || resp->status == 403) set_health(SIEMHUB_HEALTH_DOWN, code_reason(resp->status, a));
     return;
   }
@@ -414,19 +585,16 @@ void HecSink::on_acks(const sdk::HttpResponse* resp, const sdk::Error* err, cons
     } catch (...) {
       continue;
     }
-    auto it = pending_.find(id);
-    if (it == pending_.end()) continue;
-    auto p = std::move(it->second);
-    pending_.erase(it);
-    deliver(p.write, p.first, p.count);
-    settle(p.write);
+    acknowledged(id);
   }
-  m_.acks_pending.record(static_cast<double>(pending_.size()));
+  m_.acks_pending.record(static_cast<double>(acks_.size()));
 }
 
 void HecSink::set_health(int32_t state, const std::string& reason) {
-  if (state == health_ && state == SIEMHUB_HEALTH_OK) return;
+  if (state == health_ && reason == health_reason_) return;
+  if (state == SIEMHUB_HEALTH_DEGRADED && health_ != SIEMHUB_HEALTH_DEGRADED) host_.warn(reason);
   health_ = state;
+  health_reason_ = reason;
   host_.report_health(state, reason);
 }
 

@@ -4,7 +4,10 @@
 //
 // By HEC answer, per request:
 //   200 code 0                  DELIVERED — or, with indexer acknowledgement, pending until the
-//                               ack poll says true for its ackId; re-sent (RETRY) after ack.timeout_ms
+//                               ack poll says true for its ackId (see below)
+//   200 code 0 without ackId    DELIVERED, with ack.enabled: the receiver does not acknowledge
+//   while ack.enabled           (useACK off, Splunk Cloud, a HEC-compatible receiver); connector
+//                               DEGRADED. Re-sending would index every event again.
 //   400 code 6/7/12/13/15 with  the events before invalid-event-number k are DELIVERED (HEC kept
 //   invalid-event-number k      them), event k is REJECTED to dead letters with the reason and
 //                               Splunk's answer, the events after k are re-sent at once
@@ -18,12 +21,22 @@
 //   4xx without a HEC body      RETRY (TRANSIENT), connector DEGRADED: a proxy's 404/502 is not
 //                               Splunk's verdict on the events (Fluent Bit drops them: §4 #3699)
 //   transport error, timeout    RETRY (TRANSIENT)
+//
+// Indexer acknowledgement outlives host writes. The host gives a write 30 s, Splunk acknowledges
+// after indexing (seconds to minutes) and advises re-sending only after minutes. So every event
+// HEC accepted under an ackId is tracked by its envelope text until the host has its outcome:
+// a write waits ack.hold_ms, then hands the still pending events back (RETRY, nothing re-sent);
+// when the host writes them again they wait for the same ackId, or are DELIVERED at once if it
+// was acknowledged meanwhile. Only after ack.timeout_ms without acknowledgement (or when HEC
+// dropped the channel) are they forgotten, and so sent again by the host's next write.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "config.hpp"
@@ -43,10 +56,16 @@ class HecSink {
 
  private:
   struct Write;
-  struct Pending {  // a request HEC accepted, waiting for its ackId to be acknowledged
-    std::shared_ptr<Write> write;
-    uint32_t first = 0, count = 0;
+  struct Tracked {  // an event HEC accepted under an ackId, until the host has its outcome
+    std::string envelope;
+    int64_t ack_id = -1;  // -1: acknowledged, waiting for the host to write it again
+    int64_t since_ms = 0; // accepted at, or acknowledged at
+    std::shared_ptr<Write> write;  // the write waiting for it, if any
+    uint32_t index = 0;            // its index in that write's batch
+  };
+  struct Request {  // an ackId HEC has not acknowledged yet
     int64_t sent_ms = 0;
+    std::vector<uint64_t> events;  // keys of tracked_
   };
 
   void send(const std::shared_ptr<Write>& w, uint32_t first, uint32_t count);
@@ -56,7 +75,15 @@ class HecSink {
   void retry(const std::shared_ptr<Write>& w, uint32_t first, uint32_t count, sdk::Category c, uint32_t retry_after_ms,
              const std::string& reason);
   void reject(const std::shared_ptr<Write>& w, uint32_t index, const std::string& reason, const std::string& response);
-  void settle(const std::shared_ptr<Write>& w);  // one request of `w` is resolved
+  void settle(const std::shared_ptr<Write>& w);  // one request (or one waiting event) of `w` is resolved
+  // Indexer acknowledgement (ack.enabled).
+  bool adopt(const std::shared_ptr<Write>& w, uint32_t index, std::string_view envelope);
+  void accepted(const std::shared_ptr<Write>& w, uint32_t first, uint32_t count, int64_t ack_id);
+  void acknowledged(int64_t ack_id);
+  void give_up(int64_t ack_id, const std::string& reason);
+  void forget(uint64_t key);
+  void hold(const std::shared_ptr<Write>& w);
+  void hand_back(const std::shared_ptr<Write>& w);
   void poll_acks();
   void on_acks(const sdk::HttpResponse* resp, const sdk::Error* err, const std::vector<int64_t>& asked);
   void expire_acks();
@@ -69,12 +96,17 @@ class HecSink {
   EnvelopeBuilder envelopes_;
   std::string channel_;
   std::vector<std::pair<std::string, std::string>> headers_;
-  std::map<int64_t, Pending> pending_;  // ackId -> request
+  std::map<uint64_t, Tracked> tracked_;
+  std::unordered_multimap<std::string_view, uint64_t> by_envelope_;  // views into tracked_
+  uint64_t next_key_ = 0;
+  std::map<int64_t, Request> acks_;  // ackId -> request
   uint64_t ack_timer_ = 0;
   bool ack_poll_in_flight_ = false;
   int32_t health_ = SIEMHUB_HEALTH_OK;
+  std::string health_reason_;
   struct Metrics {
-    sdk::Metric requests, events_sent, delivered, rejected, retried, acks_pending, ack_timeouts, ack_polls;
+    sdk::Metric requests, events_sent, delivered, rejected, retried, acks_pending, ack_timeouts, ack_polls,
+        handed_back, unacknowledged;
   } m_;
 };
 

@@ -41,8 +41,9 @@ inline constexpr const char* kConfigSchema = R"json({
           "properties": {
             "enabled": {"type": "boolean", "default": false, "description": "Use indexer acknowledgement (the token must have it on)"},
             "channel": {"type": "string", "default": "", "pattern": "^$|^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$", "description": "Channel GUID; empty = one generated for this connector and kept in its state"},
-            "poll_interval_ms": {"type": "integer", "minimum": 50, "maximum": 60000, "default": 1000, "description": "How often pending ackIds are polled"},
-            "timeout_ms": {"type": "integer", "minimum": 500, "maximum": 25000, "default": 20000, "description": "Events not acknowledged within this time are re-sent (below the host's 30 s write deadline)"}
+            "poll_interval_ms": {"type": "integer", "minimum": 50, "maximum": 60000, "default": 10000, "description": "How often pending ackIds are polled (Splunk advises about every 10 s)"},
+            "timeout_ms": {"type": "integer", "minimum": 500, "maximum": 3600000, "default": 300000, "description": "A request whose ackId is not acknowledged within this time is re-sent (Splunk advises minutes); until then its events are never sent again"},
+            "hold_ms": {"type": "integer", "minimum": 100, "maximum": 25000, "default": 20000, "description": "How long one host write waits for acknowledgements before handing the still pending events back to the host (below its 30 s write deadline); written again, they wait for the same ackId instead of being re-sent"}
           }
         }
       }

@@ -263,3 +263,150 @@ TEST_CASE("the ack channel is generated once per connector and kept in its state
   CHECK(first.size() == 36);
   CHECK(rig.host.kv(again->ctx())["hec_channel"] == first);
 }
+
+TEST_CASE("with acknowledgement on, a 200 without ackId delivers each event once and reports the connector degraded with the reason",
+          "[splunk][hec][ack]") {
+  Rig rig;
+  int event_posts = 0;
+  rig.host.on_http([&](const HttpRecord& r) {
+    if (r.url.find("/services/collector/ack") != std::string::npos)
+      return hec_reply(400, R"({"text":"ACK is disabled","code":14})");
+    ++event_posts;
+    return hec_reply(200, R"({"text":"Success","code":0})");  // useACK off, Splunk Cloud, Fluent Bit in_splunk
+  });
+  auto inst = rig.instance(hec_config({{"ack", {{"enabled", true}, {"poll_interval_ms", 100}, {"timeout_ms", 1000}}}}));
+  auto& op = inst->write(events(3), ids(3));
+  REQUIRE(inst->wait(op));
+  CHECK(op.succeeded());
+  CHECK(count(op, SIEMHUB_OUTCOME_DELIVERED) == 3);
+  rig.host.advance(10000);  // ten ack timeouts: nothing is polled, nothing is sent again
+  CHECK(event_posts == 1);
+  CHECK(rig.host.metric_value("hec_ack_polls") == 0);
+  CHECK(rig.host.metric_value("hec_events_unacknowledged") == 3);
+  REQUIRE_FALSE(rig.host.health_reports().empty());
+  CHECK(rig.host.health_reports().back().state == SIEMHUB_HEALTH_DEGRADED);
+  CHECK_THAT(rig.host.health_reports().back().reason, Catch::Contains("without an ackId"));
+}
+
+TEST_CASE("with acknowledgement on, events still pending at hold_ms go back to the host and written again wait for the same ackId",
+          "[splunk][hec][ack]") {
+  Rig rig;
+  int event_posts = 0;
+  bool indexed = false;
+  rig.host.on_http([&](const HttpRecord& r) {
+    if (r.url.find("/services/collector/ack") != std::string::npos)
+      return hec_reply(200, indexed ? R"({"acks":{"0":true}})" : R"({"acks":{"0":false}})");
+    ++event_posts;
+    return hec_reply(200, R"({"text":"Success","code":0,"ackId":0})");
+  });
+  auto inst = rig.instance(hec_config({{"ack", {{"enabled", true}, {"poll_interval_ms", 1000}, {"hold_ms", 5000}}}}));
+  auto& op = inst->write(events(3), ids(3));
+  rig.host.advance(4900);
+  CHECK(op.pending());
+  rig.host.advance(200);
+  REQUIRE(op.done());
+  CHECK(op.succeeded());  // not a failure: a "not yet"
+  REQUIRE(count(op, SIEMHUB_OUTCOME_RETRY) == 3);
+  CHECK_THAT(op.results[0].reason, Catch::Contains("waiting for the indexer acknowledgement of ackId 0"));
+  CHECK(op.results[0].retry_after_ms == 1000);
+  CHECK(rig.host.metric_value("hec_ack_handed_back") == 3);
+
+  auto& again = inst->write(events(3), ids(3));
+  rig.host.advance(2000);
+  CHECK(again.pending());
+  CHECK(event_posts == 1);  // not sent a second time
+  indexed = true;
+  rig.host.advance(1000);
+  REQUIRE(again.done());
+  CHECK(count(again, SIEMHUB_OUTCOME_DELIVERED) == 3);
+  CHECK(event_posts == 1);
+}
+
+TEST_CASE("an acknowledgement that comes between two writes delivers the events at once when the host writes them again",
+          "[splunk][hec][ack]") {
+  Rig rig;
+  int event_posts = 0;
+  int polls = 0;
+  rig.host.on_http([&](const HttpRecord& r) {
+    if (r.url.find("/services/collector/ack") != std::string::npos)
+      return hec_reply(200, ++polls < 3 ? R"({"acks":{"0":false}})" : R"({"acks":{"0":true}})");
+    ++event_posts;
+    return hec_reply(200, R"({"text":"Success","code":0,"ackId":0})");
+  });
+  auto inst = rig.instance(hec_config({{"ack", {{"enabled", true}, {"poll_interval_ms", 1000}, {"hold_ms", 1500}}}}));
+  auto& op = inst->write(events(4), ids(4));
+  rig.host.advance(1600);
+  REQUIRE(op.done());
+  CHECK(count(op, SIEMHUB_OUTCOME_RETRY) == 4);
+  rig.host.advance(2000);  // the third poll says true while no write waits
+  CHECK(polls == 3);
+  // The host writes them again with one new event: the four are delivered without a request,
+  // only the new one is sent.
+  std::vector<std::string> batch = events(5);
+  std::vector<std::string> batch_ids = ids(5);
+  auto& again = inst->write(batch, batch_ids);
+  CHECK(again.results[0].outcome == SIEMHUB_OUTCOME_DELIVERED);
+  CHECK(again.results[3].outcome == SIEMHUB_OUTCOME_DELIVERED);
+  REQUIRE(event_posts == 2);
+  const auto sent = envelopes(rig.host.http_requests().back().body);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0]["fields"]["siemhub_id"] == "id-4");
+}
+
+TEST_CASE("with the default ack timings pending ackIds are polled every 10 s and re-sent only after 5 minutes",
+          "[splunk][hec][ack]") {
+  Rig rig;
+  int event_posts = 0;
+  int polls = 0;
+  rig.host.on_http([&](const HttpRecord& r) {
+    if (r.url.find("/services/collector/ack") != std::string::npos) {
+      ++polls;
+      return hec_reply(200, R"({"acks":{}})");  // a slow indexer: nothing acknowledged yet
+    }
+    const int id = event_posts++;
+    return hec_reply(200, R"({"text":"Success","code":0,"ackId":)" + std::to_string(id) + "}");
+  });
+  auto inst = rig.instance(hec_config({{"ack", {{"enabled", true}}}}));
+  // The host writes again whatever comes back, as its outbox does, every second.
+  FakeOp* op = &inst->write(events(2), ids(2));
+  for (int s = 1; s < 300; ++s) {
+    rig.host.advance(1000);
+    if (op->done()) op = &inst->write(events(2), ids(2));
+  }
+  CHECK(event_posts == 1);
+  CHECK(polls == 29);
+  CHECK(rig.host.metric_value("hec_ack_timeouts") == 0);
+  for (int s = 300; s < 320; ++s) {
+    rig.host.advance(1000);
+    if (op->done()) op = &inst->write(events(2), ids(2));
+  }
+  CHECK(event_posts == 2);
+  CHECK(rig.host.metric_value("hec_ack_timeouts") == 1);
+}
+
+TEST_CASE("an ackId HEC hands out again after dropping the channel makes the events of the old request go out again",
+          "[splunk][hec][ack]") {
+  Rig rig;
+  int event_posts = 0;
+  rig.host.on_http([&](const HttpRecord& r) {
+    if (r.url.find("/services/collector/ack") != std::string::npos) return hec_reply(200, R"({"acks":{"0":false}})");
+    ++event_posts;
+    return hec_reply(200, R"({"text":"Success","code":0,"ackId":0})");  // a channel started afresh each time
+  });
+  auto inst = rig.instance(hec_config({{"ack", {{"enabled", true}, {"poll_interval_ms", 1000}, {"hold_ms", 500}}}}));
+  auto& first = inst->write(events(2), ids(2));
+  rig.host.advance(600);
+  REQUIRE(first.done());
+  auto& other = inst->write(events(2, 1769509600000), {"other-0", "other-1"});  // gets ackId 0 again
+  rig.host.advance(10);
+  CHECK(event_posts == 2);
+  auto& again = inst->write(events(2), ids(2));  // the first two: their ackId means nothing now
+  rig.host.advance(10);
+  CHECK(event_posts == 3);
+  CHECK(again.pending());
+  // ...and handed out once more, ackId 0 now stands for the third request: the second's events
+  // go back to the host to be sent again.
+  REQUIRE(other.done());
+  CHECK(count(other, SIEMHUB_OUTCOME_RETRY) == 2);
+  CHECK_THAT(other.results[0].reason, Catch::Contains("handed out ackId 0 again"));
+}

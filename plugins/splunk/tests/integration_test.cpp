@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -185,6 +186,63 @@ TEST_CASE("with acknowledgement on, events leave the outbox only after the ack s
   const auto all = received_ids(fake);
   for (int i = 0; i < 50; ++i) CHECK(all.count("ev" + std::to_string(i)) >= 1);
   for (const auto& e : fake.events()) CHECK(e.channel.size() == 36);
+  hub->signal(SIGTERM);
+  CHECK(hub->wait() == 0);
+}
+
+TEST_CASE("the Splunk plugin with ack on pointed at a receiver without ack delivers each event once",
+          "[splunk][integration][ack]") {
+  Dir d;
+  SplunkFake fake;
+  fake.add_hec_token(token("no-ack"));  // useACK off: 200 {"text":"Success","code":0}, no ackId
+  d.write_events(0, 100);
+  // Short ack timings: were the answer taken for "not acknowledged yet", the events would be
+  // sent again within a second or two.
+  auto hub = start_hub(d, d.config(d.file_source() +
+                                       splunk_connector("splunk", hec_config(fake, "batch_max_events: 20, ack: {enabled: true, "
+                                                                                   "poll_interval_ms: 100, timeout_ms: 1000, hold_ms: 300}")),
+                                   "  - from: [in]\n    to: [splunk]\n"));
+  REQUIRE(fake.wait_for_events(100, std::chrono::seconds(20)));
+  INFO(hub->err());
+  REQUIRE(eventually([&] { return connector_status(d, "splunk").value("queue_events", 1) == 0; }));
+  const uint64_t requests = fake.hec_requests();
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));  // past two ack timeouts
+  CHECK(fake.hec_requests() == requests);
+  CHECK(fake.event_count() == 100);
+  const auto ids = received_ids(fake);
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 100);
+  CHECK(fake.ack_polls() == 0);
+  const json status = connector_status(d, "splunk");
+  CHECK(status["health"].value("state", "") == "degraded");
+  CHECK_THAT(status["health"].value("reason", ""), Catch::Contains("without an ackId"));
+  CHECK(dead_letters(d) == json::array());
+  hub->signal(SIGTERM);
+  CHECK(hub->wait() == 0);
+}
+
+TEST_CASE("under a slow indexer that acknowledges seconds after the 200 each event reaches HEC once",
+          "[splunk][integration][ack]") {
+  Dir d;
+  SplunkFake fake;
+  HecToken t = token("acked");
+  t.use_ack = true;
+  fake.add_hec_token(t);
+  fake.set_indexing_delay(3.0);  // each ackId turns true 3 s after its request: several holds
+  d.write_events(0, 50);
+  auto hub = start_hub(d, d.config(d.file_source() +
+                                       splunk_connector("splunk", hec_config(fake, "batch_max_events: 10, ack: {enabled: true, "
+                                                                                   "poll_interval_ms: 200, timeout_ms: 20000, hold_ms: 800}")),
+                                   "  - from: [in]\n    to: [splunk]\n"));
+  REQUIRE(fake.wait_for_events(50, std::chrono::seconds(20)));
+  INFO(hub->err());
+  REQUIRE(eventually([&] { return connector_status(d, "splunk").value("queue_events", 1) == 0; }, std::chrono::seconds(20)));
+  CHECK(fake.event_count() == 50);
+  const auto ids = received_ids(fake);
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == 50);
+  CHECK(fake.ack_polls() >= 10);
+  // The host wrote the events again while they waited, and they were not sent again.
+  CHECK(connector_status(d, "splunk").value("retries", 0) > 0);
+  CHECK(dead_letters(d) == json::array());
   hub->signal(SIGTERM);
   CHECK(hub->wait() == 0);
 }
