@@ -410,3 +410,27 @@ TEST_CASE("an ackId HEC hands out again after dropping the channel makes the eve
   CHECK(count(other, SIEMHUB_OUTCOME_RETRY) == 2);
   CHECK_THAT(other.results[0].reason, Catch::Contains("handed out ackId 0 again"));
 }
+
+TEST_CASE("an ack poll answered code 11 after HEC dropped the idle channel sends the pending events again with the next write",
+          "[splunk][hec][ack]") {
+  Rig rig;
+  int event_posts = 0;
+  bool channel_known = true;
+  rig.host.on_http([&](const HttpRecord& r) {
+    if (r.url.find("/services/collector/ack") != std::string::npos)
+      return channel_known ? hec_reply(200, R"({"acks":{"0":false}})")
+                           : hec_reply(400, R"({"text":"Invalid data channel","code":11})");
+    ++event_posts;
+    return hec_reply(200, R"({"text":"Success","code":0,"ackId":0})");
+  });
+  auto inst = rig.instance(hec_config({{"ack", {{"enabled", true}, {"poll_interval_ms", 1000}, {"hold_ms", 1500}}}}));
+  auto& op = inst->write(events(2), ids(2));
+  rig.host.advance(1600);
+  REQUIRE(op.done());  // handed back, still pending
+  channel_known = false;  // idle past maxIdleTime: Splunk forgot the channel and its ids
+  rig.host.advance(1000);
+  auto& again = inst->write(events(2), ids(2));
+  rig.host.advance(10);
+  CHECK(event_posts == 2);  // the only way left to get them indexed
+  CHECK(again.pending());
+}
