@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,13 @@ struct ActionRefusal {
 /// {"ok":false,"error":{"category","code","message","retry_after_ms"},"idempotency_key":…,"elapsed_ms":…}.
 using ActionDone = std::function<void(nlohmann::json outcome)>;
 
+/// Thrown by a HubControl call that names something the hub does not have (a sink, a connector):
+/// the admin API answers 404 with the message, so a client exits non-zero and says what was wrong.
+class NotFound : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class HubControl {
  public:
   virtual ~HubControl() = default;
@@ -62,7 +70,8 @@ class HubControl {
   /// Sends entries back to their sink (or `to_sink` when given) through the journal; they leave
   /// the DLQ once they are durable in the journal, where the sink's outbox owns them again (a
   /// second rejection brings them back). Returns {"replayed": n}. `ids` empty = every entry of
-  /// `sink`.
+  /// `sink`. Throws NotFound (nothing replayed) when `to_sink`, or the sink of a selected entry
+  /// without `to_sink`, is not a sink of this hub.
   virtual nlohmann::json dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink,
                                     const std::string& to_sink) = 0;
   /// Deletes entries. `ids` empty = every entry of `sink` (or all when `sink` is empty too).

@@ -427,6 +427,8 @@ class Session : public std::enable_shared_from_this<Session> {
       std::optional<Reply> reply;
       try {
         reply = route(self->state_->control, *req, answer);
+      } catch (const NotFound& e) {
+        reply = error_reply(http::status::not_found, "not_found", core::redact(e.what()));
       } catch (const std::exception& e) {
         const std::string msg = core::redact(e.what());
         core::Log::write(core::LogLevel::error, kComponent, self->method_ + " " + self->path_only() + " failed: " + msg);

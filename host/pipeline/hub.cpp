@@ -443,12 +443,21 @@ nlohmann::json Hub::status() {
   const auto stats = pipeline_ ? pipeline_->stats() : std::map<std::string, ConnectorStats>{};
   for (const auto& k : connectors_) {
     const auto h = k->health();
+    std::string state = h.state == SIEMHUB_HEALTH_OK ? "ok" : h.state == SIEMHUB_HEALTH_DEGRADED ? "degraded" : "down";
+    std::string reason = h.reason;
+    const auto it = stats.find(k->id());
+    // What the host sees counts as much as what the plugin says of itself: a plugin that reports
+    // ok while its writes fail and the breaker holds them back is not ok.
+    if (it != stats.end() && !it->second.breaker.empty() && it->second.breaker != "closed" && state == "ok") {
+      state = "degraded";
+      reason = "circuit breaker " + it->second.breaker + " after failed writes" +
+               (it->second.last_error.empty() ? std::string() : ": " + it->second.last_error);
+    }
     json c{{"name", k->id()},
            {"plugin", k->module().id()},
            {"role", roles_.count(k->id()) ? roles_.at(k->id()) : ""},
-           {"health", {{"state", h.state == SIEMHUB_HEALTH_OK ? "ok" : h.state == SIEMHUB_HEALTH_DEGRADED ? "degraded" : "down"},
-                       {"reason", std::string(h.reason)}}}};
-    if (auto it = stats.find(k->id()); it != stats.end()) {
+           {"health", {{"state", state}, {"reason", reason}}}};
+    if (it != stats.end()) {
       const auto& st = it->second;
       c["events_in"] = st.events_in;
       c["events_out"] = st.events_out;
@@ -460,6 +469,7 @@ nlohmann::json Hub::status() {
       c["queue_bytes"] = st.queue_bytes;
       c["acked_seq"] = st.acked_seq;
       if (!st.breaker.empty()) c["breaker"] = st.breaker;
+      if (!st.last_error.empty()) c["last_error"] = st.last_error;
       c["paused"] = st.paused;
     }
     conns.push_back(std::move(c));
@@ -507,6 +517,18 @@ nlohmann::json Hub::dlq_replay(const std::vector<uint64_t>& ids, const std::stri
   // Group by target sink; each group goes back through the journal to that sink only.
   std::map<std::string, std::vector<DeadLetter>> by_sink;
   for (auto& d : letters) by_sink[to_sink.empty() ? d.sink : to_sink].push_back(std::move(d));
+  // Refuse before replaying anything: a replay that quietly sends nothing looks like success.
+  const auto sinks = pipeline_ ? pipeline_->sink_names() : std::vector<std::string>{};
+  const auto known = [&](const std::string& name) { return std::find(sinks.begin(), sinks.end(), name) != sinks.end(); };
+  std::string names;
+  for (const auto& s : sinks) names += (names.empty() ? "" : ", ") + s;
+  if (!to_sink.empty() && !known(to_sink))
+    throw admin::NotFound("no sink named \"" + to_sink + "\" (sinks: " + (names.empty() ? "none" : names) + ")");
+  for (const auto& [target, group] : by_sink) {
+    if (!known(target))
+      throw admin::NotFound("the dead letters of \"" + target + "\" have no sink of that name to go back to (sinks: " +
+                            (names.empty() ? "none" : names) + "): replay them with --to SINK");
+  }
   uint64_t n = 0;
   for (auto& [target, group] : by_sink) {
     const uint64_t sent = pipeline_ ? pipeline_->replay(group, target) : 0;

@@ -53,6 +53,8 @@ struct Pipeline::SinkRunner {
   std::atomic<int64_t> outbox_bytes{0};  // routed bytes after `acked`
   std::atomic<uint64_t> queue_events{0};
   std::atomic<int> breaker_state{0};
+  mutable std::mutex last_error_mu;
+  std::string last_error;
   core::Metric* out;
   core::Metric* rejected;
   core::Metric* retries;
@@ -220,9 +222,13 @@ struct Pipeline::SinkRunner {
                core::MetricType::counter, {{"connector", name}, {"category", category_name(r.status.category)}})
           ->add(1);
       core::Log::write(core::LogLevel::warn, "outbox", "write failed: " + r.status.message, name);
+      set_last_error(r.status.message);
+    } else if (again > 0 && done == 0) {
+      set_last_error(std::to_string(again) + " event(s) to retry and none confirmed");
     }
     if (!failed && again == 0) {
       failures = 0;
+      set_last_error({});
       attempt = 0;
       if (breaker != Breaker::closed) {
         core::Log::write(core::LogLevel::info, "outbox", "circuit breaker closed", name);
@@ -264,6 +270,16 @@ struct Pipeline::SinkRunner {
       waiting = false;
       if (!ec) fn();
     });
+  }
+
+  // Read by status() on an admin thread while the strand writes it.
+  void set_last_error(std::string e) {
+    std::lock_guard lock(last_error_mu);
+    last_error = std::move(e);
+  }
+  std::string last_error_text() const {
+    std::lock_guard lock(last_error_mu);
+    return last_error;
   }
 
   const char* breaker_name() const {
@@ -671,6 +687,12 @@ siemhub_rc Pipeline::ingest(const std::string& source, std::vector<std::string> 
   return SIEMHUB_RC_OK;
 }
 
+std::vector<std::string> Pipeline::sink_names() const {
+  std::vector<std::string> out;
+  for (const auto& [name, runner] : sinks_) out.push_back(name);
+  return out;
+}
+
 uint64_t Pipeline::replay(const std::vector<DeadLetter>& letters, const std::string& sink) {
   if (!sinks_.count(sink) || letters.empty()) return 0;
   std::vector<Event> events;
@@ -709,6 +731,7 @@ std::map<std::string, ConnectorStats> Pipeline::stats() const {
     st.queue_bytes = static_cast<uint64_t>(std::max<int64_t>(0, k->outbox_bytes.load()));
     st.acked_seq = k->acked.load();
     st.breaker = k->breaker_name();
+    st.last_error = k->last_error_text();
   }
   return out;
 }

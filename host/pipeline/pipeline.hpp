@@ -77,6 +77,7 @@ struct ConnectorStats {
   uint64_t queue_bytes = 0;   // sink: outbox bytes (routed journal bytes after its cursor)
   uint64_t acked_seq = 0;
   std::string breaker;        // sink: closed | open | half-open
+  std::string last_error;     // sink: the last failed write's message (empty after a success)
   bool paused = false;        // source: held back by backpressure
 };
 
@@ -116,6 +117,8 @@ class Pipeline {
   /// reasons it refused others (counted and logged like normalize's own refusals).
   siemhub_rc ingest(const std::string& source, std::vector<std::string> raw, std::vector<Event> normalized,
                     const std::vector<std::string>& rejected, std::function<void(bool ok, const std::string& error)> durable);
+  /// The names of the sinks, in order.
+  std::vector<std::string> sink_names() const;
   /// Sends dead letters back to `sink` through the journal; returns how many.
   uint64_t replay(const std::vector<DeadLetter>& letters, const std::string& sink);
   Journal& journal() { return journal_; }

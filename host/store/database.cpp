@@ -1,6 +1,9 @@
 #include "store/database.hpp"
 
 #include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cctype>
 #include <cerrno>
@@ -167,6 +170,28 @@ void Statement::reset() noexcept {
 
 // ---------------------------------------------------------------- Database
 
+namespace {
+
+// The database holds events, cursors and dead letters: readable by the service user only. SQLite
+// creates a new file with 0644 (less the umask) and gives its -wal and -shm files the mode of the
+// database file, so creating the file 0600 first covers all three; files an older build left
+// readable by others are tightened (only the permission bits of our own data files change).
+void restrict_file_modes(const std::filesystem::path& path, bool create) {
+  if (path.empty() || path == ":memory:" || path.string().rfind("file:", 0) == 0) return;  // no file of ours
+  if (create) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0) ::close(fd);
+  }
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const std::string file = path.string() + suffix;
+    struct stat st {};
+    if (::lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid()) continue;
+    if ((st.st_mode & 077) != 0) ::chmod(file.c_str(), st.st_mode & 0700);
+  }
+}
+
+}  // namespace
+
 Database::Database(std::filesystem::path path, const DatabaseOptions& options)
     : path_(std::move(path)), options_(options) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
@@ -174,6 +199,7 @@ Database::Database(std::filesystem::path path, const DatabaseOptions& options)
 #ifdef SQLITE_OPEN_EXRESCODE
   flags |= SQLITE_OPEN_EXRESCODE;
 #endif
+  restrict_file_modes(path_, options_.create);
   const int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
     std::string detail = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);

@@ -303,6 +303,13 @@ TEST_CASE("a failing control call is answered 500 with its message", "[admin][se
   CHECK(f.client().get("/v1/status").status == 200);  // the server goes on
 }
 
+TEST_CASE("a control call naming what the hub does not have is answered 404 with its message", "[admin][server]") {
+  Fixture f;
+  const auto res = f.client().post("/v1/dlq/replay", json{{"sink", "out"}, {"all", true}, {"to_sink", "nowhere"}});
+  CHECK(res.status == 404);
+  CHECK_THAT(res.error_message(), Catch::Contains("no sink named \"nowhere\""));
+}
+
 TEST_CASE("keep-alive connections serve several requests and stop closes them", "[admin][server]") {
   auto f = std::make_unique<Fixture>();
   const std::string req = "GET /v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kToken + "\r\n\r\n";

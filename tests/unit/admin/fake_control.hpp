@@ -64,6 +64,7 @@ class FakeControl : public siemhub::admin::HubControl {
     last_sink = sink;
     last_to_sink = to_sink;
     if (sink == "boom") throw std::runtime_error("the journal is gone");
+    if (to_sink == "nowhere") throw siemhub::admin::NotFound("no sink named \"nowhere\"");
     return json{{"replayed", ids.empty() ? 5 : ids.size()}};
   }
   json dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) override {
