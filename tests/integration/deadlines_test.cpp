@@ -169,6 +169,29 @@ TEST_CASE("a plugin that blocks in start leaves /healthz and siemhub status answ
   CHECK(took < kDrainPlus5s.count());
 }
 
+TEST_CASE("a required connector whose start blocks past its deadline makes run exit 3 naming the deadline", "[run][deadline]") {
+  TempDir dir;
+  const fs::path plugins = dir / "plugins";
+  fs::create_directories(plugins);
+  fs::permissions(plugins, fs::perms(0755));
+  install_test_plugin(plugins, "hostile");
+  const fs::path cfg = dir / "hub.yaml";
+  std::ofstream(cfg) << "data_dir: data\n"
+                     << "plugins:\n  dirs: [" << plugins.string() << "]\n"
+                     << "connectors:\n"
+                        "  slow:\n"
+                        "    plugin: test.hostile\n"
+                        "    required: true\n"
+                        "    call_timeout_ms: 1000\n"
+                        "    config: {block_in: start, block_ms: 60000}\n";
+  const auto t = Clock::now();
+  const auto r = run_siemhub({"run", "-c", cfg.string(), "--for", "30"}, dir.path());
+  INFO(r.err);
+  CHECK(r.code == 3);
+  CHECK(ms_since(t) < 10000);  // the deadline, a second's grace and the plugin stop; not the 60 s
+  CHECK_THAT(r.err, Catch::Contains("required connector slow did not start within its deadline of 1000 ms"));
+}
+
 TEST_CASE("run refuses to start with exit 2 when admin.token is readable by its group", "[run][admin]") {
   TempDir dir;
   const fs::path data = dir / "data";
