@@ -18,6 +18,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 inline constexpr int kExitPluginRefused = 3;
+/// `run`: stopped and wrote its final checkpoint, but plugin code did not return by the stop
+/// deadline; the process ended without waiting for it.
+inline constexpr int kExitPluginStuck = 4;
 
 int main(int argc, char** argv);
 

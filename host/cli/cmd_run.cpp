@@ -1,9 +1,13 @@
 // `siemhub run` and `siemhub validate`.
 #include <signal.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -19,6 +23,10 @@ namespace siemhub::cli {
 namespace fs = std::filesystem;
 
 namespace {
+
+// How long after the drain the process may take to stop its plugins and end (documented: the
+// drain plus 5 s); the hub's own plugin stop takes at most Hub::kPluginStopMs plus a second.
+constexpr int kStopSlackMs = 4500;
 
 // The shipped rules: installed next to the executable (<prefix>/share/siemhub/lua/rules), else
 // the source tree's scripts/lua/rules when running from the build tree; empty when neither exists.
@@ -62,6 +70,31 @@ std::optional<config::HubConfig> load(const RunOptions& o, bool& is_default) {
   }
   if (!o.data_dir.empty() && !is_default) r.config->data_dir = fs::absolute(o.data_dir);
   return r.config;
+}
+
+// Once the stop began, the process ends within `limit` whatever a plugin does: a thread that
+// outlives everything else and ends the process with kExitPluginStuck if it is still running
+// then. It touches no shared state, so it is safe during the process's own exit.
+void arm_exit_watchdog(std::chrono::milliseconds limit) {
+  std::thread([limit] {
+    std::this_thread::sleep_for(limit);
+    static const char kLine[] =
+        "siemhub: the stop did not finish in time (plugin code does not return); exiting with code 4\n";
+    (void)!::write(2, kLine, sizeof kLine - 1);
+    std::_Exit(kExitPluginStuck);
+  }).detach();
+}
+
+// Plugin code still running after the stop: its threads cannot be joined nor its library
+// unloaded, so the process ends here, after the final checkpoint, without running destructors.
+[[noreturn]] void exit_leaving_plugins(const std::vector<std::string>& stuck, int code) {
+  for (const auto& s : stuck)
+    core::log_error("hub", "plugin code did not return by the stop deadline: " + core::redact(s));
+  std::fprintf(stderr, "siemhub: exiting with code %d without waiting for %zu connector(s) whose plugin code still runs\n",
+               code, stuck.size());
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
 }
 
 pipeline::HubOptions hub_options(const RunOptions& o, bool open_store) {
@@ -140,20 +173,30 @@ int run_run(const RunOptions& o) {
     std::fprintf(stderr, "siemhub: running %s (data directory %s); stop with Ctrl-C\n", hub->config().file.c_str(),
                  data_dir.c_str());
   }
-  if (const std::string failure = hub->start(); !failure.empty()) {
-    std::fprintf(stderr, "%s\n", core::redact(failure).c_str());
-    hub->stop(0);
-    return kExitPluginRefused;
-  }
-  // The admin API (status, dlq) on a token-protected Unix socket in the data directory.
+  // The admin API (status, dlq, actions) on a token-protected Unix socket in the data directory,
+  // before any plugin starts: the hub does not run without it, and it answers while plugins start.
   std::unique_ptr<admin::AdminServer> admin_server;
+  std::string token;
   try {
-    const std::string token = admin::load_or_create_token(data_dir);
+    token = admin::load_or_create_token(data_dir);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", core::redact(e.what()).c_str());
+    return kExitUsage;  // a token file others may read does not heal by restarting
+  }
+  try {
     admin_server = std::make_unique<admin::AdminServer>(hub->runtime()->io(), data_dir / admin::kSocketFile, token, *hub);
     admin_server->start();
   } catch (const std::exception& e) {
-    core::log_error("admin", std::string("admin API not started: ") + e.what());
+    std::fprintf(stderr, "error: admin API: %s\n", core::redact(e.what()).c_str());
+    return kExitFailure;
+  }
+  if (const std::string failure = hub->start(); !failure.empty()) {
+    std::fprintf(stderr, "%s\n", core::redact(failure).c_str());
+    admin_server->stop();
+    arm_exit_watchdog(std::chrono::milliseconds(kStopSlackMs));
+    if (const auto stuck = hub->stop(0); !stuck.empty()) exit_leaving_plugins(stuck, kExitPluginRefused);
     admin_server.reset();
+    return kExitPluginRefused;
   }
   core::log_info("hub", "started");
 
@@ -176,9 +219,11 @@ int run_run(const RunOptions& o) {
   }
   std::fprintf(stderr, "siemhub: stopping%s: draining in-flight batches (up to %d ms)\n",
                received == SIGINT ? " on SIGINT" : received == SIGTERM ? " on SIGTERM" : "", o.drain_ms);
-  if (admin_server) admin_server->stop();
-  hub->stop(o.drain_ms);
+  arm_exit_watchdog(std::chrono::milliseconds(std::max(0, o.drain_ms) + kStopSlackMs));
+  admin_server->stop();
+  const auto stuck = hub->stop(o.drain_ms);
   std::fprintf(stderr, "siemhub: stopped. %s\n", hub->summary().c_str());
+  if (!stuck.empty()) exit_leaving_plugins(stuck, kExitPluginStuck);
   admin_server.reset();  // before the hub's io_context goes away
   return kExitOk;
 }

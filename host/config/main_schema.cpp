@@ -111,6 +111,7 @@ std::string main_schema() {
         },
         "enabled": {"type": "boolean", "default": true, "description": "false: the connector is neither created nor started."},
         "required": {"type": "boolean", "default": false, "description": "true: failing to create or start this connector stops the hub."},
+        "call_timeout_ms": {"type": "integer", "minimum": 100, "maximum": 600000, "default": 30000, "description": "Deadline of each call into the plugin (poll, write, lookup, create, start, callbacks); a call past it marks the connector down and is logged."},
         "config": {
           "type": "object", "default": {},
           "description": "The plugin's own settings, validated against the plugin's config_schema; ${env:NAME} and ${file:/path} references are resolved."

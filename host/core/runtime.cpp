@@ -10,31 +10,40 @@ Runtime::Runtime(unsigned threads, unsigned blocking_threads)
 
 Runtime::~Runtime() { stop(); }
 
+namespace {
+
+void run_worker(boost::asio::io_context& io) {
+  for (;;) {
+    try {
+      io.run();
+      return;
+    } catch (const std::exception& e) {
+      // A handler that throws must not take a worker down with it.
+      log_error("runtime", std::string("unhandled exception in a handler: ") + e.what());
+    }
+  }
+}
+
+}  // namespace
+
 void Runtime::start() {
   if (!workers_.empty()) return;
-  guard_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-      io_.get_executor());
+  guard_ = std::make_unique<WorkGuard>(io_.get_executor());
+  plugin_guard_ = std::make_unique<WorkGuard>(plugin_io_.get_executor());
   for (unsigned i = 0; i < threads_; ++i) {
-    workers_.emplace_back([this] {
-      for (;;) {
-        try {
-          io_.run();
-          return;
-        } catch (const std::exception& e) {
-          // A handler that throws must not take a worker down with it.
-          log_error("runtime", std::string("unhandled exception in a handler: ") + e.what());
-        }
-      }
-    });
+    workers_.emplace_back([this] { run_worker(io_); });
+    workers_.emplace_back([this] { run_worker(plugin_io_); });
   }
 }
 
 void Runtime::stop() {
   guard_.reset();
+  plugin_guard_.reset();
   for (auto& t : workers_) t.join();
   workers_.clear();
   if (blocking_) blocking_->join();
   io_.restart();
+  plugin_io_.restart();
 }
 
 }  // namespace siemhub::core

@@ -1,5 +1,8 @@
-// The hub's threads: one Boost.Asio io_context run by a pool (one thread per core), strands
-// for per-connector serialisation, and a separate bounded pool for blocking work.
+// The hub's threads: one Boost.Asio io_context run by a pool (one thread per core) for the
+// host's own work (HTTP servers, admin API, pipeline timers), a second one of the same size whose
+// strands serialise each connector's plugin calls, and a separate bounded pool for blocking work.
+// Plugin code never runs on the host's threads, so a plugin that blocks or spins cannot starve
+// /healthz, the admin API or the shutdown.
 #pragma once
 
 #include <utility>  // before Asio: GCC 12 + Boost 1.74 coroutine support needs it
@@ -26,17 +29,23 @@ class Runtime {
 
   boost::asio::io_context& io() { return io_; }
   Strand make_strand() { return boost::asio::make_strand(io_); }
+  /// A strand on the plugin threads: every call into plugin code runs on one of these.
+  Strand make_plugin_strand() { return boost::asio::make_strand(plugin_io_); }
   boost::asio::thread_pool& blocking_pool() { return *blocking_; }
 
   /// Starts the worker threads (idempotent).
   void start();
-  /// Lets queued work finish, then joins the workers.
+  /// Lets queued work finish, then joins the workers (a plugin call that never returns blocks
+  /// this forever: the hub checks for those first and never calls it then).
   void stop();
   unsigned threads() const { return threads_; }
 
  private:
+  using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   boost::asio::io_context io_;
-  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
+  boost::asio::io_context plugin_io_;
+  std::unique_ptr<WorkGuard> guard_;
+  std::unique_ptr<WorkGuard> plugin_guard_;
   std::unique_ptr<boost::asio::thread_pool> blocking_;
   std::vector<std::thread> workers_;
   unsigned threads_;

@@ -1,6 +1,7 @@
 #include "pipeline/hub.hpp"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -99,9 +100,11 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     auto cand = hub->loader_->add_builtin(d);
     if (!cand.accepted()) errors.lines.push_back(cand.error);
   }
+  std::map<std::string, std::string> refused;  // plugin id (from its note) -> "refused <path>: <reason>"
   for (auto& cand : hub->loader_->scan()) {
     if (!cand.accepted()) {
       hub->warnings_.push_back(cand.error);
+      if (!cand.id.empty()) refused.emplace(cand.id, cand.error);
       continue;
     }
   }
@@ -123,7 +126,8 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   for (const auto& id : c.required_plugins) {
     auto m = hub->loader_->find(id);
     if (!m || !m->initialized()) {
-      if (!m) errors.lines.push_back("required plugin '" + id + "' is not loaded (see `siemhub plugins list`)");
+      if (!m && refused.count(id)) errors.lines.push_back("required plugin '" + id + "' was " + refused.at(id));
+      else if (!m) errors.lines.push_back("required plugin '" + id + "' is not loaded (see `siemhub plugins list`)");
       errors.plugin_refused = true;
     }
   }
@@ -149,6 +153,13 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
         hub->warnings_.push_back(line + " (connector skipped)");
       }
       skipped.insert(conn.name);
+      continue;
+    }
+    if (!m && refused.count(conn.plugin)) {
+      // The library is there but was refused before loading: say why, not "unknown".
+      errors.lines.push_back(where(c, conn, "plugin") + ": plugin '" + conn.plugin + "' cannot be used: " +
+                             refused.at(conn.plugin));
+      errors.plugin_refused = true;
       continue;
     }
     if (!m) {
@@ -252,6 +263,10 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   }
   hub->runtime_ = std::make_unique<core::Runtime>(options.threads);
   hub->runtime_->start();
+  // On the host's threads, so a plugin stuck on the plugin threads cannot hold it back; from
+  // now on, so a create_instance that blocks is reported too.
+  hub->watchdog_ = std::make_unique<plugins::Watchdog>(hub->runtime_->io());
+  hub->watchdog_->start();
   hub->http_ = std::make_unique<http::HttpService>();
   hub->env_ = std::make_unique<plugins::HostEnvironment>(plugins::HostEnvironment{
       *hub->runtime_, core::SystemClock::instance(), *hub->http_, *hub->kv_, hub->metrics_});
@@ -273,6 +288,8 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     policy.timeout = std::chrono::milliseconds(conn.http.timeout_ms);
     policy.connect_timeout = std::chrono::milliseconds(conn.http.connect_timeout_ms);
     auto instance = plugins::Connector::make(conn.name, modules[conn.name], *hub->env_, policy);
+    instance->set_call_timeout_ms(static_cast<uint32_t>(conn.call_timeout_ms));
+    hub->watchdog_->watch(instance);
     const auto st = instance->create(conn.config.dump());
     if (!st.ok()) {
       const std::string line = where(c, conn, "config") + ": the plugin refused its config: " + st.message;
@@ -282,7 +299,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
       } else {
         hub->warnings_.push_back(line + " (connector skipped)");
       }
-      instance->destroy();
+      if (!instance->destroy()) hub->plugins_stuck_ = true;  // create_instance never returned
       continue;
     }
     hub->connectors_.push_back(instance);
@@ -299,7 +316,8 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     if (hub->roles_[conn.name].empty()) hub->roles_[conn.name] = "action";
   }
   if (!errors.empty()) {
-    for (auto& k : hub->connectors_) k->destroy();
+    for (auto& k : hub->connectors_)
+      if (!k->destroy()) hub->plugins_stuck_ = true;
     hub->connectors_.clear();
     return nullptr;
   }
@@ -356,8 +374,23 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
 Hub::~Hub() {
   if (started_) stop(0);
   ingest_.reset();
-  for (auto& k : connectors_) k->destroy();
+  if (watchdog_) watchdog_->stop();
+  for (auto& k : connectors_) plugins_stuck_ = !k->destroy(std::chrono::milliseconds(kPluginStopMs)) || plugins_stuck_;
   connectors_.clear();
+  if (plugins_stuck_) {
+    // Plugin code still runs and may call back into the environment, the pipeline or the
+    // journal, and its thread cannot be joined: leave all of it in place for the process's end
+    // (the owner of the process ends it; see stop()).
+    (void)runtime_.release();
+    (void)env_.release();
+    (void)http_.release();
+    (void)kv_.release();
+    (void)journal_.release();
+    (void)pipeline_.release();
+    (void)correlator_.release();
+    (void)actions_.release();
+    return;
+  }
   if (runtime_) runtime_->stop();
   // The journal first: its writer commits what is still queued and calls the pipeline's
   // completion and subscriber callbacks, so the pipeline must still be alive then.
@@ -366,47 +399,96 @@ Hub::~Hub() {
   correlator_.reset();
 }
 
+namespace {
+
+// Starts `k` on its strand; the future has the result once the plugin returned.
+std::future<plugins::CallStatus> start_connector(const std::shared_ptr<plugins::Connector>& k) {
+  auto result = std::make_shared<std::promise<plugins::CallStatus>>();
+  auto f = result->get_future();
+  k->start_async([result, id = k->id()](plugins::CallStatus st) {
+    if (!st.ok()) core::Log::write(core::LogLevel::error, "hub", "cannot start: " + st.message, id);
+    result->set_value(std::move(st));
+  });
+  return f;
+}
+
+}  // namespace
+
 std::string Hub::start() {
   if (!pipeline_) return {};
-  std::string failure;
-  // Sinks first, so nothing a source hands over waits for a sink that is not there.
-  auto start_one = [this, &failure](const std::shared_ptr<plugins::Connector>& k) {
-    const auto st = k->start();
-    if (st.ok()) return;
-    core::Log::write(core::LogLevel::error, "hub", "cannot start: " + st.message, k->id());
+  struct Required {
+    std::shared_ptr<plugins::Connector> connector;
+    std::future<plugins::CallStatus> started;
+  };
+  std::vector<Required> required;
+  auto start_one = [this, &required](const std::shared_ptr<plugins::Connector>& k) {
+    auto f = start_connector(k);
     const auto it = std::find_if(cfg_.connectors.begin(), cfg_.connectors.end(),
                                  [&](const auto& c) { return c.name == k->id(); });
-    if (it != cfg_.connectors.end() && it->required && failure.empty())
-      failure = "required connector " + k->id() + " cannot start: " + st.message;
+    if (it != cfg_.connectors.end() && it->required) required.push_back({k, std::move(f)});
   };
+  // Sinks first: each strand runs its start before anything the pipeline posts to it, so nothing
+  // a source hands over reaches a sink that has not started.
   for (auto& k : connectors_)
     if (!is_source(k->module())) start_one(k);
   pipeline_->start();
   for (auto& k : connectors_)
     if (is_source(k->module())) start_one(k);
   started_ = true;
+  std::string failure;
   if (ingest_) {
     try {
       ingest_->start();
     } catch (const std::exception& e) {
-      if (failure.empty()) failure = std::string("ingest: ") + e.what();
+      failure = std::string("ingest: ") + e.what();
     }
+  }
+  for (auto& r : required) {
+    const auto limit = std::chrono::milliseconds(r.connector->call_timeout_ms() + 1000);
+    if (r.started.wait_for(limit) != std::future_status::ready) {
+      if (failure.empty())
+        failure = "required connector " + r.connector->id() + " did not start within its deadline of " +
+                  std::to_string(r.connector->call_timeout_ms()) + " ms";
+      continue;
+    }
+    const auto st = r.started.get();
+    if (!st.ok() && failure.empty()) failure = "required connector " + r.connector->id() + " cannot start: " + st.message;
   }
   return failure;
 }
 
-void Hub::stop(int64_t drain_ms) {
-  if (!started_) return;
+std::vector<std::string> Hub::stop(int64_t drain_ms) {
+  if (!started_) return {};
   started_ = false;
   if (ingest_) ingest_->stop();  // no new pushes; what was admitted drains below
   const int64_t deadline = core::SystemClock::instance().now_ms() + drain_ms;
-  pipeline_->stop(deadline);
-  for (auto& k : connectors_)
-    if (is_source(k->module())) k->stop(deadline);
-  for (auto& k : connectors_)
-    if (!is_source(k->module())) k->stop(deadline);
-  for (auto& k : connectors_) k->destroy();
+  pipeline_->stop(deadline);  // the drain and the final checkpoint: nothing below waits on them
+  // Every plugin stops at once, all by the same deadline, so several stuck ones cost no more
+  // than one. Sources first, so no sink is stopped under a source still handing over events.
+  const int64_t stop_by = core::SystemClock::instance().now_ms() + kPluginStopMs;
+  auto stop_all = [this, stop_by](bool sources) {
+    std::vector<std::future<plugins::CallStatus>> stopping;
+    for (auto& k : connectors_)
+      if (is_source(k->module()) == sources)
+        stopping.push_back(std::async(std::launch::async, [k, stop_by] { return k->stop(stop_by); }));
+    for (auto& f : stopping) f.get();  // each bounded by stop_by plus a grace
+  };
+  stop_all(true);
+  stop_all(false);
+  std::vector<std::string> stuck;
+  for (auto& k : connectors_) {
+    const std::string running = k->running_call();
+    // Never destroy an instance whose code may still run: leave it as it is.
+    const bool destroyed = !k->stuck() && k->destroy(std::chrono::milliseconds(kPluginStopMs));
+    if (!destroyed) {
+      k->leave_running();
+      stuck.push_back(k->id() + ": " + (running.empty() ? std::string("blocking work still running") : running));
+    }
+  }
+  if (watchdog_) watchdog_->stop();
+  plugins_stuck_ = !stuck.empty();
   connectors_.clear();
+  return stuck;
 }
 
 std::string Hub::summary() const {

@@ -21,6 +21,7 @@
 #include "pipeline/pipeline.hpp"
 #include "plugins/connector.hpp"
 #include "plugins/loader.hpp"
+#include "plugins/watchdog.hpp"
 
 namespace siemhub::store {
 class DataDir;
@@ -55,11 +56,19 @@ class Hub final : public admin::HubControl {
   static std::unique_ptr<Hub> build(config::HubConfig cfg, const HubOptions& options, HubErrors& errors);
   ~Hub() override;
 
-  /// Starts sinks, then sources. Returns why a `required` connector could not start ("" = all
-  /// required ones started; the others are logged and left stopped).
+  /// Starts the ingest server, then each connector's plugin on its own strand (sinks, then
+  /// sources) without waiting for them, so a plugin that blocks in start holds nothing of the
+  /// hub. Waits only for the `required` connectors (each up to its call timeout) and returns why
+  /// one could not start ("" = all required ones started; the others are logged when they fail).
   std::string start();
-  /// Stops sources, drains in-flight batches until the deadline, stops and destroys connectors.
-  void stop(int64_t drain_ms);
+  /// Plugins get this long to return from stop (and destroy_instance) after the drain.
+  static constexpr int64_t kPluginStopMs = 2000;
+  /// Stops sources, drains in-flight batches until `drain_ms` passes, writes the final
+  /// checkpoint, then stops and destroys the connectors, giving their plugins kPluginStopMs.
+  /// Returns the connectors whose plugin code is still running then, e.g. "slow: poll running
+  /// for 12034 ms (deadline 1000 ms)": their instances are left alone, and the process must end
+  /// without joining the threads running them (the hub's destructor does not join them either).
+  std::vector<std::string> stop(int64_t drain_ms);
 
   /// One line: events in/out/invalid/rejected/queued per connector.
   std::string summary() const;
@@ -95,6 +104,8 @@ class Hub final : public admin::HubControl {
   std::unique_ptr<plugins::HostEnvironment> env_;
   std::unique_ptr<plugins::Loader> loader_;
   std::vector<std::shared_ptr<plugins::Connector>> connectors_;
+  std::unique_ptr<plugins::Watchdog> watchdog_;
+  bool plugins_stuck_ = false;  // stop() left plugin code running
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Correlator> correlator_;
   std::unique_ptr<ingest::IngestServer> ingest_;

@@ -138,7 +138,7 @@ struct Pipeline::SinkRunner {
       }
     }
     writing = true;
-    conn->write(std::move(jsons), std::move(ids), std::move(records), p.options_.write_timeout_ms,
+    conn->write(std::move(jsons), std::move(ids), std::move(records), conn->call_timeout_ms(),
                 [this, where = std::move(where)](plugins::OpResult r) { on_written(where, std::move(r)); });
   }
 
@@ -360,7 +360,7 @@ struct Pipeline::SourceRunner {
     }
     set_paused(false);
     busy = true;
-    conn->poll(cursor, p.options_.max_batch_events, p.options_.poll_timeout_ms,
+    conn->poll(cursor, p.options_.max_batch_events, conn->call_timeout_ms(),
                [this](plugins::OpResult r) { on_polled(std::move(r)); });
   }
 

@@ -57,9 +57,7 @@ struct RouteSpec {
 };
 
 struct PipelineOptions {
-  uint32_t max_batch_events = 1000;  // per poll and per sink write
-  uint32_t poll_timeout_ms = 30000;
-  uint32_t write_timeout_ms = 30000;
+  uint32_t max_batch_events = 1000;  // per poll and per sink write (whose deadline is the connector's call timeout)
   uint64_t journal_max_bytes = 1ull << 30;
   uint64_t outbox_max_bytes = 256ull << 20;
   uint32_t checkpoint_interval_ms = 1000;

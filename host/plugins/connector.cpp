@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 
@@ -36,6 +37,11 @@ CallStatus to_call_status(siemhub_rc rc, const siemhub_status& st) {
   return c;
 }
 
+// How much longer than a call's deadline the host waits for the plugin to return from it.
+constexpr int64_t kReturnGraceMs = 1000;
+// How long a health query waits for the plugin's own health().
+constexpr int64_t kHealthWaitMs = 500;
+
 CallStatus failure(uint32_t category, std::string message) {
   CallStatus c;
   c.rc = SIEMHUB_RC_ERROR;
@@ -63,8 +69,11 @@ Connector::Connector(std::string id, std::shared_ptr<PluginModule> module, HostE
       module_(std::move(module)),
       env_(env),
       http_policy_(std::move(http_policy)),
-      strand_(env.runtime.make_strand()),
-      ctx_(std::make_unique<siemhub_host_ctx>(siemhub_host_ctx{this})) {
+      strand_(env.runtime.make_plugin_strand()),
+      ctx_(std::make_unique<siemhub_host_ctx>(siemhub_host_ctx{this})),
+      deadline_misses_(env.metrics.get("siemhub_plugin_deadline_misses_total",
+                                       "Calls into the plugin that had not returned or completed by their deadline",
+                                       core::MetricType::counter, {{"connector", id_}})) {
   http_policy_.connector_id = id_;
 }
 
@@ -75,19 +84,95 @@ Connector::~Connector() {
     core::log_warn("connector", "connector " + id_ + " dropped without destroy()");
 }
 
+// Runs `f` on the strand and waits for it until `until` (nullopt then): `f` owns what it uses,
+// since it may run after this returned.
 template <class F>
-CallStatus Connector::run_sync(F&& f) {
+std::optional<CallStatus> Connector::run_until(F f, std::chrono::steady_clock::time_point until) {
   if (strand_.running_in_this_thread()) return f();
-  std::promise<CallStatus> p;
-  auto fut = p.get_future();
-  asio::post(strand_, [&] {
+  auto result = std::make_shared<std::promise<CallStatus>>();
+  auto fut = result->get_future();
+  asio::post(strand_, [result, f = std::move(f), self = shared_from_this()]() mutable {
     try {
-      p.set_value(f());
+      result->set_value(f());
     } catch (...) {
-      p.set_value(failure(SIEMHUB_CAT_INTERNAL, "exception in the host while calling the plugin"));
+      result->set_value(failure(SIEMHUB_CAT_INTERNAL, "exception in the host while calling the plugin"));
     }
   });
+  if (fut.wait_until(until) != std::future_status::ready) return std::nullopt;
   return fut.get();
+}
+
+template <class F>
+auto Connector::watched(const char* what, uint32_t timeout_ms, F&& f) {
+  bool outer = false;
+  {
+    std::lock_guard lock(call_mu_);
+    if (call_.what == nullptr) {  // a nested call (a completion run by the host inside one) counts as the outer one
+      const int64_t now = env_.clock.now_ms();
+      call_ = RunningCall{what, now, now + (timeout_ms ? timeout_ms : call_timeout_ms_), false};
+      outer = true;
+    }
+  }
+  struct End {
+    Connector* c;
+    ~End() {
+      if (c != nullptr) c->end_call();
+    }
+  } end{outer ? this : nullptr};
+  return f();
+}
+
+void Connector::end_call() {
+  RunningCall was;
+  {
+    std::lock_guard lock(call_mu_);
+    was = call_;
+    call_ = RunningCall{};
+  }
+  const int64_t now = env_.clock.now_ms();
+  if (now <= was.deadline_ms) return;
+  const std::string line = std::string(was.what) + " returned after " + std::to_string(now - was.began_ms) +
+                           " ms, past its deadline of " + std::to_string(was.deadline_ms - was.began_ms) + " ms";
+  core::Log::write(core::LogLevel::warn, "connector", line, id_);
+  mark_late(SIEMHUB_HEALTH_DEGRADED, line);
+}
+
+void Connector::mark_late(int32_t state, std::string reason) {
+  std::lock_guard lock(health_mu_);
+  late_state_ = state;
+  late_reason_ = std::move(reason);
+  ++late_epoch_;
+}
+
+void Connector::check_calls() {
+  std::string line;
+  {
+    std::lock_guard lock(call_mu_);
+    if (call_.what == nullptr || call_.reported || env_.clock.now_ms() <= call_.deadline_ms) return;
+    call_.reported = true;
+    line = std::string(call_.what) + " has not returned within its deadline of " +
+           std::to_string(call_.deadline_ms - call_.began_ms) + " ms: the connector is down until it does";
+  }
+  core::Log::write(core::LogLevel::error, "connector", line, id_);
+  deadline_misses_->add(1);
+  mark_late(SIEMHUB_HEALTH_DOWN, line);
+}
+
+std::string Connector::running_call() const {
+  std::lock_guard lock(call_mu_);
+  if (call_.what == nullptr) return {};
+  return describe_running(env_.clock.now_ms());
+}
+
+std::string Connector::describe_running(int64_t now) const {
+  return std::string(call_.what) + " running for " + std::to_string(now - call_.began_ms) + " ms (deadline " +
+         std::to_string(call_.deadline_ms - call_.began_ms) + " ms)";
+}
+
+bool Connector::stuck() const {
+  if (left_running_.load() || blocking_running_.load() > 0) return true;
+  std::lock_guard lock(call_mu_);
+  return call_.what != nullptr;
 }
 
 CallStatus Connector::create(const std::string& config_json) {
@@ -96,101 +181,155 @@ CallStatus Connector::create(const std::string& config_json) {
     std::string err;
     if (!module_->init(host_api(), err)) return failure(SIEMHUB_CAT_CONFIG, err);
   }
-  return run_sync([&] {
-    siemhub_status st = empty_status();
-    siemhub_rc rc = SIEMHUB_RC_ERROR;
+  const auto r = run_until(
+      [this, config = config_json] {
+        siemhub_status st = empty_status();
+        const siemhub_rc rc = watched("create_instance", 0, [&] {
+          try {
+            return module_->descriptor().create_instance(ctx_.get(), config.data(), config.size(), &instance_, &st);
+          } catch (...) {
+            fill_status(&st, SIEMHUB_CAT_INTERNAL, "create_instance threw an exception");
+            return SIEMHUB_RC_ERROR;
+          }
+        });
+        created_ = rc == SIEMHUB_RC_OK;
+        return to_call_status(rc, st);
+      },
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(call_timeout_ms_ + kReturnGraceMs));
+  if (r) return *r;
+  return failure(SIEMHUB_CAT_TIMEOUT, "create_instance did not return within its deadline of " +
+                                          std::to_string(call_timeout_ms_) + " ms");
+}
+
+CallStatus Connector::start_now() {
+  if (!created_) return failure(SIEMHUB_CAT_INTERNAL, "start before create");
+  siemhub_status st = empty_status();
+  const siemhub_rc rc = watched("start", 0, [&] {
     try {
-      rc = module_->descriptor().create_instance(ctx_.get(), config_json.data(), config_json.size(), &instance_, &st);
+      return module_->descriptor().start(instance_, &st);
     } catch (...) {
-      fill_status(&st, SIEMHUB_CAT_INTERNAL, "create_instance threw an exception");
+      fill_status(&st, SIEMHUB_CAT_INTERNAL, "start threw an exception");
+      return SIEMHUB_RC_ERROR;
     }
-    created_ = rc == SIEMHUB_RC_OK;
-    return to_call_status(rc, st);
   });
+  started_ = rc == SIEMHUB_RC_OK;
+  return to_call_status(rc, st);
 }
 
 CallStatus Connector::start() {
-  return run_sync([&] {
-    if (!created_) return failure(SIEMHUB_CAT_INTERNAL, "start before create");
-    siemhub_status st = empty_status();
-    siemhub_rc rc = SIEMHUB_RC_ERROR;
+  const auto r = run_until([this] { return start_now(); }, std::chrono::steady_clock::now() +
+                                                               std::chrono::milliseconds(call_timeout_ms_ + kReturnGraceMs));
+  if (r) return *r;
+  return failure(SIEMHUB_CAT_TIMEOUT, "start did not return within its deadline of " + std::to_string(call_timeout_ms_) + " ms");
+}
+
+void Connector::start_async(std::function<void(CallStatus)> done) {
+  asio::post(strand_, [this, self = shared_from_this(), done = std::move(done)] {
+    CallStatus st;
     try {
-      rc = module_->descriptor().start(instance_, &st);
+      st = start_now();
     } catch (...) {
-      fill_status(&st, SIEMHUB_CAT_INTERNAL, "start threw an exception");
+      st = failure(SIEMHUB_CAT_INTERNAL, "exception in the host while starting the plugin");
     }
-    started_ = rc == SIEMHUB_RC_OK;
-    return to_call_status(rc, st);
+    if (done) done(std::move(st));
   });
 }
 
 CallStatus Connector::stop(int64_t deadline_ms) {
   stopping_ = true;
-  return run_sync([&] {
-    if (!started_) return CallStatus{};
-    started_ = false;
-    for (auto& [tid, t] : timers_) t.timer->cancel();
-    timers_.clear();
-    siemhub_status st = empty_status();
-    siemhub_rc rc = SIEMHUB_RC_ERROR;
-    try {
-      rc = module_->descriptor().stop(instance_, deadline_ms, &st);
-    } catch (...) {
-      fill_status(&st, SIEMHUB_CAT_INTERNAL, "stop threw an exception");
-    }
-    return to_call_status(rc, st);
-  });
+  const int64_t left = std::max<int64_t>(1, deadline_ms - env_.clock.now_ms());
+  const auto r = run_until(
+      [this, deadline_ms] {
+        if (!started_) return CallStatus{};
+        started_ = false;
+        for (auto& [tid, t] : timers_) t.timer->cancel();
+        timers_.clear();
+        siemhub_status st = empty_status();
+        const auto budget = static_cast<uint32_t>(std::clamp<int64_t>(deadline_ms - env_.clock.now_ms(), 1, UINT32_MAX));
+        const siemhub_rc rc = watched("stop", budget, [&] {
+          try {
+            return module_->descriptor().stop(instance_, deadline_ms, &st);
+          } catch (...) {
+            fill_status(&st, SIEMHUB_CAT_INTERNAL, "stop threw an exception");
+            return SIEMHUB_RC_ERROR;
+          }
+        });
+        return to_call_status(rc, st);
+      },
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(left + kReturnGraceMs));
+  if (r) return *r;
+  const std::string now_running = running_call();
+  core::Log::write(core::LogLevel::error, "connector",
+                   "did not stop by its deadline" + (now_running.empty() ? std::string() : ": " + now_running), id_);
+  return failure(SIEMHUB_CAT_TIMEOUT, "stop did not return by its deadline");
 }
 
-void Connector::destroy() {
+bool Connector::destroy(std::chrono::milliseconds wait) {
   stopping_ = true;
-  run_sync([&] {
-    for (auto& [tid, t] : timers_) t.timer->cancel();
-    timers_.clear();
-    // In-flight HTTP requests: cancelled at the service (their late completions find nothing)
-    // and completed here with CANCELLED while the plugin still exists, so `done` runs exactly
-    // once as plugin.h promises and whatever the plugin tied to the request is released.
-    destroying_ = true;
-    auto in_flight = std::move(http_ids_);
-    http_ids_.clear();
-    for (auto& [pid, call] : in_flight) {
-      env_.http.cancel(call.sid);
-      if (!created_) continue;
-      siemhub_status s = empty_status();
-      fill_status(&s, SIEMHUB_CAT_CANCELLED, "connector destroyed");
-      try {
-        call.done(call.user, nullptr, &s);
-      } catch (...) {
-        core::Log::write(core::LogLevel::error, "connector", "an HTTP completion threw an exception", id_);
-      }
-    }
-    http_ids_.clear();  // requests the completions started: refused (stopping), nothing to finish
-    if (created_) {
-      try {
-        module_->descriptor().destroy_instance(instance_);
-      } catch (...) {
-        core::Log::write(core::LogLevel::error, "connector", "destroy_instance threw an exception", id_);
-      }
-      created_ = false;
-      instance_ = nullptr;
-    }
-    // Ops the plugin never completed: their callers get CANCELLED; the plugin is gone.
-    auto ops = std::move(ops_);
-    for (auto& [raw, op] : ops) {
-      if (op->finished) continue;
-      op->result.status = failure(SIEMHUB_CAT_CANCELLED, "connector destroyed");
-      deliver(op);
-    }
-    return CallStatus{};
-  });
+  const auto r = run_until(
+      [this] {
+        // Given up on (see below): the hub is ending without this instance; leave it alone.
+        if (left_running_.load()) return CallStatus{};
+        for (auto& [tid, t] : timers_) t.timer->cancel();
+        timers_.clear();
+        // In-flight HTTP requests: cancelled at the service (their late completions find nothing)
+        // and completed here with CANCELLED while the plugin still exists, so `done` runs exactly
+        // once as plugin.h promises and whatever the plugin tied to the request is released.
+        destroying_ = true;
+        auto in_flight = std::move(http_ids_);
+        http_ids_.clear();
+        for (auto& [pid, call] : in_flight) {
+          env_.http.cancel(call.sid);
+          if (!created_) continue;
+          siemhub_status s = empty_status();
+          fill_status(&s, SIEMHUB_CAT_CANCELLED, "connector destroyed");
+          try {
+            watched("an HTTP completion", 0, [&] { call.done(call.user, nullptr, &s); });
+          } catch (...) {
+            core::Log::write(core::LogLevel::error, "connector", "an HTTP completion threw an exception", id_);
+          }
+        }
+        http_ids_.clear();  // requests the completions started: refused (stopping), nothing to finish
+        if (created_) {
+          try {
+            watched("destroy_instance", 0, [&] { module_->descriptor().destroy_instance(instance_); });
+          } catch (...) {
+            core::Log::write(core::LogLevel::error, "connector", "destroy_instance threw an exception", id_);
+          }
+          created_ = false;
+          instance_ = nullptr;
+        }
+        // Ops the plugin never completed: their callers get CANCELLED; the plugin is gone.
+        auto ops = std::move(ops_);
+        for (auto& [raw, op] : ops) {
+          if (op->finished) continue;
+          op->result.status = failure(SIEMHUB_CAT_CANCELLED, "connector destroyed");
+          deliver(op);
+        }
+        return CallStatus{};
+      },
+      std::chrono::steady_clock::now() + wait);
+  if (r) return true;
+  left_running_ = true;
+  const std::string now_running = running_call();
+  core::Log::write(core::LogLevel::error, "connector",
+                   "not destroyed: its plugin code is still running" + (now_running.empty() ? std::string() : " (" + now_running + ")"),
+                   id_);
+  return false;
 }
 
 // ------------------------------------------------------------------------------- operations
 
-std::shared_ptr<Connector::Op> Connector::begin_op(uint32_t timeout_ms, OpDone done) {
+std::shared_ptr<Connector::Op> Connector::begin_op(const char* what, uint32_t timeout_ms, OpDone done) {
   auto op = std::make_shared<Op>();
   op->connector = this;
   op->done = std::move(done);
+  op->what = what;
+  op->timeout_ms = timeout_ms;
+  {
+    std::lock_guard lock(health_mu_);
+    op->late_epoch = late_epoch_;
+  }
   ops_[op.get()] = op;
   if (timeout_ms > 0) {
     op->deadline = std::make_unique<asio::steady_timer>(strand_, std::chrono::milliseconds(timeout_ms));
@@ -199,7 +338,11 @@ std::shared_ptr<Connector::Op> Connector::begin_op(uint32_t timeout_ms, OpDone d
       auto o = weak.lock();
       if (ec || !o || o->finished) return;
       o->cancelled = true;
-      o->result.status = failure(SIEMHUB_CAT_TIMEOUT, "plugin did not complete the operation within its deadline");
+      const std::string within = " within its deadline of " + std::to_string(o->timeout_ms) + " ms";
+      // "plugin did not complete ..." is what callers (the action dispatcher) recognise.
+      o->result.status = failure(SIEMHUB_CAT_TIMEOUT, std::string("plugin did not complete the ") + o->what + within);
+      deadline_misses_->add(1);
+      mark_late(SIEMHUB_HEALTH_DEGRADED, std::string(o->what) + " did not complete" + within);
       deliver(o);  // stays in ops_ until the plugin completes it (or the connector is destroyed)
     });
   }
@@ -209,6 +352,14 @@ std::shared_ptr<Connector::Op> Connector::begin_op(uint32_t timeout_ms, OpDone d
 void Connector::deliver(const std::shared_ptr<Op>& op) {
   op->finished = true;
   if (op->deadline) op->deadline->cancel();
+  if (!op->cancelled && op->result.status.ok()) {
+    // In time and successful: a late mark set before this op began is over.
+    std::lock_guard lock(health_mu_);
+    if (late_epoch_ == op->late_epoch) {
+      late_state_ = SIEMHUB_HEALTH_OK;
+      late_reason_.clear();
+    }
+  }
   if (op->done) {
     auto done = std::move(op->done);
     try {
@@ -241,21 +392,23 @@ void Connector::complete_op(Op* raw, const siemhub_status* st) {
   deliver(op);
 }
 
-#define SIEMHUB_CALL_PLUGIN(expr, what)                                       \
-  siemhub_status st = empty_status();                                         \
-  siemhub_rc rc = SIEMHUB_RC_ERROR;                                           \
-  try {                                                                       \
-    rc = (expr);                                                              \
-  } catch (...) {                                                             \
-    fill_status(&st, SIEMHUB_CAT_INTERNAL, what " threw an exception");              \
-    rc = SIEMHUB_RC_ERROR;                                                    \
-  }                                                                           \
+// Calls into the plugin for an op, watched against the op's deadline.
+#define SIEMHUB_CALL_PLUGIN(expr, what)                                                  \
+  siemhub_status st = empty_status();                                                    \
+  const siemhub_rc rc = watched(what, timeout_ms, [&]() -> siemhub_rc {                  \
+    try {                                                                                \
+      return (expr);                                                                     \
+    } catch (...) {                                                                      \
+      fill_status(&st, SIEMHUB_CAT_INTERNAL, what " threw an exception");                \
+      return SIEMHUB_RC_ERROR;                                                           \
+    }                                                                                    \
+  });                                                                                    \
   finish_call(op, rc, st)
 
 void Connector::poll(std::string cursor, uint32_t max_events, uint32_t timeout_ms, OpDone done) {
   asio::post(strand_, [this, self = shared_from_this(), cursor = std::move(cursor), max_events, timeout_ms,
                        done = std::move(done)]() mutable {
-    auto op = begin_op(timeout_ms, std::move(done));
+    auto op = begin_op("poll", timeout_ms, std::move(done));
     const auto* vt = module_->descriptor().source_pull;
     if (!created_ || vt == nullptr) {
       siemhub_status st = empty_status();
@@ -281,7 +434,7 @@ void Connector::write(std::vector<std::string_view> events, std::vector<std::str
                       std::shared_ptr<const void> keep_alive, uint32_t timeout_ms, OpDone done) {
   asio::post(strand_, [this, self = shared_from_this(), events = std::move(events), ids = std::move(ids),
                        keep_alive = std::move(keep_alive), timeout_ms, done = std::move(done)]() mutable {
-    auto op = begin_op(timeout_ms, std::move(done));
+    auto op = begin_op("write", timeout_ms, std::move(done));
     op->result.results.resize(events.size());
     const auto* vt = module_->descriptor().sink;
     if (!created_ || vt == nullptr) {
@@ -306,7 +459,7 @@ void Connector::write(std::vector<std::string_view> events, std::vector<std::str
 
 void Connector::lookup(std::vector<std::pair<std::string, std::string>> keys, uint32_t timeout_ms, OpDone done) {
   asio::post(strand_, [this, self = shared_from_this(), keys = std::move(keys), timeout_ms, done = std::move(done)]() mutable {
-    auto op = begin_op(timeout_ms, std::move(done));
+    auto op = begin_op("lookup", timeout_ms, std::move(done));
     op->result.lookups.resize(keys.size());
     const auto* vt = module_->descriptor().enrich;
     if (!created_ || vt == nullptr) {
@@ -334,7 +487,7 @@ void Connector::status(ActionCall call, uint32_t timeout_ms, OpDone done) {
 void Connector::action(bool status_call, ActionCall call, uint32_t timeout_ms, OpDone done) {
   asio::post(strand_, [this, self = shared_from_this(), status_call, call = std::move(call), timeout_ms,
                        done = std::move(done)]() mutable {
-    auto op = begin_op(timeout_ms, std::move(done));
+    auto op = begin_op(status_call ? "status" : "execute", timeout_ms, std::move(done));
     const auto* vt = module_->descriptor().action;
     if (!created_ || vt == nullptr) {
       siemhub_status st = empty_status();
@@ -359,7 +512,7 @@ void Connector::pause() {
     const auto* vt = module_->descriptor().source_push;
     if (created_ && vt) {
       try {
-        vt->pause(instance_);
+        watched("pause", 0, [&] { vt->pause(instance_); });
       } catch (...) {
         core::Log::write(core::LogLevel::error, "connector", "pause threw an exception", id_);
       }
@@ -372,7 +525,7 @@ void Connector::resume() {
     const auto* vt = module_->descriptor().source_push;
     if (created_ && vt) {
       try {
-        vt->resume(instance_);
+        watched("resume", 0, [&] { vt->resume(instance_); });
       } catch (...) {
         core::Log::write(core::LogLevel::error, "connector", "resume threw an exception", id_);
       }
@@ -383,26 +536,43 @@ void Connector::resume() {
 siemhub_health Connector::health() {
   siemhub_health h{};
   h.struct_size = sizeof h;
+  const auto set = [](siemhub_health& out, int32_t state, const std::string& reason) {
+    out.state = state;
+    std::snprintf(out.reason, sizeof out.reason, "%s", reason.c_str());
+  };
   {
     std::lock_guard lock(health_mu_);
-    h.state = reported_state_;
-    std::snprintf(h.reason, sizeof h.reason, "%s", reported_reason_.c_str());
+    set(h, reported_state_, reported_reason_);
+    if (late_state_ > h.state) set(h, late_state_, late_reason_);
+  }
+  {
+    // A call past its deadline: down, whatever the watchdog has seen yet; and no health() call
+    // that would queue behind it.
+    std::lock_guard lock(call_mu_);
+    const int64_t now = env_.clock.now_ms();
+    if (call_.what != nullptr && now > call_.deadline_ms) {
+      set(h, SIEMHUB_HEALTH_DOWN, describe_running(now) + ": past its deadline");
+      return h;
+    }
   }
   const auto fn = module_->descriptor().health;
   if (fn == nullptr) return h;
-  run_sync([&] {
-    if (!created_) return CallStatus{};
-    siemhub_health ph{};
-    ph.struct_size = sizeof ph;
-    try {
-      fn(instance_, &ph);
-    } catch (...) {
-      ph.state = SIEMHUB_HEALTH_DEGRADED;
-      std::snprintf(ph.reason, sizeof ph.reason, "health() threw an exception");
-    }
-    if (ph.state > h.state) h = ph;  // the worse of the two views wins
-    return CallStatus{};
-  });
+  auto ph = std::make_shared<siemhub_health>();
+  ph->struct_size = sizeof *ph;
+  // Bounded: a strand busy in a long call must not hold `siemhub status` or /readyz.
+  const auto answered = run_until(
+      [this, fn, ph] {
+        if (!created_) return CallStatus{};
+        try {
+          watched("health", 0, [&] { fn(instance_, ph.get()); });
+        } catch (...) {
+          ph->state = SIEMHUB_HEALTH_DEGRADED;
+          std::snprintf(ph->reason, sizeof ph->reason, "health() threw an exception");
+        }
+        return CallStatus{};
+      },
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(kHealthWaitMs));
+  if (answered && ph->state > h.state) h = *ph;  // the worse of the two views wins
   return h;
 }
 
@@ -438,11 +608,11 @@ siemhub_rc Connector::emit(const siemhub_batch* batch, siemhub_emit_done_fn done
   std::function<void(siemhub_rc, const CallStatus&)> durable;
   if (done != nullptr) {
     durable = [this, self = shared_from_this(), done, user](siemhub_rc rc, const CallStatus& cs) {
-      asio::post(strand_, [done, user, rc, cs] {
+      asio::post(strand_, [this, self, done, user, rc, cs] {
         siemhub_status s = empty_status();
         fill_status(&s, cs.category, cs.message);
         s.retry_after_ms = cs.retry_after_ms;
-        done(user, rc, &s);
+        watched("an emit completion", 0, [&] { done(user, rc, &s); });
       });
     };
   }
@@ -484,7 +654,7 @@ siemhub_rc Connector::http_request(const siemhub_http_request* req, siemhub_http
       if (abort->load()) return false;
       asio::post(strand_, [this, fn, cu, abort, pid, copy = std::string(data)] {
         if (abort->load() || !http_ids_.count(pid)) return;
-        if (fn(cu, copy.data(), copy.size()) != 0) {
+        if (watched("an HTTP chunk callback", 0, [&] { return fn(cu, copy.data(), copy.size()); }) != 0) {
           abort->store(true);
           env_.http.cancel(http_ids_[pid].sid);
         }
@@ -505,11 +675,11 @@ siemhub_rc Connector::http_request(const siemhub_http_request* req, siemhub_http
             siemhub_http_response out{sizeof out,         resp->status,        hs.data(),
                                       static_cast<uint32_t>(hs.size()), resp->body.data(), resp->body.size(),
                                       resp->retry_after_ms, resp->elapsed_ms};
-            done(user, &out, nullptr);
+            watched("an HTTP completion", 0, [&] { done(user, &out, nullptr); });
           } else {
             siemhub_status s = empty_status();
             fill_status(&s, fail ? fail->category : SIEMHUB_CAT_TRANSIENT, fail ? fail->message : "request failed");
-            done(user, nullptr, &s);
+            watched("an HTTP completion", 0, [&] { done(user, nullptr, &s); });
           }
         });
       });
@@ -538,7 +708,7 @@ void Connector::schedule_timer(uint64_t id, uint32_t delay_ms) {
     const uint32_t delay = t->second.delay_ms;
     if (!repeat) timers_.erase(t);
     try {
-      fn(user);
+      watched("a timer callback", 0, [&] { fn(user); });
     } catch (...) {
       core::Log::write(core::LogLevel::error, "connector", "timer callback threw an exception", id_);
     }
@@ -564,13 +734,18 @@ void Connector::timer_cancel(uint64_t id) {
 
 siemhub_rc Connector::run_blocking(siemhub_blocking_fn work, siemhub_blocking_done_fn done, void* user) {
   if (work == nullptr) return SIEMHUB_RC_ERROR;
+  // Counted while it runs: blocking work may take long, but work that never returns keeps the
+  // pool from being joined, so the hub must know of it at shutdown.
+  ++blocking_running_;
   asio::post(env_.runtime.blocking_pool(), [this, self = shared_from_this(), work, done, user] {
     try {
       work(user);
     } catch (...) {
       core::Log::write(core::LogLevel::error, "connector", "blocking work threw an exception", id_);
     }
-    if (done) asio::post(strand_, [done, user] { done(user); });
+    --blocking_running_;
+    if (done)
+      asio::post(strand_, [this, self, done, user] { watched("a run_blocking completion", 0, [&] { done(user); }); });
   });
   return SIEMHUB_RC_OK;
 }

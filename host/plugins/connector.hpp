@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <future>
 #include <map>
@@ -94,11 +95,36 @@ class Connector : public std::enable_shared_from_this<Connector> {
   core::Strand& strand() { return strand_; }
   HostEnvironment& env() { return env_; }
 
-  // Lifecycle: synchronous for the caller (run on the strand; must not be called from it).
+  /// The deadline of a call into the plugin that has none of its own (create, start, health,
+  /// timer and completion callbacks, ops given timeout 0), in ms. Default 30 s.
+  void set_call_timeout_ms(uint32_t ms) { call_timeout_ms_ = ms ? ms : kDefaultCallTimeoutMs; }
+  uint32_t call_timeout_ms() const { return call_timeout_ms_; }
+  static constexpr uint32_t kDefaultCallTimeoutMs = 30000;
+
+  // Lifecycle: run on the strand; must not be called from it. Each waits at most for its
+  // deadline: a call the plugin does not return from in time yields TIMEOUT and leaves the
+  // connector stuck() (never destroyed while its code may still run).
   CallStatus create(const std::string& config_json);
   CallStatus start();
+  /// The same without waiting: `done` runs on the strand with the result.
+  void start_async(std::function<void(CallStatus)> done);
+  /// `deadline_ms` on the environment's clock: passed to the plugin, and how long this waits.
   CallStatus stop(int64_t deadline_ms);
-  void destroy();
+  /// False when the strand did not answer within `wait` (the instance is then left alone).
+  bool destroy(std::chrono::milliseconds wait = std::chrono::seconds(5));
+
+  /// For the watchdog, from any thread: a plugin call running past its deadline marks the
+  /// connector down (with the call, its running time and its deadline as the reason) and is
+  /// logged once.
+  void check_calls();
+  /// True while plugin code of this connector runs on its strand or on the blocking pool, or a
+  /// stop/destroy did not return in time: its instance must not be destroyed nor its library
+  /// unloaded, and the threads running it cannot be joined.
+  bool stuck() const;
+  /// Gives the instance up: destroy() will not touch it (for a connector that is stuck()).
+  void leave_running() { left_running_ = true; }
+  /// What is running now, e.g. "poll running for 12034 ms (deadline 1000 ms)"; "" when nothing.
+  std::string running_call() const;
 
   // Operations: `done` runs once on the strand. `timeout_ms` 0 = no host deadline.
   void poll(std::string cursor, uint32_t max_events, uint32_t timeout_ms, OpDone done);
@@ -136,8 +162,15 @@ class Connector : public std::enable_shared_from_this<Connector> {
   Connector(std::string id, std::shared_ptr<PluginModule> module, HostEnvironment& env,
             http::ConnectorPolicy http_policy);
   template <class F>
-  CallStatus run_sync(F&& f);
-  std::shared_ptr<Op> begin_op(uint32_t timeout_ms, OpDone done);
+  std::optional<CallStatus> run_until(F f, std::chrono::steady_clock::time_point until);
+  // Runs plugin code `f` (on the strand) as the call `what`, watched against its deadline.
+  template <class F>
+  auto watched(const char* what, uint32_t timeout_ms, F&& f);
+  void end_call();
+  std::string describe_running(int64_t now) const;  // under call_mu_, with a call running
+  void mark_late(int32_t state, std::string reason);
+  CallStatus start_now();
+  std::shared_ptr<Op> begin_op(const char* what, uint32_t timeout_ms, OpDone done);
   void finish_call(const std::shared_ptr<Op>& op, siemhub_rc rc, const siemhub_status& st);
   void deliver(const std::shared_ptr<Op>& op);
   void schedule_timer(uint64_t id, uint32_t delay_ms);
@@ -179,6 +212,25 @@ class Connector : public std::enable_shared_from_this<Connector> {
   std::mutex health_mu_;
   int32_t reported_state_ = SIEMHUB_HEALTH_OK;
   std::string reported_reason_;
+  // The host's own view (under health_mu_): set by a call past its deadline, cleared by the next
+  // operation that completes in time and began after it was set.
+  int32_t late_state_ = SIEMHUB_HEALTH_OK;
+  std::string late_reason_;
+  uint64_t late_epoch_ = 0;  // counts marks; an op clears only a mark older than itself
+
+  // The plugin call running on the strand now (under call_mu_), for the watchdog.
+  struct RunningCall {
+    const char* what = nullptr;  // nullptr: no plugin code running on the strand
+    int64_t began_ms = 0;
+    int64_t deadline_ms = 0;
+    bool reported = false;  // the watchdog logged it
+  };
+  mutable std::mutex call_mu_;
+  RunningCall call_;
+  std::atomic<int> blocking_running_{0};
+  std::atomic<bool> left_running_{false};  // destroy() gave up: the instance is left as it is
+  uint32_t call_timeout_ms_ = kDefaultCallTimeoutMs;
+  core::Metric* deadline_misses_;
 };
 
 /// The host services table handed to every plugin's init.

@@ -55,6 +55,27 @@ std::string check_vtable(const char* name, const V* v, std::initializer_list<con
   return {};
 }
 
+// Who may have put the code there: the file and its directory must be owned by root or by the
+// user the hub runs as, and writable by nobody else (a sticky bit does not help: anyone who may
+// write the directory may add a library to it). Empty when the place is safe.
+std::optional<std::string> unsafe_place(const struct stat& file, const fs::path& dir) {
+  const uid_t me = ::geteuid();
+  const auto owner_ok = [me](uid_t uid) { return uid == 0 || uid == me; };
+  const std::string allowed = me == 0 ? "root" : "root or the service user (uid " + std::to_string(me) + ")";
+  if (!owner_ok(file.st_uid))
+    return "file is owned by uid " + std::to_string(file.st_uid) + ", not by " + allowed;
+  if (file.st_mode & (S_IWOTH | S_IWGRP))
+    return "file is writable by group or others (mode " + octal_mode(file.st_mode) + "); run chmod go-w";
+  struct stat d {};
+  if (::stat(dir.c_str(), &d) != 0) return "cannot stat its directory " + dir.string() + ": " + std::strerror(errno);
+  if (!owner_ok(d.st_uid))
+    return "its directory " + dir.string() + " is owned by uid " + std::to_string(d.st_uid) + ", not by " + allowed;
+  if (d.st_mode & (S_IWOTH | S_IWGRP))
+    return "its directory " + dir.string() + " is writable by group or others (mode " + octal_mode(d.st_mode) +
+           (d.st_mode & S_ISVTX ? ", sticky" : "") + "); run chmod go-w";
+  return std::nullopt;
+}
+
 std::string dl_error_text(const char* fallback) {
   const char* e = ::dlerror();
   return e ? e : fallback;
@@ -234,13 +255,11 @@ Candidate Loader::load_impl(const fs::path& path, bool require_in_dirs) {
   struct stat st {};
   if (::fstat(fd.fd, &st) != 0) return refuse(std::string("cannot stat: ") + std::strerror(errno));
   if (!S_ISREG(st.st_mode)) return refuse("not a regular file");
-  if (st.st_mode & (S_IWOTH | S_IWGRP))
-    return refuse("file is writable by group or others (mode " + octal_mode(st.st_mode) + "); run chmod go-w");
-  struct stat dst {};
-  if (::stat(canonical.parent_path().c_str(), &dst) == 0 && (dst.st_mode & S_IWOTH) && !(dst.st_mode & S_ISVTX))
-    return refuse("its directory is writable by others (mode " + octal_mode(dst.st_mode) + ")");
-
+  // The note is only read (nothing of the library runs): its id lets a connector that names the
+  // plugin say why it is not there, whatever the refusal below.
   const sdk::NoteResult nr = sdk::read_plugin_note(fd.fd);
+  if (nr.note && valid_id(nr.note->id.c_str())) c.id = nr.note->id;
+  if (auto why = unsafe_place(st, canonical.parent_path())) return refuse(*why);
   if (!nr.note) return refuse(nr.error);
   const sdk::PluginNote& note = *nr.note;
   if (note.abi_major != kHostAbiMajor)

@@ -60,6 +60,7 @@ struct Candidate {
   std::filesystem::path path;
   std::shared_ptr<PluginModule> module;  ///< set when accepted
   std::string error;                     ///< "refused <path>: <reason>" when refused
+  std::string id;                        ///< the plugin id from its ELF note, when it has a readable one
   bool accepted() const { return module != nullptr; }
 };
 

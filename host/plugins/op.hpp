@@ -18,6 +18,9 @@ struct Connector::Op {
   OpDone done;
   bool finished = false;   // the caller got its result
   bool cancelled = false;  // deadline passed
+  const char* what = "";   // "poll", "write", ...: for messages
+  uint32_t timeout_ms = 0;
+  uint64_t late_epoch = 0;  // the connector's late mark count when the op began
   std::unique_ptr<boost::asio::steady_timer> deadline;
 };
 

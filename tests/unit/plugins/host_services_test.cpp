@@ -2,9 +2,13 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 
 #include "core/clock.hpp"
+#include "core/log.hpp"
 #include "fakes/http_fake_server.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
@@ -111,6 +115,74 @@ class SlowHttp {
  private:
   sdk::Host host_;
   std::shared_ptr<bool> alive_;
+};
+
+// A gate a plugin call blocks on until the test opens it (vendor code stuck on a lock).
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  bool entered = false;
+  void pass() {
+    std::unique_lock lock(mu);
+    entered = true;
+    cv.notify_all();
+    cv.wait(lock, [this] { return open; });
+  }
+  bool wait_entered() {
+    std::unique_lock lock(mu);
+    return cv.wait_for(lock, std::chrono::seconds(10), [this] { return entered; });
+  }
+  void release() {
+    std::lock_guard lock(mu);
+    open = true;
+    cv.notify_all();
+  }
+};
+Gate* g_gate = nullptr;
+
+class Blocking {
+ public:
+  static constexpr char id[] = "test.blocking";
+  static constexpr char version[] = "1.0.0";
+  Blocking(sdk::Host, const nlohmann::json&) {}
+  void poll(sdk::PullOp& op) {
+    g_gate->pass();
+    op.emit({R"({"n":1})"});
+  }
+};
+
+// Defers its first poll forever and completes every later one at once.
+class DefersFirst {
+ public:
+  static constexpr char id[] = "test.defers_first";
+  static constexpr char version[] = "1.0.0";
+  DefersFirst(sdk::Host, const nlohmann::json&) {}
+  void poll(sdk::PullOp& op) {
+    if (polls_++ == 0) kept_.push_back(op.defer());
+  }
+
+ private:
+  int polls_ = 0;
+  std::vector<sdk::PullOp> kept_;
+};
+
+// Log lines written while it lives.
+struct LogCapture {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  LogCapture() {
+    core::Log::set_sink([this](const core::LogRecord&, const std::string& line) {
+      std::lock_guard lock(mu);
+      lines.push_back(line);
+    });
+  }
+  ~LogCapture() { core::Log::reset_sink(); }
+  size_t count(const std::string& text) {
+    std::lock_guard lock(mu);
+    return static_cast<size_t>(std::count_if(lines.begin(), lines.end(),
+                                             [&](const std::string& l) { return l.find(text) != std::string::npos; }));
+  }
 };
 
 template <class T>
@@ -267,4 +339,60 @@ TEST_CASE("an HTTP request in flight when its connector is destroyed completes o
   REQUIRE(g_http.outcomes.size() == 1);
   CHECK_THAT(g_http.outcomes[0], Catch::Contains("connector destroyed"));
   CHECK(g_http.instance_alive_at_completion);
+}
+
+TEST_CASE("a poll blocking past its deadline shows the connector down with the call and is logged once then degraded until a poll completes in time",
+          "[connector][deadline]") {
+  Env e;
+  Gate gate;
+  g_gate = &gate;
+  LogCapture log;
+  plugins::Loader loader(plugins::LoaderOptions{});
+  auto conn = make_builtin<Blocking>(e, loader, "blocking");
+  std::promise<OpResult> first;
+  auto first_done = first.get_future();
+  conn->poll("", 1, 1000, [&first](OpResult r) { first.set_value(std::move(r)); });
+  REQUIRE(gate.wait_entered());
+  e.clock.advance(1000);
+  conn->check_calls();
+  CHECK(conn->health().state == SIEMHUB_HEALTH_OK);  // at its deadline, not past it
+  CHECK(conn->stuck());
+  e.clock.advance(1);
+  conn->check_calls();
+  conn->check_calls();
+  auto h = conn->health();
+  CHECK(h.state == SIEMHUB_HEALTH_DOWN);
+  CHECK(std::string(h.reason) == "poll running for 1001 ms (deadline 1000 ms): past its deadline");
+  CHECK(log.count("poll has not returned within its deadline of 1000 ms") == 1);
+
+  gate.release();
+  REQUIRE(first_done.wait_for(std::chrono::seconds(10)) == std::future_status::ready);
+  CHECK(first_done.get().status.ok());  // late, but its result is the plugin's
+  h = conn->health();
+  CHECK(h.state == SIEMHUB_HEALTH_DEGRADED);
+  CHECK(std::string(h.reason) == "poll returned after 1001 ms, past its deadline of 1000 ms");
+  CHECK(log.count("poll returned after 1001 ms, past its deadline of 1000 ms") == 1);
+  CHECK_FALSE(conn->stuck());
+
+  CHECK(wait_op([&](auto done) { conn->poll("", 1, 1000, done); }).status.ok());
+  CHECK(conn->health().state == SIEMHUB_HEALTH_OK);
+  conn->stop(e.clock.now_ms() + 1000);
+  CHECK(conn->destroy());
+  g_gate = nullptr;
+}
+
+TEST_CASE("an operation that misses its deadline marks the connector degraded until one completes in time", "[connector][deadline]") {
+  Env e;
+  plugins::Loader loader(plugins::LoaderOptions{});
+  auto conn = make_builtin<DefersFirst>(e, loader, "defers");
+  const auto late = wait_op([&](auto done) { conn->poll("", 1, 50, done); });
+  CHECK(late.status.category == SIEMHUB_CAT_TIMEOUT);
+  CHECK(late.status.message == "plugin did not complete the poll within its deadline of 50 ms");
+  auto h = conn->health();
+  CHECK(h.state == SIEMHUB_HEALTH_DEGRADED);
+  CHECK(std::string(h.reason) == "poll did not complete within its deadline of 50 ms");
+  CHECK(wait_op([&](auto done) { conn->poll("", 1, 1000, done); }).status.ok());
+  CHECK(conn->health().state == SIEMHUB_HEALTH_OK);
+  conn->stop(0);
+  conn->destroy();
 }

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <fstream>
 
@@ -168,4 +169,48 @@ TEST_CASE("a plugin whose init throws is refused with the exception's message", 
   std::string error;
   CHECK_FALSE(c.module->init(nullptr, error));
   CHECK(error == "init threw: license server unreachable");
+}
+
+TEST_CASE("a library owned by another user is refused naming its owner", "[loader]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: giving a file to uid 65534 needs root");
+    return;
+  }
+  TempDir dir;
+  const auto p = install_test_plugin(dir.path(), "good");
+  REQUIRE(::chown(p.c_str(), 65534, 65534) == 0);
+  Loader loader(LoaderOptions{{dir.path()}});
+  const Candidate c = loader.load(p);
+  CHECK_FALSE(c.accepted());
+  CHECK_THAT(c.error, Catch::Contains("good.so: file is owned by uid 65534, not by root"));
+  CHECK(c.id == "test.good");  // read from the note, so a connector naming it can say why
+}
+
+TEST_CASE("a library in a directory owned by another user is refused naming the directory's owner", "[loader]") {
+  if (::geteuid() != 0) {
+    WARN("skipped: giving a directory to uid 65534 needs root");
+    return;
+  }
+  TempDir dir;
+  const fs::path sub = dir / "plugins";
+  fs::create_directories(sub);
+  const auto p = install_test_plugin(sub, "good");
+  REQUIRE(::chown(sub.c_str(), 65534, 65534) == 0);
+  Loader loader(LoaderOptions{{sub}});
+  const Candidate c = loader.load(p);
+  CHECK_FALSE(c.accepted());
+  CHECK_THAT(c.error, Catch::Contains("its directory " + sub.string() + " is owned by uid 65534, not by root"));
+}
+
+TEST_CASE("a library in a sticky world-writable directory is refused", "[loader]") {
+  TempDir dir;
+  const fs::path sub = dir / "plugins";
+  fs::create_directories(sub);
+  const auto p = install_test_plugin(sub, "good");
+  fs::permissions(sub, fs::perms(01777));
+  Loader loader(LoaderOptions{{sub}});
+  const Candidate c = loader.load(p);
+  CHECK_FALSE(c.accepted());
+  CHECK_THAT(c.error, Catch::Contains("its directory " + sub.string() +
+                                      " is writable by group or others (mode 1777, sticky); run chmod go-w"));
 }
