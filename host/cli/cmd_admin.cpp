@@ -145,6 +145,11 @@ void print_status(const json& s) {
     if (c.value("paused", false)) state += " (paused)";
     const std::string reason = health.is_object() ? str(health, "reason", "") : "";
     if (!reason.empty()) notes.push_back(str(c, "name") + ": " + one_line(reason, 160));
+    if (const int64_t next = num(c, "next_attempt_ms"); next > 0) {
+      notes.push_back(str(c, "name") + ": last error (" + str(c, "last_error_category", "?") + ") " +
+                      one_line(str(c, "last_error", ""), 120) + "; retry " + std::to_string(num(c, "retry_count")) +
+                      " at " + time_text(next));
+    }
     const std::string role = str(c, "role");
     const bool sink = role.find("sink") != std::string::npos;  // "sink", "source+sink"; not "action"
     rows.push_back({str(c, "name"), str(c, "plugin"), role, state, std::to_string(num(c, "events_in")),

@@ -84,7 +84,8 @@ struct ConnectorConfig {
   nlohmann::json config = nlohmann::json::object();  ///< validated by validate_plugin_config
   HttpPolicy http;
   RetryPolicy retry;
-  int call_timeout_ms = 30000;  ///< deadline of each call into the plugin (poll, write, start, ...)
+  int call_timeout_ms = 30000;
+  int poll_interval_ms = 0;     ///< pull sources: the wait after an empty poll (0 = the plugin's default)  ///< deadline of each call into the plugin (poll, write, start, ...)
   SourceLocation where;  ///< location of the connector's name
   std::string file;      ///< the file that defines it
 };

@@ -130,6 +130,7 @@ ConnectorConfig build_connector(const std::string& name, const json& c, const So
   out.enabled = c.value("enabled", true);
   out.required = c.value("required", false);
   out.call_timeout_ms = c.value("call_timeout_ms", 30000);
+  out.poll_interval_ms = c.value("poll_interval_ms", 0);
   out.config = c.value("config", json::object());
   out.where = sources.key_or_value("/connectors/" + pointer_escape(name));
   out.file = out.where.file;

@@ -111,6 +111,7 @@ std::string main_schema() {
         },
         "enabled": {"type": "boolean", "default": true, "description": "false: the connector is neither created nor started."},
         "required": {"type": "boolean", "default": false, "description": "true: failing to create or start this connector stops the hub."},
+        "poll_interval_ms": {"type": "integer", "minimum": 0, "maximum": 86400000, "default": 0, "description": "Pull sources: how long to wait after a poll that returned no events before the next (±10 % jitter); 0 = the plugin's suggested interval. After a poll that returned events the next one starts at once; after a failed poll the retry schedule applies."},
         "call_timeout_ms": {"type": "integer", "minimum": 100, "maximum": 600000, "default": 30000, "description": "Deadline of each call into the plugin (poll, write, lookup, create, start, callbacks); a call past it marks the connector down and is logged."},
         "config": {
           "type": "object", "default": {},

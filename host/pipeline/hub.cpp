@@ -289,6 +289,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     policy.connect_timeout = std::chrono::milliseconds(conn.http.connect_timeout_ms);
     auto instance = plugins::Connector::make(conn.name, modules[conn.name], *hub->env_, policy);
     instance->set_call_timeout_ms(static_cast<uint32_t>(conn.call_timeout_ms));
+    instance->set_poll_interval_ms(static_cast<uint32_t>(conn.poll_interval_ms));
     hub->watchdog_->watch(instance);
     const auto st = instance->create(conn.config.dump());
     if (!st.ok()) {
@@ -552,6 +553,9 @@ nlohmann::json Hub::status() {
       c["acked_seq"] = st.acked_seq;
       if (!st.breaker.empty()) c["breaker"] = st.breaker;
       if (!st.last_error.empty()) c["last_error"] = st.last_error;
+      if (!st.last_error_category.empty()) c["last_error_category"] = st.last_error_category;
+      if (st.next_attempt_ms > 0) c["next_attempt_ms"] = st.next_attempt_ms;
+      if (st.retry_count > 0) c["retry_count"] = st.retry_count;
       c["paused"] = st.paused;
     }
     conns.push_back(std::move(c));

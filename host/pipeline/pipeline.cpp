@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/log.hpp"
+#include "pipeline/source_retry.hpp"
 #include "pipeline/correlator.hpp"
 
 namespace siemhub::pipeline {
@@ -311,6 +312,14 @@ struct Pipeline::SourceRunner {
   core::Metric* invalid;
   core::Metric* errors;
   core::Metric* paused_gauge;
+  SourceRetry retry;  // strand-only
+  std::mt19937 rng{std::random_device{}()};  // strand-only: poll interval jitter
+  // The last failed poll, for status() on an admin thread (under failure_mu); cleared by a success.
+  mutable std::mutex failure_mu;
+  std::string last_error;
+  std::string last_category;
+  int64_t next_attempt_ms = 0;
+  std::atomic<uint32_t> retry_count{0};
 
   SourceRunner(Pipeline& pipeline, const ConnectorSpec& spec)
       : p(pipeline),
@@ -364,6 +373,50 @@ struct Pipeline::SourceRunner {
                [this](plugins::OpResult r) { on_polled(std::move(r)); });
   }
 
+  // A failed poll: when to poll again depends on why (source_retry.hpp); auth and config failures
+  // make the connector down until a poll succeeds. Logged with the category and the next attempt.
+  void on_poll_failed(const plugins::CallStatus& st) {
+    const uint64_t delay = retry.on_failure(st.category, st.retry_after_ms);
+    retry_count = retry.attempts();
+    const char* category = category_name(st.category);
+    const std::string when = "retry " + std::to_string(retry.attempts()) + " in " + std::to_string(delay) + " ms";
+    {
+      std::lock_guard lock(failure_mu);
+      last_error = st.message;
+      last_category = category;
+      next_attempt_ms = p.clock_.now_ms() + static_cast<int64_t>(delay);
+    }
+    const bool attention = SourceRetry::needs_attention(st.category);
+    conn->set_pipeline_health(attention ? SIEMHUB_HEALTH_DOWN : SIEMHUB_HEALTH_DEGRADED,
+                              std::string("poll failed (") + category + "): " + st.message + "; " + when);
+    core::Log::write(attention ? core::LogLevel::error : core::LogLevel::warn, "pipeline",
+                     std::string("poll failed (") + category + "): " + st.message + "; " + when, name);
+    if (!stopped) schedule(static_cast<uint32_t>(std::min<uint64_t>(delay, UINT32_MAX)));
+  }
+
+  // The wait after an empty poll: the connector's poll_interval_ms or the plugin's suggestion, ±10 %.
+  uint32_t idle_interval_ms() {
+    const uint32_t base = conn->poll_interval_ms() ? conn->poll_interval_ms()
+                                                   : conn->module().descriptor().source_pull->default_interval_ms;
+    if (base < 10) return base;
+    std::uniform_int_distribution<uint32_t> jitter(base - base / 10, base + base / 10);
+    return jitter(rng);
+  }
+
+  void on_poll_recovered() {
+    core::Log::write(core::LogLevel::info, "pipeline",
+                     "poll succeeded again after " + std::to_string(retry.attempts()) + " failed", name);
+    retry.on_success();
+    retry_count = 0;
+    {
+      std::lock_guard lock(failure_mu);
+      last_error.clear();
+      last_category.clear();
+      next_attempt_ms = 0;
+    }
+    conn->set_pipeline_health(SIEMHUB_HEALTH_OK, {});
+  }
+
   void set_paused(bool v) {
     if (paused.exchange(v) != v) {
       paused_gauge->set(v ? 1 : 0);
@@ -379,15 +432,15 @@ struct Pipeline::SourceRunner {
       busy = false;
       if (stopped && r.status.category == SIEMHUB_CAT_CANCELLED) return;  // shutting down
       errors->add(1);
-      core::Log::write(core::LogLevel::warn, "pipeline", "poll failed: " + r.status.message, name);
-      if (!stopped) schedule(std::max<uint32_t>(r.status.retry_after_ms, 1000));
+      on_poll_failed(r.status);
       return;
     }
+    if (retry.attempts() > 0) on_poll_recovered();
     const bool got = !r.events.empty();
     auto events = normalize(std::move(r.events));
     if (events.empty() && (!r.cursor || *r.cursor == cursor)) {
       busy = false;
-      if (!stopped) schedule(got ? 0 : conn->module().descriptor().source_pull->default_interval_ms);
+      if (!stopped) schedule(got ? 0 : idle_interval_ms());
       return;
     }
     // Events and cursor go into the journal together; the next poll waits for durability.
@@ -411,7 +464,7 @@ struct Pipeline::SourceRunner {
                           if (stopped) return;
                           if (!ok) schedule(p.options_.paused_poll_ms);
                           else if (got) poll();
-                          else schedule(conn->module().descriptor().source_pull->default_interval_ms);
+                          else schedule(idle_interval_ms());
                         });
                       });
   }
@@ -720,6 +773,13 @@ std::map<std::string, ConnectorStats> Pipeline::stats() const {
     st.invalid = static_cast<uint64_t>(s->invalid->value());
     st.errors = static_cast<uint64_t>(s->errors->value());
     st.paused = s->paused.load();
+    {
+      std::lock_guard lock(s->failure_mu);
+      st.last_error = s->last_error;
+      st.last_error_category = s->last_category;
+      st.next_attempt_ms = s->next_attempt_ms;
+    }
+    st.retry_count = s->retry_count.load();
   }
   for (const auto& [name, k] : sinks_) {
     auto& st = out[name];

@@ -75,7 +75,10 @@ struct ConnectorStats {
   uint64_t queue_bytes = 0;   // sink: outbox bytes (routed journal bytes after its cursor)
   uint64_t acked_seq = 0;
   std::string breaker;        // sink: closed | open | half-open
-  std::string last_error;     // sink: the last failed write's message (empty after a success)
+  std::string last_error;     // the last failed write (sink) or poll (source); empty after a success
+  std::string last_error_category;  // source: its category (auth, rate_limit, transient, …)
+  int64_t next_attempt_ms = 0;      // source: when it polls again after a failure (0: not waiting)
+  uint32_t retry_count = 0;         // source: failed polls since the last success
   bool paused = false;        // source: held back by backpressure
 };
 

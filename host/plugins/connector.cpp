@@ -533,6 +533,12 @@ void Connector::resume() {
   });
 }
 
+void Connector::set_pipeline_health(int32_t state, std::string reason) {
+  std::lock_guard lock(health_mu_);
+  pipeline_state_ = state;
+  pipeline_reason_ = state == SIEMHUB_HEALTH_OK ? std::string() : std::move(reason);
+}
+
 siemhub_health Connector::health() {
   siemhub_health h{};
   h.struct_size = sizeof h;
@@ -544,6 +550,7 @@ siemhub_health Connector::health() {
     std::lock_guard lock(health_mu_);
     set(h, reported_state_, reported_reason_);
     if (late_state_ > h.state) set(h, late_state_, late_reason_);
+    if (pipeline_state_ > h.state) set(h, pipeline_state_, pipeline_reason_);
   }
   {
     // A call past its deadline: down, whatever the watchdog has seen yet; and no health() call

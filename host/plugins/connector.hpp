@@ -99,6 +99,9 @@ class Connector : public std::enable_shared_from_this<Connector> {
   /// timer and completion callbacks, ops given timeout 0), in ms. Default 30 s.
   void set_call_timeout_ms(uint32_t ms) { call_timeout_ms_ = ms ? ms : kDefaultCallTimeoutMs; }
   uint32_t call_timeout_ms() const { return call_timeout_ms_; }
+  /// Pull sources: the wait after an empty poll (config poll_interval_ms; 0 = the plugin's default).
+  void set_poll_interval_ms(uint32_t ms) { poll_interval_ms_ = ms; }
+  uint32_t poll_interval_ms() const { return poll_interval_ms_; }
   static constexpr uint32_t kDefaultCallTimeoutMs = 30000;
 
   // Lifecycle: run on the strand; must not be called from it. Each waits at most for its
@@ -140,6 +143,9 @@ class Connector : public std::enable_shared_from_this<Connector> {
   void resume();
 
   void set_emit_handler(EmitHandler h);
+  /// What the pipeline sees of this connector, beside what the plugin says of itself (a source
+  /// whose polls are refused for its credentials is down whatever its health() answers). OK clears it.
+  void set_pipeline_health(int32_t state, std::string reason);
   /// Plugin health (its own health() and report_health), for /readyz and `status`.
   siemhub_health health();
 
@@ -214,6 +220,8 @@ class Connector : public std::enable_shared_from_this<Connector> {
   std::string reported_reason_;
   // The host's own view (under health_mu_): set by a call past its deadline, cleared by the next
   // operation that completes in time and began after it was set.
+  int32_t pipeline_state_ = SIEMHUB_HEALTH_OK;  // set_pipeline_health()
+  std::string pipeline_reason_;
   int32_t late_state_ = SIEMHUB_HEALTH_OK;
   std::string late_reason_;
   uint64_t late_epoch_ = 0;  // counts marks; an op clears only a mark older than itself
@@ -230,6 +238,7 @@ class Connector : public std::enable_shared_from_this<Connector> {
   std::atomic<int> blocking_running_{0};
   std::atomic<bool> left_running_{false};  // destroy() gave up: the instance is left as it is
   uint32_t call_timeout_ms_ = kDefaultCallTimeoutMs;
+  uint32_t poll_interval_ms_ = 0;
   core::Metric* deadline_misses_;
 };
 
