@@ -246,7 +246,8 @@ TEST_CASE("every push endpoint's answer for a mixed batch matches event by event
 TEST_CASE("the real hub answers a 100000-deep body on every endpoint with a clear error and keeps serving", "[ingest]") {
   PushHub h;
   SyncHttp c;
-  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  // An object around the arrays: the shape the nlohmann fallback used to read and then dump recursively.
+  const std::string deep = R"({"k":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
   const auto r = c.send("POST", h.base + "/services/collector/event", R"({"event":)" + deep + "}",
                         {{"Authorization", "Splunk " + kToken}});
   CHECK(r.status == 400);
