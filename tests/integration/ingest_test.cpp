@@ -317,3 +317,33 @@ TEST_CASE("/readyz and HEC health say not ready while the free-space reserve ref
   hub.signal(SIGTERM);
   CHECK(hub.wait() == 0);
 }
+
+TEST_CASE("an event a pull source hands over that normalize refuses is in the dead letters under the source's name",
+          "[ingest]") {
+  TempDir dir;
+  const fs::path out = dir / "out.ndjson";
+  std::ofstream(dir / "in.ndjson") << auth_event(1) << "\n" << refused_event(2) << "\n" << auth_event(3) << "\n";
+  std::ofstream(dir / "hub.yaml") << "data_dir: data\nlimits: {min_free_disk_bytes: 0}\n"
+                                     "connectors:\n  in:\n    plugin: file\n    config: {path: " + (dir / "in.ndjson").string() +
+                                         "}\n  out:\n    plugin: file\n    config: {path: " + out.string() + "}\n"
+                                         "routes:\n  - from: [in]\n    to: [out]\n";
+  Process hub({siemhub_binary().string(), "run", "-c", (dir / "hub.yaml").string(), "--summary-every", "0"}, dir.path());
+  REQUIRE(eventually([&] { return uids_in(out).size() >= 2; }));
+  json entries;
+  REQUIRE(eventually([&] {
+    const auto dlq = run_siemhub({"dlq", "list", "-d", (dir / "data").string(), "--json"}, dir.path());
+    if (dlq.code != 0) return false;
+    entries = json::parse(dlq.out)["entries"];
+    return !entries.empty();
+  }));
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0]["sink"] == "in");
+  CHECK(entries[0]["stage"] == "source");
+  CHECK_THAT(entries[0]["reason"].get<std::string>(), Catch::Contains("activity_id"));
+  const auto shown = run_siemhub({"dlq", "show", std::to_string(entries[0]["id"].get<int>()), "-d",
+                                  (dir / "data").string(), "--json"}, dir.path());
+  CHECK(json::parse(shown.out)["event"] == json::parse(refused_event(2)));
+  hub.signal(SIGTERM);
+  REQUIRE(hub.wait() == 0);
+  CHECK(uids_in(out) == std::set<std::string>{"h1", "h3"});
+}
