@@ -218,10 +218,12 @@ void print_dlq_entries(const json& res) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& e : entries) {
     const int64_t created = num(e, "created_ms");
-    rows.push_back({str(e, "id"), str(e, "sink"), str(e, "event_id"), str(e, "journal_seq"),
+    // STAGE: "sink" (the sink rejected it) or "source" (normalize refused what CONNECTOR sent).
+    const std::string stage = str(e, "stage", "sink");
+    rows.push_back({str(e, "id"), str(e, "sink"), stage, str(e, "event_id"), str(e, "journal_seq"),
                     created > 0 ? duration_text(now - created) : "-", one_line(str(e, "reason"), 100)});
   }
-  print_table({"ID", "SINK", "EVENT", "SEQ", "AGE", "REASON"}, rows);
+  print_table({"ID", "CONNECTOR", "STAGE", "EVENT", "SEQ", "AGE", "REASON"}, rows);
   if (res.contains("next_after") && !res["next_after"].is_null()) {
     std::printf("(more: --after %s)\n", str(res, "next_after").c_str());
   }
@@ -230,7 +232,7 @@ void print_dlq_entries(const json& res) {
 void print_dlq_entry(const json& e) {
   if (!e.is_object()) return print_json(e);
   // The well-known fields first, then any other scalar, then the event and the sink's response.
-  std::vector<std::string> keys = {"id", "sink", "event_id", "journal_seq", "created_ms", "reason"};
+  std::vector<std::string> keys = {"id", "sink", "stage", "event_id", "journal_seq", "created_ms", "reason"};
   for (const auto& [key, value] : e.items()) {
     if (std::find(keys.begin(), keys.end(), key) == keys.end() && !value.is_object() && !value.is_array()) {
       keys.push_back(key);

@@ -59,6 +59,7 @@ struct IngestConfig {
   int request_timeout_ms = 30000;
   int max_connections = 1024;
   bool hec_ack = false;
+  bool dead_letter_refused = true;  ///< events normalize refuses are kept in the dead letters
   std::vector<IngestToken> tokens;
 };
 

@@ -188,6 +188,7 @@ HubConfig build(const fs::path& main, const json& merged, SourceMap sources, con
     ic.request_timeout_ms = in->value("request_timeout_ms", ic.request_timeout_ms);
     ic.max_connections = in->value("max_connections", ic.max_connections);
     ic.hec_ack = in->value("hec_ack", ic.hec_ack);
+    ic.dead_letter_refused = in->value("dead_letter_refused", ic.dead_letter_refused);
     for (const auto& t : in->value("tokens", json::array())) {
       IngestToken tok;
       tok.name = t.value("name", "");
@@ -236,6 +237,22 @@ void resolve_ingest_tokens(HubConfig& h, std::vector<ConfigError>& errors) {
       tok.token = std::move(*v);
     } else {
       core::register_secret(tok.token);
+    }
+  }
+  // What the ingest server refuses at start, said here so that `validate` says it too; the
+  // values themselves are secrets and never appear in the message.
+  const auto& tokens = h.ingest->tokens;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      const std::string ptr = "/ingest/tokens/" + std::to_string(i);
+      const std::string path = "ingest.tokens[" + std::to_string(i) + "]";
+      if (!tokens[i].name.empty() && tokens[i].name == tokens[j].name)
+        errors.push_back(make_error(h.sources.value_or_ancestor(ptr + "/name"), path + ".name",
+                                    "the name \"" + tokens[i].name + "\" is also ingest.tokens[" + std::to_string(j) + "]'s"));
+      if (!tokens[i].token.empty() && tokens[i].token == tokens[j].token)
+        errors.push_back(make_error(h.sources.value_or_ancestor(ptr + "/token"), path + ".token",
+                                    "has the same value as ingest.tokens[" + std::to_string(j) + "] (\"" + tokens[j].name +
+                                        "\"): every token must be distinct"));
     }
   }
 }

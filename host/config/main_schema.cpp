@@ -57,6 +57,7 @@ std::string main_schema() {
         "request_timeout_ms": {"type": "integer", "minimum": 100, "maximum": 600000, "default": 30000, "description": "Time to receive one request (headers and body)."},
         "max_connections": {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1024, "description": "Open connections; more are answered busy and closed, never dropped silently."},
         "hec_ack": {"type": "boolean", "default": false, "description": "HEC indexer acknowledgement: ackId per channel, /services/collector/ack true once durable."},
+        "dead_letter_refused": {"type": "boolean", "default": true, "description": "Events the receivers answer as refused (normalize refused them) are kept in the dead letters (stage source) with the reason and the text as sent; false: counted and logged only."},
         "tokens": {
           "type": "array", "default": [], "items": {"$ref": "#/definitions/ingest_token"},
           "description": "Tokens clients authenticate with (Splunk <token>, Basic, Bearer or ApiKey); every ingest endpoint requires one."

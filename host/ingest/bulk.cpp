@@ -1,5 +1,7 @@
 #include "ingest/bulk.hpp"
 
+#include "ocsf/json_depth.hpp"
+
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <simdjson.h>
@@ -22,7 +24,11 @@ constexpr std::size_t kMaxIdBytes = 512;
 constexpr std::size_t kMaxIndexBytes = 255;
 
 simdjson::dom::parser& thread_json_parser() {
-  thread_local simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser = [] {
+    simdjson::dom::parser p;
+    (void)ocsf::limit_depth(p);  // a failed allocation fails the first parse instead
+    return p;
+  }();
   return parser;
 }
 
@@ -85,7 +91,7 @@ std::optional<Error> check_source(std::string_view source) {
   if (is_blank(source)) return Error{400, "document_parsing_exception", "[1:1] failed to parse: source is empty"};
   simdjson::dom::element root;
   const auto err = thread_json_parser().parse(source.data(), source.size()).get(root);
-  if (err) return Error{400, "document_parsing_exception", std::string("[1:1] failed to parse: ") + simdjson::error_message(err)};
+  if (err) return Error{400, "document_parsing_exception", std::string("[1:1] failed to parse: ") + ocsf::json_error_text(err)};
   if (root.type() != simdjson::dom::element_type::OBJECT)
     return Error{400, "document_parsing_exception",
                  "[1:1] failed to parse: expected START_OBJECT but found [" + std::string(token_name(root.type())) + "]"};
@@ -104,7 +110,7 @@ std::variant<Action_line, Error> parse_action(std::string_view text, std::size_t
   const auto err = thread_json_parser().parse(text.data(), text.size()).get(root);
   if (err)
     return Error{400, "x_content_parse_exception",
-                 "[" + std::to_string(line) + ":1] Malformed action/metadata line: " + simdjson::error_message(err)};
+                 "[" + std::to_string(line) + ":1] Malformed action/metadata line: " + ocsf::json_error_text(err)};
   if (root.type() != simdjson::dom::element_type::OBJECT)
     return illegal(malformed(line, "expected START_OBJECT but found [" + std::string(token_name(root.type())) + "]"));
   const simdjson::dom::object obj(root);
@@ -428,14 +434,8 @@ std::optional<std::int64_t> parse_timestamp_ms(std::string_view s) {
 std::string to_event(const Item& item, std::string_view token_name_, std::int64_t now_ms) {
   const std::string receiver_label = "receiver:bulk";
   const std::string token_label = "token:" + std::string(token_name_);
-  ojson doc;
-  bool parsed = false;
-  try {
-    doc = ojson::parse(item.document);
-    parsed = true;
-  } catch (const std::exception&) {
-    parsed = false;
-  }
+  ojson doc = ocsf::parse_json<ojson>(item.document);
+  const bool parsed = !doc.is_discarded();
 
   if (parsed && doc.is_object()) {
     const auto cls = doc.find("class_uid");
@@ -479,9 +479,13 @@ std::string to_event(const Item& item, std::string_view token_name_, std::int64_
   return dump(event);
 }
 
+Error refused_error(std::string_view why) {
+  return {400, "document_parsing_exception", "siemhub refused the document: " + std::string(why)};
+}
+
 std::optional<std::string> normalize_item(const Item& item, std::string_view token_name, std::int64_t now_ms,
                                           ocsf::NormalizedEvent& out) {
-  thread_local simdjson::dom::parser parser;
+  auto& parser = thread_json_parser();
   simdjson::dom::element root;
   if (parser.parse(item.document.data(), item.document.size(), true).get(root) == simdjson::SUCCESS) {
     const ocsf::Shape shape = ocsf::shape_of(root);

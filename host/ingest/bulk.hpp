@@ -11,7 +11,8 @@
 //   - blank action lines are skipped; an action at the end of the body without its source line is
 //     dropped (ES does the same: the item does not appear in the response);
 //   - per-item 400s: a source that is not a JSON object (document_parsing_exception, the 8.8+ name of
-//     mapper_parsing_exception), an invalid index name (invalid_index_name_exception);
+//     mapper_parsing_exception), an invalid index name (invalid_index_name_exception), and (hub
+//     choice) a document the OCSF normalizer refuses (document_parsing_exception with the reason);
 //   - the line numbers in reasons count every line of the body, 1-based, as ES does.
 // Hub choices (ES would execute these): `delete` and `update` are answered per item with 400
 // illegal_argument_exception; `_type` is accepted and ignored (ES 8 rejects it unless compatible-with=7).
@@ -99,6 +100,9 @@ std::string to_event(const Item& item, std::string_view token_name, std::int64_t
 /// simdjson parse; anything else goes through to_event().
 std::optional<std::string> normalize_item(const Item& item, std::string_view token_name, std::int64_t now_ms,
                                           ocsf::NormalizedEvent& out);
+
+/// The item error for a document normalize refused (`why`): 400 document_parsing_exception.
+Error refused_error(std::string_view why);
 
 /// RFC 3339 / ISO 8601 date-time ("2022-03-19T02:48:12.634Z", "+02:00" offsets, date only) to
 /// epoch milliseconds; nullopt when it is not one.

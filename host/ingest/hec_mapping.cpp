@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include "ocsf/complete.hpp"
+#include "ocsf/json_depth.hpp"
 
 namespace siemhub::ingest {
 
@@ -143,9 +144,19 @@ MappedBody map_hec_body(std::string_view body, std::string_view token_name, cons
   MappedBody out;
   const std::string token_label = "token:" + std::string(token_name);
   const std::array<std::string_view, 2> labels{"receiver:hec", token_label};
-  const auto normalized = [&](std::optional<std::string> why, ocsf::NormalizedEvent&& n) {
-    if (why) out.rejected.push_back(std::move(*why));
-    else out.events.push_back(std::move(n));
+  // Splunk's answer to a partly bad body: the envelopes before the first bad one are indexed and
+  // the rest is not, so a refused event stops the body as a malformed envelope does (code 6).
+  const auto normalized = [&](size_t number, std::string_view raw, std::optional<std::string> why,
+                              ocsf::NormalizedEvent&& n) {
+    if (!why) {
+      out.events.push_back(std::move(n));
+      return true;
+    }
+    out.error_code = hec::kInvalidDataFormat;
+    out.error_index = number;
+    out.detail = "event " + std::to_string(number) + ": " + *why;
+    out.refused = ocsf::Refusal{std::move(*why), std::string(raw)};
+    return false;
   };
   // Envelope > query parameter > token default; code 7 stops at the first index not allowed.
   const auto allowed = [&](size_t number, std::string_view index) {
@@ -157,14 +168,12 @@ MappedBody map_hec_body(std::string_view body, std::string_view token_name, cons
   };
   const auto on_dom = [&](const hec::DomEnvelope& e) {
     if (!allowed(e.number, meta_or(e.index, defaults.index))) return false;
-    ++out.envelopes;
     // Labels on an OCSF event; anything else (or an event that cannot take them) is wrapped.
     const ocsf::Shape shape = ocsf::shape_of(e.event);
     ocsf::NormalizedEvent n;
     if (shape.integer_class && ocsf::labellable(shape)) {
       auto why = ocsf::normalize(e.event, labels, n, &shape);
-      normalized(std::move(why), std::move(n));
-      return true;
+      return normalized(e.number, e.raw, std::move(why), std::move(n));
     }
     std::string& text = ocsf::scratch();
     wrap_envelope(e, defaults, token_label, now_ms, text);
@@ -182,12 +191,11 @@ MappedBody map_hec_body(std::string_view body, std::string_view token_name, cons
     error = hec::WalkError{};
     const auto on_json = [&](hec::Envelope&& env) {
       const HecEvent e = hec_event_of(std::move(env), defaults);
-      if (!allowed(out.envelopes, e.index)) return false;
-      ++out.envelopes;
+      const size_t number = out.events.size();  // every envelope before this one was stored
+      if (!allowed(number, e.index)) return false;
       ocsf::NormalizedEvent n;
       auto why = ocsf::normalize(map_hec_event(e, token_name, now_ms), n);
-      normalized(std::move(why), std::move(n));
-      return true;
+      return normalized(number, e.raw, std::move(why), std::move(n));
     };
     walk = hec::for_each_envelope_exact(body, on_dom, on_json, error);
   }
@@ -195,6 +203,26 @@ MappedBody map_hec_body(std::string_view body, std::string_view token_name, cons
     out.error_code = error.code;
     out.error_index = error.index;
     out.detail = std::move(error.detail);
+  }
+  return out;
+}
+
+MappedBody map_hec_lines(const std::vector<std::string_view>& lines, HecEvent meta, std::string_view token_name,
+                         int64_t now_ms) {
+  MappedBody out;
+  out.events.reserve(lines.size());
+  for (const auto line : lines) {
+    meta.event = std::string(line);
+    meta.raw = line;
+    ocsf::NormalizedEvent n;
+    if (auto why = ocsf::normalize(map_hec_event(meta, token_name, now_ms), n)) {
+      out.error_code = hec::kInvalidDataFormat;
+      out.error_index = out.events.size();
+      out.detail = "event " + std::to_string(out.error_index) + ": " + *why;
+      out.refused = ocsf::Refusal{std::move(*why), std::string(line)};
+      break;
+    }
+    out.events.push_back(std::move(n));
   }
   return out;
 }
@@ -216,7 +244,11 @@ MappedLines map_ndjson_body(std::string_view body, std::string_view token_name) 
   MappedLines out;
   const std::string token_label = "token:" + std::string(token_name);
   const std::array<std::string_view, 2> labels{"receiver:events", token_label};
-  thread_local simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser = [] {
+    simdjson::dom::parser p;
+    (void)ocsf::limit_depth(p);  // a failed allocation fails the first parse instead
+    return p;
+  }();
   for_each_ndjson_line(body, [&](std::string_view line, size_t line_no) {
     ocsf::NormalizedEvent n;
     std::optional<std::string> why;
@@ -232,8 +264,10 @@ MappedLines map_ndjson_body(std::string_view body, std::string_view token_name) 
                               &shape);
       }
     } else {
-      json j = json::parse(line, nullptr, false);  // what simdjson rejects, nlohmann may read
-      if (j.is_discarded()) problem = "invalid JSON";
+      bool too_deep = false;
+      json j = ocsf::parse_json(line, &too_deep);  // what simdjson rejects, nlohmann may read
+      if (too_deep) problem = ocsf::too_deep_message();
+      else if (j.is_discarded()) problem = "invalid JSON";
       else if (!j.is_object()) problem = "not a JSON object";
       else {
         add_receiver_labels(j, "events", token_name);  // an unlabellable object passes unchanged
@@ -245,9 +279,9 @@ MappedLines map_ndjson_body(std::string_view body, std::string_view token_name) 
       out.error = "line " + std::to_string(line_no) + ": " + problem;
       return false;
     }
-    ++out.objects;
-    if (why) out.rejected.push_back(std::move(*why));
+    if (why) out.refused.push_back({out.objects, line_no, ocsf::Refusal{std::move(*why), std::string(line)}});
     else out.events.push_back(std::move(n));
+    ++out.objects;
     return true;
   });
   return out;

@@ -44,32 +44,47 @@ struct HecMeta {
 /// An envelope with `defaults` for the metadata it does not carry (or carries empty).
 HecEvent hec_event_of(hec::Envelope env, const HecMeta& defaults);
 
-/// What a HEC /event body becomes: normalized events for the journal, in envelope order.
+/// What a HEC /event body becomes, as Splunk answers it: the envelopes before the first bad or
+/// refused one, normalized for the journal; nothing from that one on.
 struct MappedBody {
   std::vector<ocsf::NormalizedEvent> events;
-  std::vector<std::string> rejected;  ///< why normalize refused an event (one entry per event)
-  size_t envelopes = 0;               ///< envelopes taken (before the error, if any)
-  int error_code = hec::kSuccess;     ///< the first bad envelope's code (kIncorrectIndex included)
-  size_t error_index = 0;
-  std::string detail;                 ///< for logs
+  /// Set when normalize refused envelope `error_index` (then error_code is kInvalidDataFormat):
+  /// why, and the envelope as received.
+  std::optional<ocsf::Refusal> refused;
+  int error_code = hec::kSuccess;  ///< the first bad envelope's code (kIncorrectIndex included)
+  size_t error_index = 0;          ///< == events.size() when error_code is set
+  std::string detail;              ///< for logs
 };
 
 /// Parses a HEC /event body, applies `defaults` where an envelope has no metadata, checks each
 /// envelope's index with `index_allowed` (code 7 stops there, like a bad envelope), maps every
-/// envelope (map_hec_event's mapping) and normalizes it (OCSF completion and validation, id). One
+/// envelope (map_hec_event's mapping) and normalizes it (OCSF completion and validation, id),
+/// stopping at the first envelope normalize refuses as at a bad one. One
 /// simdjson pass over the body; bodies it cannot judge exactly take the nlohmann path
 /// (parse_events + map_hec_event + ocsf::normalize), with the same result. `body` must be
 /// followed by simdjson::SIMDJSON_PADDING readable bytes.
 MappedBody map_hec_body(std::string_view body, std::string_view token_name, const HecMeta& defaults,
                         const std::function<bool(std::string_view index)>& index_allowed, int64_t now_ms);
 
+/// What a HEC /raw body's lines (split_lines) become: each wrapped with `meta` (map_hec_event,
+/// `raw` set per line) and normalized, stopping at the first line normalize refuses as
+/// map_hec_body does.
+MappedBody map_hec_lines(const std::vector<std::string_view>& lines, HecEvent meta, std::string_view token_name,
+                         int64_t now_ms);
+
 /// What a /v1/events NDJSON body becomes: one event per non-blank line, normalized, with
 /// "receiver:events" and "token:<name>" in metadata.labels (an object whose metadata cannot take
-/// them passes without). Lines before the first bad one (not JSON, not an object) are taken.
+/// them passes without). Lines before the first bad one (not JSON, not an object, too deep) are
+/// read; each is either an event or refused by normalize.
 struct MappedLines {
+  struct Refused {
+    size_t index = 0;  ///< 0-based among the body's objects
+    size_t line = 0;   ///< 1-based physical line
+    ocsf::Refusal refusal;  ///< why, and the line as received
+  };
   std::vector<ocsf::NormalizedEvent> events;
-  std::vector<std::string> rejected;  ///< why normalize refused an object (one entry per object)
-  size_t objects = 0;                 ///< objects taken
+  std::vector<Refused> refused;
+  size_t objects = 0;                 ///< objects read (events + refused)
   size_t error_line = 0;              ///< 1-based physical line of the bad line; 0: none
   std::string error;                  ///< "line N: …"
 };

@@ -1,5 +1,6 @@
 #include "ingest/hec_protocol.hpp"
 #include "core/url.hpp"
+#include "ocsf/json_depth.hpp"
 
 #include <zlib.h>
 
@@ -19,7 +20,9 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr size_t kMaxDepth = 512;
+// An envelope's event and fields are journaled two levels deeper than they arrive when wrapped as a
+// Base Event (unmapped.hec.event): envelopes get two levels less, so every event fits the limit.
+constexpr size_t kMaxDepth = ocsf::kMaxJsonDepth - 2;
 constexpr size_t kMaxAckIds = 10000;
 
 bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
@@ -209,9 +212,10 @@ bool next_envelope(std::string_view body, size_t& pos, std::string_view& raw, in
       }
       if (pos >= n) break;
     } else if (c == '{' || c == '[') {
+      // An early way out for the deepest bodies; slow_envelope() applies the exact limit.
       if (++depth > kMaxDepth) {
         code = kInvalidDataFormat;
-        detail = "nested too deeply";
+        detail = ocsf::too_deep_message(kMaxDepth);
         return true;
       }
     } else if (c == '}' || c == ']') {
@@ -230,11 +234,12 @@ bool next_envelope(std::string_view body, size_t& pos, std::string_view& raw, in
   return true;
 }
 
-// The nlohmann parse of one envelope (the reference semantics).
+// The nlohmann parse of one envelope (the reference semantics), with the depth limit.
 int slow_envelope(std::string_view raw, Envelope& e, std::string& detail) {
-  json j = json::parse(raw, nullptr, /*allow_exceptions=*/false);
+  bool too_deep = false;
+  json j = ocsf::parse_json(raw, &too_deep, kMaxDepth);
   if (j.is_discarded()) {
-    detail = "invalid JSON";
+    detail = too_deep ? ocsf::too_deep_message(kMaxDepth) : "invalid JSON";
     return kInvalidDataFormat;
   }
   return to_envelope(std::move(j), raw, e, detail);
@@ -243,6 +248,7 @@ int slow_envelope(std::string_view raw, Envelope& e, std::string& detail) {
 simdjson::dom::parser& envelope_parser() {
   thread_local simdjson::dom::parser parser = [] {
     simdjson::dom::parser p;
+    (void)ocsf::limit_depth(p, kMaxDepth);  // a failed allocation fails the first parse instead
     p.threaded = false;  // no look-ahead thread per body: the hub's own threads do the work
     return p;
   }();
@@ -478,7 +484,7 @@ bool valid_channel(std::string_view channel) {
 }
 
 std::optional<std::vector<uint64_t>> parse_ack_request(std::string_view body) {
-  const json j = json::parse(body, nullptr, false);
+  const json j = ocsf::parse_json(body);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
   const auto it = j.find("acks");
   if (it == j.end() || !it->is_array() || it->size() > kMaxAckIds) return std::nullopt;
@@ -602,9 +608,12 @@ std::optional<std::string> gunzip_body(std::string_view data, size_t max_size, b
 NdjsonResult parse_ndjson_objects(std::string_view body) {
   NdjsonResult r;
   for_each_ndjson_line(body, [&r](std::string_view line, size_t line_no) {
-    json j = json::parse(line, nullptr, false);
+    bool too_deep = false;
+    json j = ocsf::parse_json(line, &too_deep);
     std::string problem;
-    if (j.is_discarded()) {
+    if (too_deep) {
+      problem = ocsf::too_deep_message();
+    } else if (j.is_discarded()) {
       problem = "invalid JSON";
     } else if (!j.is_object()) {
       problem = "not a JSON object";

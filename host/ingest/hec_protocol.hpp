@@ -66,7 +66,8 @@ struct ParseResult {
 /// `body`: JSON objects concatenated (whitespace between them optional, no array). An envelope
 /// needs a non-blank `event` (code 12 when missing, 13 when null/empty/whitespace); `time` is a
 /// number or numeric string of epoch seconds in [0, 1e11); host/source/sourcetype/index are
-/// strings; `fields` an object; anything else is code 6. Nesting deeper than 512 is code 6.
+/// strings; `fields` an object; anything else is code 6. An envelope nested deeper than 510 levels is code
+/// 6: wrapped as a Base Event its event is stored 2 levels deeper, within ocsf::kMaxJsonDepth.
 ParseResult parse_events(std::string_view body);
 
 /// One envelope as for_each_envelope() sees it: elements and views into the parser's document and

@@ -26,22 +26,27 @@
 
 namespace siemhub::ingest {
 
+/// One request's events, normalized by the receiver, which answers the client from exactly this:
+/// `events` are stored (once durable), `refused` are not (they go to the dead letters).
 struct Batch {
-  std::string receiver;             ///< "hec" | "bulk" | "events"
-  std::string token_name;           ///< which configured token authenticated it
-  std::vector<std::string> events;  ///< each a JSON object text, still to normalize (see hec_mapping.hpp)
-  /// Events the receiver already normalized (HEC /event), journaled as they are, after `events`.
-  std::vector<ocsf::NormalizedEvent> normalized;
-  std::vector<std::string> rejected;  ///< why normalize refused each of the receiver's other events
+  std::string receiver;                       ///< "hec" | "bulk" | "events"
+  std::string token_name;                     ///< which configured token authenticated it
+  std::vector<ocsf::NormalizedEvent> events;  ///< journaled in this order
+  std::vector<ocsf::Refusal> refused;         ///< events normalize refused, with the reason
 };
 
 enum class Admit { accepted, busy };
 
+/// How an admitted batch ended: stored (fsync'd); busy (the journal could not take it for lack of
+/// space — a full disk — answered as at the cap, clients retry); or failed.
+enum class Stored { yes, busy, failed };
+
 /// Called on a server thread (never concurrently for one connection). When it returns `accepted`,
-/// `durable(ok, error)` must be called exactly once, from any thread, when the batch is fsync'd
-/// (ok) or has failed. When it returns `busy`, nothing was admitted and `durable` must not be
-/// called. (A `durable` destroyed without being called counts as a failure; a second call is ignored.)
-using DurableFn = std::function<void(bool ok, const std::string& error)>;
+/// `durable(result, error)` must be called exactly once, from any thread, when the batch is
+/// fsync'd or has not been stored. When it returns `busy`, nothing was admitted and `durable`
+/// must not be called. (A `durable` destroyed without being called counts as failed; a second
+/// call is ignored.)
+using DurableFn = std::function<void(Stored result, const std::string& error)>;
 using IngestFn = std::function<Admit(Batch, DurableFn durable)>;
 
 /// Both optional: a missing `ready` means ready, a missing `details` means `{}`.

@@ -176,6 +176,12 @@ Reply internal_error(Family f, const std::string& error) {
   return generic_error(f, http::status::internal_server_error, "the batch could not be stored: " + error);
 }
 
+// A batch that was admitted but not stored: a journal that ran out of space (a full disk) is
+// answered as the cap is (busy, retry later); any other failure as an internal error.
+Reply stored_error(Family f, Stored result) {
+  return result == Stored::busy ? busy_reply(f) : internal_error(f, "durable write failed");
+}
+
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -350,19 +356,19 @@ using detail::ServerState;
 // Calls `fn` exactly once: on the first fire(), or with a failure when dropped unfired.
 class DurableOnce {
  public:
-  explicit DurableOnce(std::function<void(bool, const std::string&)> fn) : fn_(std::move(fn)) {}
+  explicit DurableOnce(DurableFn fn) : fn_(std::move(fn)) {}
   ~DurableOnce() {
-    if (!fired_.exchange(true)) fn_(false, "the batch was dropped without being stored");
+    if (!fired_.exchange(true)) fn_(Stored::failed, "the batch was dropped without being stored");
   }
   DurableOnce(const DurableOnce&) = delete;
   DurableOnce& operator=(const DurableOnce&) = delete;
-  void fire(bool ok, const std::string& error) {
-    if (!fired_.exchange(true)) fn_(ok, error);
+  void fire(Stored result, const std::string& error) {
+    if (!fired_.exchange(true)) fn_(result, error);
   }
   bool disarm() { return !fired_.exchange(true); }
 
  private:
-  std::function<void(bool, const std::string&)> fn_;
+  DurableFn fn_;
   std::atomic<bool> fired_{false};
 };
 
@@ -711,54 +717,42 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     };
     const TokenConfig& t = *token_;
     const int64_t now = now_ms();
-    std::vector<std::string> events;
-    int error = hec::kSuccess;
-    size_t error_index = 0;
+    MappedBody mapped;
     if (raw) {
       const auto lines = hec::split_lines(body_);
       if (lines.empty()) return send(hec_reply(hec::kNoData));
-      HecEvent e;
-      e.index = pick(std::nullopt, "index", t.default_index);
-      if (!index_allowed(e.index)) return send(hec_reply(hec::kIncorrectIndex));
-      e.source = pick(std::nullopt, "source", t.default_source);
-      e.sourcetype = pick(std::nullopt, "sourcetype", t.default_sourcetype);
-      e.host = pick(std::nullopt, "host", t.default_host);
-      events.reserve(lines.size());
-      for (const auto line : lines) {
-        e.event = std::string(line);
-        e.raw = line;
-        events.push_back(map_hec_event(e, t.name, now));
-      }
+      HecEvent meta;
+      meta.index = pick(std::nullopt, "index", t.default_index);
+      if (!index_allowed(meta.index)) return send(hec_reply(hec::kIncorrectIndex));
+      meta.source = pick(std::nullopt, "source", t.default_source);
+      meta.sourcetype = pick(std::nullopt, "sourcetype", t.default_sourcetype);
+      meta.host = pick(std::nullopt, "host", t.default_host);
+      mapped = map_hec_lines(lines, std::move(meta), t.name, now);
     } else {
       // Envelope > query parameter > token default; the query and token parts are the same for
       // every envelope, so they are looked up once.
       const HecMeta defaults{pick(std::nullopt, "host", t.default_host), pick(std::nullopt, "source", t.default_source),
                              pick(std::nullopt, "sourcetype", t.default_sourcetype),
                              pick(std::nullopt, "index", t.default_index)};
-      MappedBody mapped = map_hec_body(
+      mapped = map_hec_body(
           body_, t.name, defaults, [this](std::string_view index) { return index_allowed(index); }, now);
-      error = mapped.error_code;
-      error_index = mapped.error_index;
-      if (error != hec::kSuccess) {
-        core::Log::write(core::LogLevel::debug, kComponent, "HEC request from token " + t.name + " rejected at " + mapped.detail);
-      }
-      if (mapped.envelopes == 0 && error == hec::kSuccess) return send(hec_reply(hec::kNoData));
-      if (mapped.envelopes == 0) return send(hec_reply(error, error_index));
-      Batch batch{"hec", t.name, {}, std::move(mapped.events), std::move(mapped.rejected)};
-      return submit(std::move(batch), std::move(ack_key), [error, error_index](bool ok, std::optional<uint64_t> ack) {
-        if (!ok) return hec_reply(hec::kInternalError);
-        if (error != hec::kSuccess) return hec_reply(error, error_index, ack);
-        return hec_reply(hec::kSuccess, std::nullopt, ack);
-      });
     }
-    if (events.empty()) return send(hec_reply(error, error_index));
-
-    submit(Batch{"hec", t.name, std::move(events), {}, {}}, std::move(ack_key),
-           [error, error_index](bool ok, std::optional<uint64_t> ack) {
-             if (!ok) return hec_reply(hec::kInternalError);
-             if (error != hec::kSuccess) return hec_reply(error, error_index, ack);
-             return hec_reply(hec::kSuccess, std::nullopt, ack);
-           });
+    const int error = mapped.error_code;
+    const size_t error_index = mapped.error_index;
+    if (error != hec::kSuccess) {
+      core::Log::write(core::LogLevel::debug, kComponent, "HEC request from token " + t.name + " rejected at " + mapped.detail);
+    }
+    if (mapped.events.empty() && !mapped.refused) {
+      return send(error == hec::kSuccess ? hec_reply(hec::kNoData) : hec_reply(error, error_index));
+    }
+    Batch batch{"hec", t.name, std::move(mapped.events), {}};
+    if (mapped.refused) batch.refused.push_back(std::move(*mapped.refused));
+    // The answer names the first envelope not stored; the client sends again from there.
+    submit(std::move(batch), std::move(ack_key), [error, error_index](Stored result, std::optional<uint64_t> ack) {
+      if (result != Stored::yes) return stored_error(Family::hec, result);
+      if (error != hec::kSuccess) return hec_reply(error, error_index, ack);
+      return hec_reply(hec::kSuccess, std::nullopt, ack);
+    });
   }
 
   void handle_ack() {
@@ -783,15 +777,28 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     if (mapped.objects == 0 && mapped.error_line == 0) {
       return send(plain_error(http::status::bad_request, "no events in the body"));
     }
-    const size_t n = mapped.objects;
-    if (n == 0) return send(plain_error(http::status::bad_request, mapped.error, json{{"accepted", 0}}));
-    Batch batch{"events", token_->name, {}, std::move(mapped.events), std::move(mapped.rejected)};
-    submit(std::move(batch), {}, [n, error = std::move(mapped.error)](bool ok, std::optional<uint64_t>) {
-      if (!ok) return internal_error(Family::plain, "durable write failed");
-      if (!error.empty()) return plain_error(http::status::bad_request, error, json{{"accepted", n}});
-      Reply r;
-      r.body = json{{"accepted", n}}.dump();
-      return r;
+    // The answer says what was stored: `accepted` events, and for every line that was not, its
+    // index among the events, its line and why; lines after a bad one are not read.
+    const size_t stored = mapped.events.size();
+    json refused = json::array();
+    for (const auto& r : mapped.refused)
+      refused.push_back({{"index", r.index}, {"line", r.line}, {"reason", r.refusal.reason}});
+    std::string error = std::move(mapped.error);
+    if (error.empty() && !mapped.refused.empty())
+      error = std::to_string(mapped.refused.size()) + " of " + std::to_string(mapped.objects) +
+              " events were refused and not stored";
+    const auto answer = [stored, error, refused] {
+      if (error.empty()) return Reply{http::status::ok, json{{"accepted", stored}}.dump(), "application/json", {}};
+      json extra{{"accepted", stored}};
+      if (!refused.empty()) extra["refused"] = refused;
+      return plain_error(http::status::bad_request, error, std::move(extra));
+    };
+    if (mapped.objects == 0) return send(answer());
+    Batch batch{"events", token_->name, std::move(mapped.events), {}};
+    for (auto& r : mapped.refused) batch.refused.push_back(std::move(r.refusal));
+    submit(std::move(batch), {}, [answer](Stored result, std::optional<uint64_t>) {
+      if (result != Stored::yes) return stored_error(Family::plain, result);
+      return answer();
     });
   }
 
@@ -836,22 +843,28 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     auto took = [started] {
       return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
     };
-    Batch batch{"bulk", token_->name, {}, {}, {}};
+    Batch batch{"bulk", token_->name, {}, {}};
     const int64_t now = now_ms();
-    for (const auto& item : parsed->items) {
+    for (auto& item : parsed->items) {
       if (!item.ok()) continue;
       ocsf::NormalizedEvent n;
-      if (auto why = bulk::normalize_item(item, token_->name, now, n)) batch.rejected.push_back(std::move(*why));
-      else batch.normalized.push_back(std::move(n));
+      if (auto why = bulk::normalize_item(item, token_->name, now, n)) {
+        // Answered per item, as ES answers a document its mapping refuses; not stored.
+        item.error = bulk::refused_error(*why);
+        batch.refused.push_back({std::move(*why), item.document});
+      } else {
+        batch.events.push_back(std::move(n));
+      }
     }
-    if (batch.normalized.empty() && batch.rejected.empty()) {
+    if (batch.events.empty() && batch.refused.empty()) {
       Reply r;
       r.body = bulk::respond(parsed->items, took());
       return send(std::move(r));
     }
-    submit(std::move(batch), {}, [parsed, took](bool ok, std::optional<uint64_t>) {
+    submit(std::move(batch), {}, [parsed, took](Stored result, std::optional<uint64_t>) {
+      if (result == Stored::busy) return busy_reply(Family::bulk);  // the whole request, as at the cap
       std::vector<int> overrides;
-      if (!ok) {  // the journal failed: every admitted item is rejected (429, clients resend them)
+      if (result == Stored::failed) {  // every admitted item is rejected (429, clients resend them)
         for (const auto& item : parsed->items) overrides.push_back(item.ok() ? 429 : 0);
       }
       Reply r;
@@ -862,9 +875,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
 
   // Hands the batch to the hub. Without an ack key the reply waits for durability; with one it is
   // sent as soon as the batch is admitted, carrying the ackId.
-  void submit(Batch batch, std::string ack_key, std::function<Reply(bool ok, std::optional<uint64_t> ack)> make_reply) {
+  void submit(Batch batch, std::string ack_key, std::function<Reply(Stored result, std::optional<uint64_t> ack)> make_reply) {
     const std::string receiver = batch.receiver;
-    const size_t n = batch.events.size() + batch.normalized.size() + batch.rejected.size();
+    const size_t n = batch.events.size();  // the refused ones are not counted as accepted
     const bool ack_mode = !ack_key.empty();
     std::optional<uint64_t> ack_id;
     if (ack_mode) ack_id = state_->acks.begin(ack_key);
@@ -873,7 +886,9 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     auto state = state_;
     const auto received = received_;
     auto once = std::make_shared<DurableOnce>(
-        [self, state, receiver, n, received, ack_key, ack_id, make_reply](bool ok, const std::string& err) {
+        [self, state, receiver, n, received, ack_key, ack_id, make_reply](Stored result, const std::string& err) {
+          const bool ok = result == Stored::yes;
+          if (result == Stored::busy) state->count_busy(receiver, "disk_full");
           if (ok) {
             state->count_durable(receiver, n, received);
           } else {
@@ -883,12 +898,12 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
             state->acks.complete(ack_key, *ack_id, ok);
             return;
           }
-          net::post(self->stream_.get_executor(), [self, ok, make_reply] { self->send(make_reply(ok, std::nullopt)); });
+          net::post(self->stream_.get_executor(), [self, result, make_reply] { self->send(make_reply(result, std::nullopt)); });
         });
 
     Admit admit = Admit::busy;
     try {
-      admit = state_->ingest(std::move(batch), [once](bool ok, const std::string& err) { once->fire(ok, err); });
+      admit = state_->ingest(std::move(batch), [once](Stored result, const std::string& err) { once->fire(result, err); });
     } catch (const std::exception& e) {
       if (once->disarm()) {
         if (ack_id) state_->acks.cancel(ack_key, *ack_id);
@@ -896,20 +911,20 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
         return send(internal_error(family_, e.what()));
       }
       core::Log::write(core::LogLevel::error, kComponent, "ingest threw after completing: " + std::string(e.what()));
-      if (ack_id) return send(make_reply(true, ack_id));
+      if (ack_id) return send(make_reply(Stored::yes, ack_id));
       return;
     }
     if (admit == Admit::busy) {
       if (!once->disarm()) {
         core::Log::write(core::LogLevel::error, kComponent, "IngestFn said busy but completed the batch");
-        if (ack_id) return send(make_reply(true, ack_id));
+        if (ack_id) return send(make_reply(Stored::yes, ack_id));
         return;  // the durable reply is on its way
       }
       if (ack_id) state_->acks.cancel(ack_key, *ack_id);
       state_->count_busy(receiver, "ingest");
       return send(busy_reply(family_));
     }
-    if (ack_id) send(make_reply(true, ack_id));
+    if (ack_id) send(make_reply(Stored::yes, ack_id));
   }
 
   // --- writing ---

@@ -1,5 +1,7 @@
 #include "ocsf/event.hpp"
 
+#include "ocsf/json_depth.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <charconv>
@@ -13,6 +15,8 @@ Parser& thread_parser() {
   thread_local Parser parser;
   return parser;
 }
+
+Parser::Parser() { (void)limit_depth(parser_); }  // a failed allocation fails the first parse instead
 
 Event Parser::parse(std::string json) { return parse(std::move(json), nullptr); }
 
@@ -122,7 +126,7 @@ template std::optional<bool> Event::get(std::string_view) const;
 
 namespace {
 
-// simdjson caps nesting at 1024 levels, which bounds this recursion.
+// The parser's depth limit (kMaxJsonDepth) bounds this recursion.
 nlohmann::json convert(dom::element e) {
   switch (e.type()) {
     case dom::element_type::OBJECT: {

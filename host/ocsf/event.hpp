@@ -22,6 +22,7 @@ class Event;
 /// per thread (thread_parser()).
 class Parser {
  public:
+  Parser();  ///< refuses documents nested deeper than kMaxJsonDepth (json_depth.hpp)
   Event parse(std::string json);
   /// The same, parsing into `reuse` (a document released by an earlier Event; null: a new one),
   /// so that a loop over single events does not allocate a tape per event.

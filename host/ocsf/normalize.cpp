@@ -2,6 +2,7 @@
 
 #include "core/hash.hpp"
 #include "ocsf/complete.hpp"
+#include "ocsf/json_depth.hpp"
 #include "ocsf/validate.hpp"
 
 namespace siemhub::ocsf {
@@ -51,13 +52,18 @@ std::optional<std::string> normalize(std::string raw, NormalizedEvent& out) {
       if (auto doc = ev.release_document()) spare = std::move(doc);
     }
   } recycle{ev};
-  if (!ev.ok()) return std::string("not valid JSON: ") + simdjson::error_message(ev.error());
+  const auto refuse = [&](std::string why) {
+    out.json = std::move(ev).take_text();
+    out.id.clear();
+    return std::optional<std::string>(std::move(why));
+  };
+  if (!ev.ok()) return refuse("not valid JSON: " + json_error_text(ev.error()));
   const dom::element root = *ev.root();
-  if (!root.is_object()) return describe(validate(ev));
+  if (!root.is_object()) return refuse(describe(validate(ev)));
   const Shape shape = shape_of(root);
   const Completion completion = plan_completion(shape);
   const auto violations = validate(root, completion, &shape);
-  if (!violations.empty()) return describe(violations);
+  if (!violations.empty()) return refuse(describe(violations));
   if (completion.any()) {
     out.json.clear();  // written in one exact-size append (the journal's cache keeps it)
     write_completed(root, ev.text(), completion, {}, out.json, &shape);

@@ -20,12 +20,19 @@ struct NormalizedEvent {
   std::string id;
 };
 
+/// An event normalize refused: why, and the text it arrived as (what the dead letters keep).
+struct Refusal {
+  std::string reason;
+  std::string original;
+};
+
 /// Deterministic event id: metadata.uid when present, else core::text_hash() of the text (16 hex
 /// digits), so a replay produces the same ids.
 std::string event_id(std::string_view json, std::string_view metadata_uid);
 
 /// Parses `raw` (on this thread's parser), completes and validates it. nullopt and `out` filled
-/// when it is valid OCSF; else why not ("not valid JSON: …", or the first three violations).
+/// when it is valid OCSF; else why not ("not valid JSON: …", or the first three violations), with
+/// `raw` given back in out.json (for the dead letters, without a copy).
 std::optional<std::string> normalize(std::string raw, NormalizedEvent& out);
 
 /// The same for an event already parsed (a value inside a bigger document, e.g. a HEC envelope's

@@ -14,9 +14,10 @@ DeadLetter row(store::Statement& s, bool with_payload) {
   d.journal_seq = static_cast<uint64_t>(s.column_int64(3));
   d.reason = std::string(s.column_text(4));
   d.created_ms = s.column_int64(5);
+  d.stage = std::string(s.column_text(6));
   if (with_payload) {
-    d.response = std::string(s.column_text(6));
-    d.event = std::string(s.column_blob(7));
+    d.response = std::string(s.column_text(7));
+    d.event = std::string(s.column_blob(8));
   }
   return d;
 }
@@ -32,8 +33,8 @@ DeadLetters::~DeadLetters() = default;
 void DeadLetters::add(const DeadLetter& d) {
   std::lock_guard lock(mu_);
   auto& s = db_->prepare(
-      "INSERT INTO dead_letters(sink, event_id, journal_seq, reason, response, event, created_ms) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+      "INSERT INTO dead_letters(sink, event_id, journal_seq, reason, response, event, created_ms, stage) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
       "add a dead letter");
   s.bind_text(1, d.sink)
       .bind_text(2, d.event_id)
@@ -42,13 +43,14 @@ void DeadLetters::add(const DeadLetter& d) {
       .bind_text(5, d.response)
       .bind_blob(6, d.event)
       .bind_int64(7, clock_.now_ms())
+      .bind_text(8, d.stage)
       .run();
 }
 
 std::vector<DeadLetter> DeadLetters::list(const std::string& sink, uint64_t after_id, uint32_t limit) {
   std::lock_guard lock(mu_);
   auto& s = db_->prepare(
-      "SELECT id, sink, event_id, journal_seq, reason, created_ms FROM dead_letters "
+      "SELECT id, sink, event_id, journal_seq, reason, created_ms, stage FROM dead_letters "
       "WHERE id > ?1 AND (?2 = '' OR sink = ?2) ORDER BY id LIMIT ?3",
       "list dead letters");
   store::StatementReset reset(s);
@@ -61,7 +63,7 @@ std::vector<DeadLetter> DeadLetters::list(const std::string& sink, uint64_t afte
 std::optional<DeadLetter> DeadLetters::get(uint64_t id) {
   std::lock_guard lock(mu_);
   auto& s = db_->prepare(
-      "SELECT id, sink, event_id, journal_seq, reason, created_ms, response, event FROM dead_letters WHERE id = ?1",
+      "SELECT id, sink, event_id, journal_seq, reason, created_ms, stage, response, event FROM dead_letters WHERE id = ?1",
       "show a dead letter");
   store::StatementReset reset(s);
   s.bind_int64(1, static_cast<int64_t>(id));
@@ -78,7 +80,7 @@ std::vector<DeadLetter> DeadLetters::select(const std::vector<uint64_t>& ids, co
   }
   std::lock_guard lock(mu_);
   auto& s = db_->prepare(
-      "SELECT id, sink, event_id, journal_seq, reason, created_ms, response, event FROM dead_letters "
+      "SELECT id, sink, event_id, journal_seq, reason, created_ms, stage, response, event FROM dead_letters "
       "WHERE (?1 = '' OR sink = ?1) ORDER BY id",
       "select dead letters");
   store::StatementReset reset(s);

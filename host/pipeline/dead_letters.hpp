@@ -1,5 +1,6 @@
-// Dead letters: events a sink rejected permanently, kept with the reason and the sink's answer
-// until an operator replays or purges them (`siemhub dlq ...`).
+// Dead letters: events a sink rejected permanently (stage "sink", with the reason and the sink's
+// answer) and events a source handed over that normalize refused (stage "source", with the reason
+// and the original text), kept until an operator replays or purges them (`siemhub dlq ...`).
 #pragma once
 
 #include <cstdint>
@@ -19,14 +20,18 @@ class Database;
 namespace siemhub::pipeline {
 
 struct DeadLetter {
+  static constexpr const char* kSinkStage = "sink";
+  static constexpr const char* kSourceStage = "source";
+
   uint64_t id = 0;
-  std::string sink;
+  std::string sink;  // the connector: the sink that rejected it, or the source whose event was refused
   std::string event_id;
-  uint64_t journal_seq = 0;
+  uint64_t journal_seq = 0;  // 0 for stage "source" (never journaled)
   std::string reason;
   std::string response;
-  std::string event;  // the JSON text
+  std::string event;  // the JSON text (stage "source": as the source sent it)
   int64_t created_ms = 0;
+  std::string stage = kSinkStage;
 };
 
 class DeadLetters {

@@ -9,6 +9,7 @@
 
 #include "builtin/builtin.hpp"
 #include "core/log.hpp"
+#include "ocsf/json_depth.hpp"
 #include "pipeline/correlator.hpp"
 #include "pipeline/normalize.hpp"
 #include "store/data_dir.hpp"
@@ -328,6 +329,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   po.outbox_max_bytes = c.caps.outbox_max_bytes;
   po.checkpoint_interval_ms = static_cast<uint32_t>(c.caps.checkpoint_interval_ms);
   po.max_batch_events = static_cast<uint32_t>(c.caps.max_batch_events);
+  if (c.ingest) po.dead_letter_refused = c.ingest->dead_letter_refused;
   hub->pipeline_ = std::make_unique<Pipeline>(*hub->runtime_, core::SystemClock::instance(), hub->metrics_,
                                                std::move(source_specs), std::move(sink_specs), std::move(routes),
                                                make_normalizer(), *hub->journal_, *hub->dead_letters_, po);
@@ -352,11 +354,20 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
                            t.default_host, t.allow_query_token});
     Hub* raw = hub.get();
     auto fn = [raw](ingest::Batch b, ingest::DurableFn durable) {
-      const siemhub_rc rc = raw->pipeline_->ingest(kIngestSource, std::move(b.events), std::move(b.normalized),
-                                                   b.rejected, std::move(durable));
+      // The journal marks itself full before it fails an append for lack of space: such a batch
+      // is answered busy, as at the cap.
+      auto stored = [raw, durable = std::move(durable)](bool ok, const std::string& error) {
+        durable(ok                            ? ingest::Stored::yes
+                : raw->journal_->disk_full() ? ingest::Stored::busy
+                                              : ingest::Stored::failed,
+                error);
+      };
+      const siemhub_rc rc =
+          raw->pipeline_->ingest(kIngestSource, std::move(b.events), std::move(b.refused), std::move(stored));
       return rc == SIEMHUB_RC_BUSY ? ingest::Admit::busy : ingest::Admit::accepted;
     };
-    ingest::HealthFn health{[raw] { return raw->started_.load(); },
+    // Ready while pushes are taken: not at a cap, not on a full disk (or below its reserve).
+    ingest::HealthFn health{[raw] { return raw->started_.load() && raw->pipeline_->accepting(kIngestSource); },
                             [raw] {
                               nlohmann::json d{{"connectors", raw->status()["connectors"]}};
                               if (raw->correlator_) d["rules"] = {{"quarantined", raw->correlator_->quarantined()}};
@@ -584,25 +595,29 @@ nlohmann::json Hub::status() {
 nlohmann::json Hub::dlq_list(const admin::DlqFilter& filter) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& d : dead_letters_->list(filter.sink, filter.after_id, filter.limit))
-    out.push_back({{"id", d.id}, {"sink", d.sink}, {"event_id", d.event_id}, {"journal_seq", d.journal_seq},
-                   {"reason", d.reason}, {"created_ms", d.created_ms}});
+    out.push_back({{"id", d.id}, {"sink", d.sink}, {"stage", d.stage}, {"event_id", d.event_id},
+                   {"journal_seq", d.journal_seq}, {"reason", d.reason}, {"created_ms", d.created_ms}});
   return out;
 }
 
 std::optional<nlohmann::json> Hub::dlq_show(uint64_t id) {
   auto d = dead_letters_->get(id);
   if (!d) return std::nullopt;
-  nlohmann::json event = nlohmann::json::parse(d->event, nullptr, false);
-  return nlohmann::json{{"id", d->id},         {"sink", d->sink},         {"event_id", d->event_id},
+  // A refused event may be anything a client sent: too deep or not JSON, it is shown as text.
+  nlohmann::json event = ocsf::parse_json(d->event);
+  return nlohmann::json{{"id", d->id},         {"sink", d->sink},  {"stage", d->stage}, {"event_id", d->event_id},
                         {"journal_seq", d->journal_seq}, {"reason", d->reason}, {"response", d->response},
                         {"created_ms", d->created_ms},   {"event", event.is_discarded() ? nlohmann::json(d->event) : event}};
 }
 
 nlohmann::json Hub::dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink, const std::string& to_sink) {
   auto letters = dead_letters_->select(ids, sink);
-  // Group by target sink; each group goes back through the journal to that sink only.
+  // Group by target sink; each group goes back through the journal to that sink only. An event
+  // normalize refused was never valid: it is fixed and sent again at its source, not replayed.
   std::map<std::string, std::vector<DeadLetter>> by_sink;
-  for (auto& d : letters) by_sink[to_sink.empty() ? d.sink : to_sink].push_back(std::move(d));
+  // A source-stage letter was never a valid event: it has nothing to go back to.
+  for (auto& d : letters)
+    if (d.stage != DeadLetter::kSourceStage) by_sink[to_sink.empty() ? d.sink : to_sink].push_back(std::move(d));
   // Refuse before replaying anything: a replay that quietly sends nothing looks like success.
   const auto sinks = pipeline_ ? pipeline_->sink_names() : std::vector<std::string>{};
   const auto known = [&](const std::string& name) { return std::find(sinks.begin(), sinks.end(), name) != sinks.end(); };

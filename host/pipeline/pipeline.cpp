@@ -338,17 +338,15 @@ struct Pipeline::SourceRunner {
 
   std::vector<Event> normalize(std::vector<std::string> raw) {
     std::vector<Event> out;
+    std::vector<Refusal> refused;
     out.reserve(raw.size());
     in->add(static_cast<double>(raw.size()));
     for (auto& r : raw) {
       Event e;
-      if (auto why = p.normalize_(name, std::move(r), e)) {
-        invalid->add(1);
-        core::Log::write(core::LogLevel::warn, "normalize", "rejected an event: " + *why, name);
-        continue;
-      }
-      out.push_back(std::move(e));
+      if (auto why = p.normalize_(name, std::move(r), e)) refused.push_back({std::move(*why), std::move(e.json)});
+      else out.push_back(std::move(e));
     }
+    if (!refused.empty()) p.refuse(name, std::move(refused));
     return out;
   }
 
@@ -569,6 +567,8 @@ void Pipeline::set_correlator(Correlator* correlator) {
 }
 
 void Pipeline::start() {
+  // Free space is known before the first push, so readiness and the first answer agree with it.
+  journal_.refresh_space();
   // Sinks resume from their outbox cursors; their outbox bytes are what the journal still holds
   // after that cursor for the sources routed to them.
   const auto saved = journal_.load_outboxes();
@@ -695,43 +695,19 @@ void Pipeline::stop(int64_t deadline_ms) {
   for (auto& [n, s] : sinks_) asio::post(s->conn->strand(), [sink = s.get()] { sink->timer.cancel(); });
 }
 
-siemhub_rc Pipeline::ingest(const std::string& source, std::vector<std::string> raw,
-                            std::function<void(bool, const std::string&)> durable) {
-  return ingest(source, std::move(raw), {}, {}, std::move(durable));
-}
-
-siemhub_rc Pipeline::ingest(const std::string& source, std::vector<std::string> raw, std::vector<Event> normalized,
-                            const std::vector<std::string>& rejected,
+siemhub_rc Pipeline::ingest(const std::string& source, std::vector<Event> events, std::vector<Refusal> refused,
                             std::function<void(bool, const std::string&)> durable) {
   if (stopping_ || !accepting(source)) return SIEMHUB_RC_BUSY;
-  auto* in = metrics_.get("siemhub_connector_events_in_total", "Events a source handed over", core::MetricType::counter,
-                          {{"connector", source}});
-  auto* invalid = metrics_.get("siemhub_connector_events_invalid_total", "Events normalize rejected",
-                               core::MetricType::counter, {{"connector", source}});
-  in->add(static_cast<double>(raw.size() + normalized.size() + rejected.size()));
-  const auto refuse = [&](const std::string& why) {
-    invalid->add(1);
-    core::Log::write(core::LogLevel::warn, "normalize", "rejected an event: " + why, source);
-  };
-  for (const auto& why : rejected) refuse(why);
-  std::vector<Event> events;
-  if (raw.empty()) {
-    events = std::move(normalized);
-  } else {
-    events.reserve(raw.size() + normalized.size());
-    for (auto& r : raw) {
-      Event e;
-      if (auto why = normalize_(source, std::move(r), e)) refuse(*why);
-      else events.push_back(std::move(e));
-    }
-    std::move(normalized.begin(), normalized.end(), std::back_inserter(events));
-  }
-  uint64_t bytes = 0;
-  for (const auto& e : events) bytes += e.json.size() + 4;
+  metrics_.get("siemhub_connector_events_in_total", "Events a source handed over", core::MetricType::counter,
+               {{"connector", source}})
+      ->add(static_cast<double>(events.size() + refused.size()));
+  if (!refused.empty()) refuse(source, std::move(refused), options_.dead_letter_refused);
   if (events.empty()) {
     durable(true, {});
     return SIEMHUB_RC_OK;
   }
+  uint64_t bytes = 0;
+  for (const auto& e : events) bytes += e.json.size() + 4;
   journal_.append(source, std::move(events), std::nullopt,
                   [this, source, bytes, durable = std::move(durable)](bool ok, uint64_t seq, const std::string& error) {
                     if (ok && seq) on_appended(source, bytes);
@@ -744,6 +720,29 @@ std::vector<std::string> Pipeline::sink_names() const {
   std::vector<std::string> out;
   for (const auto& [name, runner] : sinks_) out.push_back(name);
   return out;
+}
+
+void Pipeline::refuse(const std::string& source, std::vector<Refusal> refused, bool keep) {
+  metrics_.get("siemhub_connector_events_invalid_total", "Events normalize rejected", core::MetricType::counter,
+               {{"connector", source}})
+      ->add(static_cast<double>(refused.size()));
+  for (auto& r : refused) {
+    // The reason only: the event itself may carry secrets; the dead letter keeps it.
+    core::Log::write(core::LogLevel::warn, "normalize", "rejected an event: " + r.reason, source);
+    if (!keep) continue;
+    DeadLetter d;
+    d.sink = source;
+    d.stage = DeadLetter::kSourceStage;
+    d.event_id = ocsf::event_id(r.original, {});
+    d.reason = std::move(r.reason);
+    d.event = std::move(r.original);
+    try {
+      dead_letters_.add(d);
+      dlq_total_->add(1);
+    } catch (const std::exception& e) {
+      core::Log::write(core::LogLevel::error, "normalize", "cannot keep a refused event in the dead letters: " + std::string(e.what()), source);
+    }
+  }
 }
 
 uint64_t Pipeline::replay(const std::vector<DeadLetter>& letters, const std::string& sink) {

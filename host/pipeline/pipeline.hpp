@@ -35,7 +35,8 @@
 namespace siemhub::pipeline {
 
 /// Turns one raw event from `source` into a normalized event, or returns why it was rejected
-/// (the event is then counted and logged, never silently dropped).
+/// (the event is then counted, logged and dead-lettered, never silently dropped), leaving the raw
+/// text in out.json for the dead letters when it can.
 using Normalizer = std::function<std::optional<std::string>(const std::string& source, std::string raw, Event& out)>;
 
 struct SinkPolicy {
@@ -62,6 +63,9 @@ struct PipelineOptions {
   uint64_t outbox_max_bytes = 256ull << 20;
   uint32_t checkpoint_interval_ms = 1000;
   uint32_t paused_poll_ms = 200;  // how often a paused pull source checks again
+  // Events a host receiver (ingest()) hands over that normalize refused go to the dead letters
+  // (config ingest.dead_letter_refused); a connector source's always do.
+  bool dead_letter_refused = true;
 };
 
 struct ConnectorStats {
@@ -109,15 +113,17 @@ class Pipeline {
   bool drained() const;
   /// Whether `source` may hand over more events now (backpressure).
   bool accepting(const std::string& source) const;
-  /// Events from a host receiver (the HTTP ingest server) under the source name `source`:
-  /// normalized, journaled, `durable(ok, error)` once fsync'd. BUSY (nothing taken, `durable`
-  /// not called) at a cap or while stopping.
-  siemhub_rc ingest(const std::string& source, std::vector<std::string> raw,
+  /// Events a host receiver (the HTTP ingest server) normalized, under the source name `source`:
+  /// journaled, `durable(ok, error)` once fsync'd; the ones it refused go to refuse() (kept in
+  /// the dead letters only with PipelineOptions::dead_letter_refused). BUSY
+  /// (nothing taken, nothing dead-lettered, `durable` not called) at a cap or while stopping.
+  siemhub_rc ingest(const std::string& source, std::vector<Event> events, std::vector<Refusal> refused,
                     std::function<void(bool ok, const std::string& error)> durable);
-  /// The same with events a receiver already normalized (journaled after `raw`'s), and the
-  /// reasons it refused others (counted and logged like normalize's own refusals).
-  siemhub_rc ingest(const std::string& source, std::vector<std::string> raw, std::vector<Event> normalized,
-                    const std::vector<std::string>& rejected, std::function<void(bool ok, const std::string& error)> durable);
+  /// Events of `source` that normalize refused — from any source, push or pull: counted
+  /// (siemhub_connector_events_invalid_total), logged and, with dead_letter_refused, kept in the
+  /// dead letters (stage "source") with the reason and the original text, so that every event a
+  /// source emits ends in the journal or the dead letters.
+  void refuse(const std::string& source, std::vector<Refusal> refused) { refuse(source, std::move(refused), true); }
   /// The names of the sinks, in order.
   std::vector<std::string> sink_names() const;
   /// Sends dead letters back to `sink` through the journal; returns how many.
@@ -128,6 +134,7 @@ class Pipeline {
   struct SinkRunner;
   struct SourceRunner;
 
+  void refuse(const std::string& source, std::vector<Refusal> refused, bool keep);
   void tick();
   void checkpoint(std::function<void(bool)> done = {});
   void on_appended(const std::string& source, uint64_t bytes);

@@ -75,6 +75,11 @@ const Migrations& hub_migrations() {
         -- removed at start instead of being delivered again.
         ALTER TABLE checkpoints ADD COLUMN deleted_through INTEGER NOT NULL DEFAULT 0;
       )sql"},
+      {4, "source-side dead letters", R"sql(
+        -- Dead letters now also hold events a source handed over that normalize refused
+        -- (stage 'source': sink names the source connector, journal_seq is 0, event the original text).
+        ALTER TABLE dead_letters ADD COLUMN stage TEXT NOT NULL DEFAULT 'sink';
+      )sql"},
   });
   return migrations;
 }

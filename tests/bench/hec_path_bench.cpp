@@ -48,8 +48,8 @@ int main(int argc, char** argv) {
       auto t0 = Clock::now();
       const auto mapped = ingest::map_hec_body(body, "bench", defaults, any_index, 0);
       t_fast += us_since(t0);
-      if (mapped.events.size() != 1000 || !mapped.rejected.empty()) {
-        std::fprintf(stderr, "unexpected: %zu events, %zu rejected\n", mapped.events.size(), mapped.rejected.size());
+      if (mapped.events.size() != 1000 || mapped.refused) {
+        std::fprintf(stderr, "unexpected: %zu events, stopped at %zu\n", mapped.events.size(), mapped.error_index);
         return 1;
       }
       n += mapped.events.size();

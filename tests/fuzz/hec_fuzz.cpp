@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 using namespace siemhub::ingest;
 
@@ -35,24 +36,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     (void)e.event.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   // The simdjson path (one pass, normalize on the parsed events) accepts and rejects exactly what
-  // the nlohmann path does, and maps and normalizes to the same events.
+  // the nlohmann path does, and maps and normalizes to the same events: those before the first
+  // envelope that is bad or that normalize refuses (code 6 at its number, nothing after it).
   std::string padded(body);
   padded.reserve(padded.size() + simdjson::SIMDJSON_PADDING);
   const HecMeta defaults{"h", "s", "st", ""};
   const auto any_index = [](std::string_view) { return true; };
   const MappedBody m = map_hec_body(padded, "fuzz", defaults, any_index, 0);
-  check(m.error_code == r.error_code && m.error_index == r.error_index && m.envelopes == r.events.size());
-  check(m.events.size() + m.rejected.size() == r.events.size());
-  size_t next = 0;
+  std::vector<siemhub::ocsf::NormalizedEvent> expected;
+  int code = r.error_code;
+  size_t index = r.error_index;
+  bool refused = false;
   for (const auto& env : r.events) {
     const HecEvent e = hec_event_of(env, defaults);
     siemhub::ocsf::NormalizedEvent n;
-    if (siemhub::ocsf::normalize(map_hec_event(e, "fuzz", 0), n)) continue;  // rejected by both
-    check(next < m.events.size());
-    const auto mine = nlohmann::json::parse(m.events[next++].json, nullptr, false);
-    check(!mine.is_discarded() && mine == nlohmann::json::parse(n.json));
+    if (siemhub::ocsf::normalize(map_hec_event(e, "fuzz", 0), n)) {
+      code = hec::kInvalidDataFormat;
+      index = expected.size();
+      refused = true;
+      break;
+    }
+    expected.push_back(std::move(n));
   }
-  check(next == m.events.size());
+  check(m.error_code == code && m.error_index == index && m.events.size() == expected.size());
+  check(m.refused.has_value() == refused);
+  if (m.refused) check(!m.refused->original.empty() && !m.refused->reason.empty());
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const auto mine = nlohmann::json::parse(m.events[i].json, nullptr, false);
+    check(!mine.is_discarded() && mine == nlohmann::json::parse(expected[i].json));
+  }
   (void)hec::response_body(r.error_code, r.error_index, size);
   (void)hec::http_status(r.error_code);
 
@@ -78,6 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // /v1/events: the simdjson line reader takes and stops exactly where the nlohmann one does.
   const MappedLines lines = map_ndjson_body(padded, "fuzz");
   check(lines.error_line == nd.error_line && lines.objects == nd.objects.size());
-  check(lines.events.size() + lines.rejected.size() == lines.objects);
+  check(lines.events.size() + lines.refused.size() == lines.objects);
+  for (const auto& f : lines.refused) check(f.index < lines.objects && f.line >= 1 && !f.refusal.reason.empty());
   return 0;
 }

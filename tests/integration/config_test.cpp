@@ -86,3 +86,17 @@ TEST_CASE("a secret passed through env appears in no output of validate run or p
     CHECK_THAT(read_file(f.path()), !Catch::Contains(secret));
   }
 }
+
+TEST_CASE("validate refuses two ingest tokens with the same value naming both and never the value", "[config]") {
+  TempDir dir;
+  const std::string value = "shared-token-value-8c1f";
+  write_file(dir / "hub.yaml", "ingest:\n  tokens:\n    - {name: a, token: " + value + "}\n    - {name: b, token: " + value +
+                                   "}\n    - {name: a, token: other-value-77}\n"
+                                   "connectors:\n  out:\n    plugin: stdout\n");
+  const auto r = run_siemhub({"validate", (dir / "hub.yaml").string()}, dir.path());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("ingest.tokens[1].token: has the same value as ingest.tokens[0] (\"a\")"));
+  CHECK_THAT(r.err, Catch::Contains("ingest.tokens[2].name: the name \"a\" is also ingest.tokens[0]'s"));
+  CHECK_THAT(r.err, Catch::Contains(":5:"));
+  CHECK_THAT(r.err + r.out, !Catch::Contains(value));
+}

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <map>
 #include <random>
 #include <set>
 #include <thread>
@@ -10,6 +11,7 @@
 
 #include "fakes/http_fake_server.hpp"
 #include "integration/process.hpp"
+#include "integration/sync_http.hpp"
 #include "pipeline/journal.hpp"
 #include "store/database.hpp"
 #include "unit/plugins/test_dirs.hpp"
@@ -292,4 +294,48 @@ TEST_CASE("a filling disk turns into backpressure and the hub resumes by itself 
   INFO(seen.size() << " events, last " << *seen.rbegin());
   CHECK(*seen.begin() == 0);
   CHECK(*seen.rbegin() + 1 == seen.size());
+}
+
+TEST_CASE("a push the journal cannot write for ENOSPC is answered busy code 9 and never 500", "[durability]") {
+  TempDir dir;
+  const fs::path data = dir / "data";
+  fs::create_directories(data);
+  FakeHttpServer server;
+  server.set_handler([](const RecordedRequest&) {
+    FakeResponse r;
+    r.status = 503;  // the sink is down: the journal keeps everything until the disk is full
+    return r;
+  });
+  const std::string token = "enospc-token-31";
+  // No reserve: the disk fills up and the journal's write fails with ENOSPC under a request.
+  std::ofstream(dir / "hub.yaml")
+      << "data_dir: " << data.string() << "\n"
+      << "limits: {min_free_disk_bytes: 0}\n"
+         "ingest:\n  listen: 127.0.0.1:0\n  tokens: [{name: ci, token: " + token + "}]\n"
+         "connectors:\n  web:\n    plugin: http\n    config: {url: \"" + server.url("/in") + "\"}\n"
+         "    http: {egress_allow: [\"127.0.0.1:*\"]}\n    retry: {base_ms: 1000, max_ms: 1000}\n"
+         "routes:\n  - from: [ingest]\n    to: [web]\n";
+  const std::string script = "mount -t tmpfs -o size=8m,mode=0700 tmpfs " + data.string() + " && exec " +
+                             siemhub_binary().string() + " run -c " + (dir / "hub.yaml").string() + " --summary-every 0";
+  Process hub({"/usr/bin/unshare", "-rm", "/bin/sh", "-c", script}, dir.path());
+  const std::string base = "http://127.0.0.1:" + std::to_string(logged_ingest_port(hub));
+  SyncHttp c;
+  std::string body;
+  for (size_t i = 0; i < 500; ++i) body += R"({"event":)" + auth_event(i, R"(,"pad":")" + std::string(600, 'x') + "\"") + "}";
+  int stored = 0, busy = 0;
+  std::map<int, int> others;  // HTTP status -> count
+  // Well past the point where 8 MiB is full: every answer is either stored or busy.
+  for (int k = 0; k < 60 && busy < 5; ++k) {
+    const auto r = c.send("POST", base + "/services/collector/event", body, {{"Authorization", "Splunk " + token}});
+    const auto j = json::parse(r.body, nullptr, false);
+    if (r.status == 200) ++stored;
+    else if (r.status == 503 && j.is_object() && j["code"] == 9) ++busy;
+    else ++others[r.status];
+  }
+  CHECK(stored > 0);
+  CHECK(busy >= 5);
+  CHECK(others.empty());
+  CHECK_THAT(hub.err(), Catch::Contains("disk full"));
+  hub.signal(SIGTERM);
+  CHECK(hub.wait(std::chrono::seconds(30)) == 0);
 }

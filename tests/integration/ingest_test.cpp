@@ -154,3 +154,196 @@ TEST_CASE("at the cap the real hub answers HEC 503 code 9 and _bulk 429 then acc
   CHECK(hub.wait() == 0);
   CHECK(acked.size() > 50);
 }
+
+namespace {
+
+std::string refused_event(int i) {
+  return R"({"class_uid":3002,"activity_id":"nope","severity_id":1,"time":1700000000000,"user":{"name":"u"},)"
+         R"("metadata":{"product":{"name":"t"},"version":"1.8.0","uid":"bad)" +
+         std::to_string(i) + R"("}})";
+}
+
+// A hub with the ingest server and one file sink; `ingest_extra` joins its ingest section.
+struct PushHub {
+  TempDir dir;
+  fs::path out = dir / "out.ndjson";
+  std::unique_ptr<Process> hub;
+  std::string base;
+
+  explicit PushHub(const std::string& ingest_extra = "") {
+    std::ofstream(dir / "hub.yaml") << "data_dir: data\nlimits: {min_free_disk_bytes: 0}\n"
+                                       "ingest:\n  listen: 127.0.0.1:0\n  tokens: [{name: ci, token: \"" + kToken + "\"}]\n" +
+                                           ingest_extra +
+                                           "connectors:\n  out:\n    plugin: file\n    config: {path: " + out.string() + "}\n"
+                                       "routes:\n  - from: [ingest]\n    to: [out]\n";
+    hub = std::make_unique<Process>(
+        std::vector<std::string>{siemhub_binary().string(), "run", "-c", (dir / "hub.yaml").string(), "--summary-every", "0"},
+        dir.path());
+    base = "http://127.0.0.1:" + std::to_string(ingest_port(*hub));
+  }
+};
+
+}  // namespace
+
+TEST_CASE("every push endpoint's answer for a mixed batch matches event by event what the file sink received",
+          "[ingest]") {
+  PushHub h;
+  SyncHttp c;
+  // HEC: the events before the first refused one (number 2) are stored, nothing from it on.
+  const auto r = c.send("POST", h.base + "/services/collector/event",
+                        hec(1) + hec(2) + R"({"event":)" + refused_event(3) + "}" + hec(4),
+                        {{"Authorization", "Splunk " + kToken}});
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body) == json{{"text", "Invalid data format"}, {"code", 6}, {"invalid-event-number", 2}});
+  // _bulk: per item, the refused one 400 with why.
+  const auto b = c.send("POST", h.base + "/_bulk",
+                        "{\"index\":{\"_index\":\"x\"}}\n" + auth_event(10) + "\n{\"index\":{\"_index\":\"x\"}}\n" +
+                            refused_event(11) + "\n{\"create\":{\"_index\":\"x\"}}\n" + auth_event(12) + "\n",
+                        {{"Authorization", "ApiKey " + kToken}, {"Content-Type", "application/x-ndjson"}});
+  REQUIRE(b.status == 200);
+  const auto items = json::parse(b.body)["items"];
+  REQUIRE(items.size() == 3);
+  CHECK(items[0]["index"]["status"] == 201);
+  CHECK(items[1]["index"]["status"] == 400);
+  CHECK_THAT(items[1]["index"]["error"]["reason"].get<std::string>(), Catch::Contains("activity_id"));
+  CHECK(items[2]["create"]["status"] == 201);
+  // /v1/events: the indexes, lines and reasons of the refused lines.
+  const auto e = c.send("POST", h.base + "/v1/events",
+                        auth_event(20) + "\n" + refused_event(21) + "\n" + refused_event(22) + "\n" + auth_event(23) + "\n",
+                        {{"Authorization", "Bearer " + kToken}});
+  CHECK(e.status == 400);
+  const auto answer = json::parse(e.body);
+  CHECK(answer["accepted"] == 2);
+  REQUIRE(answer["refused"].size() == 2);
+  CHECK(answer["refused"][0]["index"] == 1);
+  CHECK(answer["refused"][1]["index"] == 2);
+  CHECK(answer["refused"][1]["line"] == 3);
+
+  // What the answers say was stored is exactly what the sink gets.
+  const std::set<std::string> stored{"h1", "h2", "h10", "h12", "h20", "h23"};
+  REQUIRE(eventually([&] { return uids_in(h.out).size() >= stored.size(); }));
+  // The refused ones are in the dead letters, with the connector, the reason and the text as sent.
+  const auto dlq = run_siemhub({"dlq", "list", "-d", (h.dir / "data").string(), "--json"}, h.dir.path());
+  REQUIRE(dlq.code == 0);
+  const auto entries = json::parse(dlq.out)["entries"];
+  REQUIRE(entries.size() == 4);
+  for (const auto& d : entries) {
+    CHECK(d["sink"] == "ingest");
+    CHECK(d["stage"] == "source");
+    CHECK_THAT(d["reason"].get<std::string>(), Catch::Contains("activity_id"));
+  }
+  const auto shown = run_siemhub({"dlq", "show", std::to_string(entries[0]["id"].get<int>()), "-d",
+                                  (h.dir / "data").string(), "--json"}, h.dir.path());
+  REQUIRE(shown.code == 0);
+  CHECK(json::parse(shown.out)["event"] == json::parse(R"({"event":)" + refused_event(3) + "}"));  // the envelope as sent
+  const auto table = run_siemhub({"dlq", "list", "-d", (h.dir / "data").string()}, h.dir.path());
+  CHECK_THAT(table.out, Catch::Contains("STAGE") && Catch::Contains("source"));
+  h.hub->signal(SIGTERM);
+  REQUIRE(h.hub->wait() == 0);
+  CHECK(uids_in(h.out) == stored);
+}
+
+TEST_CASE("the real hub answers a 100000-deep body on every endpoint with a clear error and keeps serving", "[ingest]") {
+  PushHub h;
+  SyncHttp c;
+  // An object around the arrays: the shape the nlohmann fallback used to read and then dump recursively.
+  const std::string deep = R"({"k":)" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  const auto r = c.send("POST", h.base + "/services/collector/event", R"({"event":)" + deep + "}",
+                        {{"Authorization", "Splunk " + kToken}});
+  CHECK(r.status == 400);
+  CHECK(json::parse(r.body) == json{{"text", "Invalid data format"}, {"code", 6}, {"invalid-event-number", 0}});
+  const auto e = c.send("POST", h.base + "/v1/events", deep + "\n", {{"Authorization", "Bearer " + kToken}});
+  CHECK(e.status == 400);
+  CHECK(json::parse(e.body)["error"] == "line 1: nested deeper than 512 levels");
+  const auto b = c.send("POST", h.base + "/_bulk", "{\"index\":{\"_index\":\"x\"}}\n" + deep + "\n",
+                        {{"Authorization", "ApiKey " + kToken}, {"Content-Type", "application/x-ndjson"}});
+  REQUIRE(b.status == 200);
+  CHECK_THAT(json::parse(b.body)["items"][0]["index"]["error"]["reason"].get<std::string>(),
+             Catch::Contains("nested deeper than 512 levels"));
+  const auto a = c.send("POST", h.base + "/_bulk", deep + "\n{}\n",
+                        {{"Authorization", "ApiKey " + kToken}, {"Content-Type", "application/x-ndjson"}});
+  CHECK(a.status == 400);
+
+  // Alive and serving: a normal request on each endpoint is stored.
+  CHECK(c.send("POST", h.base + "/services/collector/event", hec(1), {{"Authorization", "Splunk " + kToken}}).status == 200);
+  CHECK(c.send("POST", h.base + "/v1/events", auth_event(2) + "\n", {{"Authorization", "Bearer " + kToken}}).status == 200);
+  CHECK(c.send("POST", h.base + "/_bulk", "{\"index\":{\"_index\":\"x\"}}\n" + auth_event(3) + "\n",
+               {{"Authorization", "ApiKey " + kToken}, {"Content-Type", "application/x-ndjson"}})
+            .status == 200);
+  REQUIRE(eventually([&] { return uids_in(h.out).size() >= 3; }));
+  h.hub->signal(SIGTERM);
+  REQUIRE(h.hub->wait() == 0);
+  CHECK(uids_in(h.out) == std::set<std::string>{"h1", "h2", "h3"});
+}
+
+TEST_CASE("with ingest.dead_letter_refused false a refused event is answered and counted but not dead-lettered",
+          "[ingest]") {
+  PushHub h("  dead_letter_refused: false\n");
+  SyncHttp c;
+  const auto r = c.send("POST", h.base + "/services/collector/event", R"({"event":)" + refused_event(1) + "}" + hec(2),
+                        {{"Authorization", "Splunk " + kToken}});
+  CHECK(json::parse(r.body) == json{{"text", "Invalid data format"}, {"code", 6}, {"invalid-event-number", 0}});
+  REQUIRE(eventually([&] {
+    return c.get(h.base + "/metrics").body.find(R"(siemhub_connector_events_invalid_total{connector="ingest"} 1)") !=
+           std::string::npos;
+  }));
+  const auto dlq = run_siemhub({"dlq", "list", "-d", (h.dir / "data").string(), "--json"}, h.dir.path());
+  REQUIRE(dlq.code == 0);
+  CHECK(json::parse(dlq.out)["entries"].empty());
+  h.hub->signal(SIGTERM);
+  REQUIRE(h.hub->wait() == 0);
+  CHECK(uids_in(h.out).empty());
+}
+
+TEST_CASE("/readyz and HEC health say not ready while the free-space reserve refuses every push", "[ingest]") {
+  TempDir dir;
+  // A reserve no disk has: from the start every push is refused, and readiness says so.
+  std::ofstream(dir / "hub.yaml") << "data_dir: data\nlimits: {min_free_disk_bytes: 1152921504606846976}\n"
+                                     "ingest:\n  listen: 127.0.0.1:0\n  tokens: [{name: ci, token: \"" + kToken + "\"}]\n"
+                                     "connectors:\n  out:\n    plugin: file\n    config: {path: " + (dir / "o").string() + "}\n"
+                                     "routes:\n  - from: [ingest]\n    to: [out]\n";
+  Process hub({siemhub_binary().string(), "run", "-c", (dir / "hub.yaml").string(), "--summary-every", "0"}, dir.path());
+  const std::string base = "http://127.0.0.1:" + std::to_string(ingest_port(hub));
+  SyncHttp c;
+  const auto ready = c.get(base + "/readyz");
+  CHECK(ready.status == 503);
+  CHECK(json::parse(ready.body)["status"] == "not ready");
+  const auto health = c.get(base + "/services/collector/health");
+  CHECK(health.status == 503);
+  CHECK(json::parse(health.body)["code"] == 9);
+  const auto push = c.send("POST", base + "/services/collector/event", hec(1), {{"Authorization", "Splunk " + kToken}});
+  CHECK(push.status == 503);
+  CHECK(json::parse(push.body)["code"] == 9);
+  hub.signal(SIGTERM);
+  CHECK(hub.wait() == 0);
+}
+
+TEST_CASE("an event a pull source hands over that normalize refuses is in the dead letters under the source's name",
+          "[ingest]") {
+  TempDir dir;
+  const fs::path out = dir / "out.ndjson";
+  std::ofstream(dir / "in.ndjson") << auth_event(1) << "\n" << refused_event(2) << "\n" << auth_event(3) << "\n";
+  std::ofstream(dir / "hub.yaml") << "data_dir: data\nlimits: {min_free_disk_bytes: 0}\n"
+                                     "connectors:\n  in:\n    plugin: file\n    config: {path: " + (dir / "in.ndjson").string() +
+                                         "}\n  out:\n    plugin: file\n    config: {path: " + out.string() + "}\n"
+                                         "routes:\n  - from: [in]\n    to: [out]\n";
+  Process hub({siemhub_binary().string(), "run", "-c", (dir / "hub.yaml").string(), "--summary-every", "0"}, dir.path());
+  REQUIRE(eventually([&] { return uids_in(out).size() >= 2; }));
+  json entries;
+  REQUIRE(eventually([&] {
+    const auto dlq = run_siemhub({"dlq", "list", "-d", (dir / "data").string(), "--json"}, dir.path());
+    if (dlq.code != 0) return false;
+    entries = json::parse(dlq.out)["entries"];
+    return !entries.empty();
+  }));
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0]["sink"] == "in");
+  CHECK(entries[0]["stage"] == "source");
+  CHECK_THAT(entries[0]["reason"].get<std::string>(), Catch::Contains("activity_id"));
+  const auto shown = run_siemhub({"dlq", "show", std::to_string(entries[0]["id"].get<int>()), "-d",
+                                  (dir / "data").string(), "--json"}, dir.path());
+  CHECK(json::parse(shown.out)["event"] == json::parse(refused_event(2)));
+  hub.signal(SIGTERM);
+  REQUIRE(hub.wait() == 0);
+  CHECK(uids_in(out) == std::set<std::string>{"h1", "h3"});
+}

@@ -162,6 +162,27 @@ TEST_CASE("a malformed source fails only its item and the others proceed") {
   CHECK(body_of(resp["items"][4])["_id"] == "x");
 }
 
+TEST_CASE("a document nested deeper than 512 levels fails only its item with the limit and the others proceed") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string body = "{\"index\":{\"_index\":\"logs\"}}\n{\"a\":1}\n{\"index\":{\"_index\":\"logs\"}}\n" + deep + "\n";
+  const ParseResult r = parse(body);
+  REQUIRE(r.ok());
+  REQUIRE(r.items.size() == 2);
+  CHECK(r.items[0].ok());
+  REQUIRE(r.items[1].error);
+  CHECK(*r.items[1].error == Error{400, "document_parsing_exception", "[1:1] failed to parse: nested deeper than 512 levels"});
+  // to_event wraps a document it cannot read instead of recursing into it.
+  Item item = r.items[1];
+  item.error.reset();
+  const json wrapped = json::parse(to_event(item, "t", 5));
+  CHECK(wrapped["class_uid"] == 0);
+  CHECK(wrapped["raw_data"] == deep);
+  const ParseResult action = parse(deep + "\n{}\n");
+  REQUIRE_FALSE(action.ok());
+  CHECK(action.error->type == "x_content_parse_exception");
+  CHECK_THAT(action.error->reason, Catch::Contains("nested deeper than 512 levels"));
+}
+
 TEST_CASE("an all-accepted request answers errors false") {
   const ParseResult r = parse("{\"index\":{}}\n{\"a\":1}\n", "logs");
   REQUIRE(r.ok());

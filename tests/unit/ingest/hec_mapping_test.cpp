@@ -77,7 +77,8 @@ TEST_CASE("receiver labels are not repeated", "[ingest][mapping]") {
 
 namespace {
 
-// The reference: parse_events (nlohmann), map_hec_event, then the normalizer on the text.
+// The reference: parse_events (nlohmann), map_hec_event, then the normalizer on the text; the
+// first envelope it refuses stops the body with code 6, as a bad envelope does.
 MappedBody reference(std::string_view body, const HecMeta& d, const std::function<bool(std::string_view)>& allowed) {
   MappedBody out;
   auto parsed = hec::parse_events(body);
@@ -90,10 +91,14 @@ MappedBody reference(std::string_view body, const HecMeta& d, const std::functio
       out.error_index = i;
       break;
     }
-    ++out.envelopes;
     siemhub::ocsf::NormalizedEvent n;
-    if (auto why = siemhub::ocsf::normalize(map_hec_event(e, "main", 7), n)) out.rejected.push_back(*why);
-    else out.events.push_back(n);
+    if (auto why = siemhub::ocsf::normalize(map_hec_event(e, "main", 7), n)) {
+      out.error_code = hec::kInvalidDataFormat;
+      out.error_index = i;
+      out.refused = siemhub::ocsf::Refusal{*why, std::string(e.raw)};
+      break;
+    }
+    out.events.push_back(n);
   }
   return out;
 }
@@ -112,9 +117,12 @@ void check_like_reference(const std::string& body_text,
   const MappedBody slow = reference(body, d, allowed);
   REQUIRE(fast.error_code == slow.error_code);
   REQUIRE(fast.error_index == slow.error_index);
-  REQUIRE(fast.envelopes == slow.envelopes);
   REQUIRE(fast.events.size() == slow.events.size());
-  REQUIRE(fast.rejected.size() == slow.rejected.size());
+  REQUIRE(fast.refused.has_value() == slow.refused.has_value());
+  if (fast.refused) {
+    CHECK(fast.refused->original == slow.refused->original);
+    CHECK(fast.events.size() == fast.error_index);
+  }
   for (size_t i = 0; i < fast.events.size(); ++i) {
     INFO(fast.events[i].json);
     CHECK(fast.events[i].json.find_first_of("\n\r\t") == std::string::npos);
@@ -184,13 +192,23 @@ TEST_CASE("the simdjson HEC path maps and normalizes envelopes like the nlohmann
     check_like_reference(R"({"event":"a","index":"main"}{"event":"b","index":"other"}{"event":"c"})", only_main);
     check_like_reference(R"({"event":"a"}{"event":"b","index":"other"}{"event":})", only_main);
   }
-  SECTION("nesting: 512 levels are accepted, 513 are not") {
+  SECTION("nesting: 510 levels are accepted, 511 are not (a wrapped event is stored 2 levels deeper)") {
     const auto nested = [](int depth) {
       return R"({"event":)" + std::string(static_cast<size_t>(depth - 1), '[') + "1" +
              std::string(static_cast<size_t>(depth - 1), ']') + "}";
     };
+    check_like_reference(nested(509));  // the 1 is level 510, and 512 once wrapped
+    check_like_reference(nested(510));
+    check_like_reference(nested(511));
     check_like_reference(nested(512));
-    check_like_reference(nested(513));
+    const HecMeta d{"dh", "", "dst", ""};
+    const auto any = [](std::string_view) { return true; };
+    const MappedBody fits = map_hec_body(padded(nested(509)), "main", d, any, 7);
+    REQUIRE(fits.events.size() == 1);
+    CHECK(siemhub::ocsf::Event::parse(fits.events[0].json).ok());  // the stored event is readable
+    const MappedBody deeper = map_hec_body(padded(nested(510)), "main", d, any, 7);
+    CHECK(deeper.error_code == hec::kInvalidDataFormat);
+    CHECK(deeper.detail == "event 0: nested deeper than 510 levels");
   }
 }
 
@@ -233,7 +251,7 @@ TEST_CASE("/v1/events lines map and normalize like the nlohmann path, and stop a
       CHECK(json::parse(mine.events[next++].json) == json::parse(n.json));
     }
     CHECK(next == mine.events.size());
-    CHECK(mine.events.size() + mine.rejected.size() == mine.objects);
+    CHECK(mine.events.size() + mine.refused.size() == mine.objects);
   }
 }
 
@@ -255,4 +273,35 @@ TEST_CASE("an envelope's empty host, source, sourcetype or index takes the defau
   const MappedBody refused = map_hec_body(padded(R"({"event":"a","index":""})"), "main", d,
                                           [](std::string_view index) { return index != "di"; }, 7);
   CHECK(refused.error_code == hec::kIncorrectIndex);
+}
+
+TEST_CASE("a HEC body stops at the first event normalize refuses: code 6 at its number and only the events before it",
+          "[ingest][mapping]") {
+  const std::string ok = std::string(R"({"event":{"user":{"name":"u"},)") + kAuth + "}}";
+  const std::string refused = R"({"event":{"class_uid":3002,"activity_id":"nope","time":1,"metadata":{"product":{"name":"p"}}}})";
+  const std::string body = padded(ok + R"({"event":"text"})" + refused + ok);
+  const HecMeta d{"dh", "", "dst", ""};
+  const MappedBody m = map_hec_body(body, "main", d, [](std::string_view) { return true; }, 7);
+  CHECK(m.error_code == hec::kInvalidDataFormat);
+  CHECK(m.error_index == 2);
+  CHECK(m.events.size() == 2);
+  REQUIRE(m.refused);
+  CHECK(m.refused->original == refused);
+  CHECK_THAT(m.refused->reason, Catch::Contains("activity_id"));
+  CHECK_THAT(m.detail, Catch::StartsWith("event 2: "));
+  // The envelope-by-envelope path (a repeated key sends the body there) stops at the same place.
+  check_like_reference(ok + R"({"event":"text","host":"a","host":"b"})" + refused + ok);
+  check_like_reference(refused);
+}
+
+TEST_CASE("a /v1/events line nested deeper than 512 levels stops the body with the limit on both readers",
+          "[ingest][mapping][depth]") {
+  const std::string ok = std::string(R"({"user":{"name":"u"},)") + kAuth + "}";
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const std::string body = padded(ok + "\n" + deep + "\n" + ok + "\n");
+  const MappedLines mine = map_ndjson_body(body, "main");
+  const NdjsonResult ref = parse_ndjson_objects(body);
+  CHECK(mine.error == "line 2: nested deeper than 512 levels");
+  CHECK(ref.error == mine.error);
+  CHECK(mine.events.size() == 1);
 }

@@ -171,7 +171,7 @@ TEST_CASE("success is answered only once the batch is durable", "[ingest][server
   auto answer = std::async(std::launch::async, [&] { return c.post(kEvents, R"({"event":"x"})", splunk_auth()); });
   REQUIRE(f.fake.wait_pending(1));
   CHECK(answer.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
-  f.fake.release(true);
+  f.fake.release(siemhub::ingest::Stored::yes);
   const auto r = answer.get();
   CHECK(r.status == 200);
   CHECK(r.json() == hec(0));
@@ -179,10 +179,19 @@ TEST_CASE("success is answered only once the batch is durable", "[ingest][server
   SECTION("a failed write is code 8") {
     auto failed = std::async(std::launch::async, [&] { return c.post(kEvents, R"({"event":"y"})", splunk_auth()); });
     REQUIRE(f.fake.wait_pending(1));
-    f.fake.release(false);
+    f.fake.release(siemhub::ingest::Stored::failed);
     const auto r2 = failed.get();
     CHECK(r2.status == 500);
     CHECK(r2.json()["code"] == 8);
+  }
+  SECTION("a write refused for a full disk is answered busy as at the cap") {
+    auto full = std::async(std::launch::async, [&] { return c.post(kEvents, R"({"event":"y"})", splunk_auth()); });
+    REQUIRE(f.fake.wait_pending(1));
+    f.fake.release(siemhub::ingest::Stored::busy);
+    const auto r2 = full.get();
+    CHECK(r2.status == 503);
+    CHECK(r2.json() == hec(9));
+    CHECK(r2.header("retry-after") == "1");
   }
   CHECK(c.get("/metrics").body.find("siemhub_ingest_ack_latency_seconds_count{receiver=\"hec\"} 1") != std::string::npos);
 }
@@ -200,7 +209,7 @@ TEST_CASE("in ack mode the answer carries an ackId and /ack reports true only on
   const auto r1 = c.post(kEvents, R"({"event":"b"})", h);
   CHECK(r1.json()["ackId"] == 1);
   CHECK(c.post("/services/collector/ack", R"({"acks":[0,1]})", h).json() == json::parse(R"({"acks":{"0":false,"1":false}})"));
-  f.fake.release(true);
+  f.fake.release(siemhub::ingest::Stored::yes);
   CHECK(c.post("/services/collector/ack", R"({"acks":[0,1]})", h).json() == json::parse(R"({"acks":{"0":true,"1":true}})"));
   // Another channel counts from 0 and does not see the first channel's acks.
   const auto other = c.post(kEvents + "?channel=other-channel", R"({"event":"c"})", splunk_auth());
@@ -317,28 +326,43 @@ TEST_CASE("keep-alive serves many requests on one connection", "[ingest][server]
   CHECK(c.get("/metrics").body.find("siemhub_ingest_connections 1") != std::string::npos);
 }
 
-TEST_CASE("/v1/events accepts NDJSON once durable and reports the first bad line", "[ingest][server]") {
+TEST_CASE("/v1/events answers the index line and reason of each refused line and stores only the others",
+          "[ingest][server]") {
   ServerFixture f;
   Client c(f.port());
   const Headers auth{{"Authorization", std::string("Bearer ") + kMainToken}};
   const std::string ok =
       R"({"class_uid":3002,"activity_id":1,"time":1,"user":{"name":"u"},"metadata":{"product":{"name":"p"}}})";
-  // The second object is not valid OCSF: taken (counted as accepted), then refused by normalize.
-  const auto r = c.post("/v1/events", ok + "\n{\"class_uid\":1001}\n", auth);
-  CHECK(r.status == 200);
-  CHECK(r.json() == json{{"accepted", 2}});
+  const std::string refused = R"({"class_uid":3002,"activity_id":"nope","time":1,"metadata":{"product":{"name":"p"}}})";
+  // Lines 1 and 4 are stored; line 3 (the second event) is refused by normalize and not stored.
+  const auto r = c.post("/v1/events", ok + "\n\n" + refused + "\n" + ok + "\n", auth);
+  CHECK(r.status == 400);
+  CHECK(r.json()["accepted"] == 2);
+  CHECK(r.json()["error"] == "1 of 3 events were refused and not stored");
+  const auto answered = r.json()["refused"];
+  REQUIRE(answered.size() == 1);
+  CHECK(answered[0]["index"] == 1);
+  CHECK(answered[0]["line"] == 3);
+  CHECK_THAT(answered[0]["reason"].get<std::string>(), Catch::Contains("activity_id"));
+  const auto batches = f.fake.batches();
+  REQUIRE(batches.size() == 1);
+  CHECK(batches[0].receiver == "events");
+  CHECK(batches[0].events.size() == 2);
+  REQUIRE(batches[0].refused.size() == 1);
+  CHECK(batches[0].refused[0].original == refused);
+  CHECK(batches[0].refused[0].reason == answered[0]["reason"]);
+
+  const auto all = c.post("/v1/events", ok + "\n", auth);
+  CHECK(all.status == 200);
+  CHECK(all.json() == json{{"accepted", 1}});
   const auto bad = c.post("/v1/events", ok + "\nnot json\n" + ok + "\n", auth);
   CHECK(bad.status == 400);
   CHECK(bad.json()["error"].get<std::string>().rfind("line 2:", 0) == 0);
   CHECK(bad.json()["accepted"] == 1);
   const auto events = f.fake.events();
-  REQUIRE(events.size() == 2);
+  REQUIRE(events.size() == 4);
   CHECK(events[0]["metadata"]["labels"] == json{"receiver:events", "token:main"});
   CHECK(events[0]["type_uid"] == 300201);  // normalized by the receiver
-  const auto batches = f.fake.batches();
-  CHECK(batches[0].receiver == "events");
-  REQUIRE(batches[0].rejected.size() == 1);
-  CHECK(batches[0].rejected[0].find("missing required attribute") != std::string::npos);
   CHECK(c.post("/v1/events", "{}\n").status == 401);
   CHECK(c.post("/v1/events", "{}\n", {{"Authorization", "Bearer wrong"}}).status == 403);
 }
@@ -353,16 +377,22 @@ TEST_CASE("_bulk requests reach the ingest once durable and busy answers 429", "
   const auto r = c.post("/hub-index/_bulk", body, h);
   REQUIRE(r.status == 200);
   CHECK(r.header("x-elastic-product") == "Elasticsearch");
-  CHECK(r.json()["errors"] == false);
-  CHECK(r.json()["items"].size() == 2);
+  // Normalized by the receiver: the plain document is wrapped as a Base Event and stored; the OCSF
+  // one (no activity_id, no metadata.product) is refused by normalize and answered 400 with why.
+  CHECK(r.json()["errors"] == true);
+  const auto items = r.json()["items"];
+  REQUIRE(items.size() == 2);
+  CHECK(items[0]["create"]["status"] == 400);
+  CHECK(items[0]["create"]["error"]["type"] == "document_parsing_exception");
+  CHECK_THAT(items[0]["create"]["error"]["reason"].get<std::string>(), Catch::Contains("missing required attribute"));
+  CHECK(items[1]["index"]["status"] == 201);
   const auto batches = f.fake.batches();
   REQUIRE(batches.size() == 1);
   CHECK(batches[0].receiver == "bulk");
-  // Normalized by the receiver: the plain document is wrapped as a Base Event, the OCSF one (no
-  // activity_id, no metadata.product) is refused by normalize with the reason.
-  CHECK(batches[0].normalized.size() == 1);
-  REQUIRE(batches[0].rejected.size() == 1);
-  CHECK(batches[0].rejected[0].find("missing required attribute") != std::string::npos);
+  CHECK(batches[0].events.size() == 1);
+  REQUIRE(batches[0].refused.size() == 1);
+  CHECK(batches[0].refused[0].original == R"({"class_uid":1001,"time":1})");
+  CHECK_THAT(batches[0].refused[0].reason, Catch::Contains("missing required attribute"));
   CHECK(c.post("/_bulk", body, {{"Content-Type", "application/x-ndjson"}}).status == 401);
   CHECK(c.post("/_bulk", body, {h[0], {"Content-Type", "text/plain"}}).status == 406);
   f.fake.set_busy(true);
@@ -373,4 +403,71 @@ TEST_CASE("_bulk requests reach the ingest once durable and busy answers 429", "
   const auto root = c.get("/", {h[0]});
   CHECK(root.status == 200);
   CHECK(root.header("x-elastic-product") == "Elasticsearch");
+}
+
+namespace {
+
+// An object around the arrays: the shape the nlohmann fallback used to read and then dump recursively.
+std::string deep_object(size_t depth) { return R"({"k":)" + std::string(depth, '[') + std::string(depth, ']') + "}"; }
+
+}  // namespace
+
+TEST_CASE("a 100000-deep body gets a clear error on every endpoint and the server keeps serving",
+          "[ingest][server][depth]") {
+  ServerFixture f;
+  Client c(f.port());
+  const std::string deep = deep_object(100000);
+  const Headers bearer{{"Authorization", std::string("Bearer ") + kMainToken}};
+  const Headers es{bearer[0], {"Content-Type", "application/x-ndjson"}};
+
+  const auto h = c.post(kEvents, R"({"event":)" + deep + "}", splunk_auth());
+  CHECK(h.status == 400);
+  CHECK(h.json() == json{{"text", "Invalid data format"}, {"code", 6}, {"invalid-event-number", 0}});
+
+  const auto e = c.post("/v1/events", deep + "\n", bearer);
+  CHECK(e.status == 400);
+  CHECK(e.json() == json{{"error", "line 1: nested deeper than 512 levels"}, {"accepted", 0}});
+
+  const auto b = c.post("/_bulk", "{\"index\":{\"_index\":\"i\"}}\n" + deep + "\n", es);
+  REQUIRE(b.status == 200);
+  CHECK(b.json()["items"][0]["index"]["status"] == 400);
+  CHECK_THAT(b.json()["items"][0]["index"]["error"]["reason"].get<std::string>(),
+             Catch::Contains("nested deeper than 512 levels"));
+  const auto action = c.post("/_bulk", deep + "\n{}\n", es);
+  CHECK(action.status == 400);
+  CHECK_THAT(action.json()["error"]["reason"].get<std::string>(), Catch::Contains("nested deeper than 512 levels"));
+  CHECK(f.fake.batches().empty());
+
+  // Still serving, on the same connection.
+  CHECK(c.post(kEvents, R"({"event":"after"})", splunk_auth()).json() == hec(0));
+  CHECK(c.post("/v1/events", R"({"class_uid":3002,"activity_id":1,"time":1,"user":{"name":"u"},"metadata":{"product":{"name":"p"}}})" "\n",
+               bearer).status == 200);
+  CHECK(f.fake.events().size() == 2);
+}
+
+TEST_CASE("HEC answers code 6 with invalid-event-number 2 and stores only the first two events when the third is refused",
+          "[ingest][server]") {
+  ServerFixture f;
+  Client c(f.port());
+  const std::string ok =
+      R"({"event":{"class_uid":3002,"activity_id":1,"time":1,"user":{"name":"u"},"metadata":{"product":{"name":"p"}}}})";
+  const std::string refused = R"({"event":{"class_uid":3002,"activity_id":"nope","time":1,"metadata":{"product":{"name":"p"}}}})";
+  const auto r = c.post(kEvents, ok + ok + refused + ok, splunk_auth());
+  CHECK(r.status == 400);
+  CHECK(r.json() == json{{"text", "Invalid data format"}, {"code", 6}, {"invalid-event-number", 2}});
+  const auto batches = f.fake.batches();
+  REQUIRE(batches.size() == 1);
+  CHECK(batches[0].events.size() == 2);  // nothing from the refused one on: the client sends again from 2
+  REQUIRE(batches[0].refused.size() == 1);
+  CHECK(batches[0].refused[0].original == refused);
+  CHECK_THAT(batches[0].refused[0].reason, Catch::Contains("activity_id"));
+
+  SECTION("a refused first event is still kept for the dead letters and nothing is stored") {
+    const auto first = c.post(kEvents, refused + ok, splunk_auth());
+    CHECK(first.json() == json{{"text", "Invalid data format"}, {"code", 6}, {"invalid-event-number", 0}});
+    const auto all = f.fake.batches();
+    REQUIRE(all.size() == 2);
+    CHECK(all[1].events.empty());
+    CHECK(all[1].refused.size() == 1);
+  }
 }

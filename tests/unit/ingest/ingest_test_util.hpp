@@ -52,7 +52,7 @@ class FakeIngest {
         return ingest::Admit::accepted;
       }
       lock.unlock();
-      durable(true, "");
+      durable(ingest::Stored::yes, "");
       return ingest::Admit::accepted;
     };
   }
@@ -65,13 +65,13 @@ class FakeIngest {
     hold_ = h;
   }
   /// Completes every held batch (from this thread, like a journal thread would).
-  void release(bool ok = true) {
+  void release(ingest::Stored result = ingest::Stored::yes) {
     std::vector<ingest::DurableFn> p;
     {
       std::lock_guard lock(mu_);
       p.swap(pending_);
     }
-    for (auto& d : p) d(ok, ok ? "" : "disk full");
+    for (auto& d : p) d(result, result == ingest::Stored::yes ? "" : "disk full");
   }
   bool wait_pending(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     std::unique_lock lock(mu_);
@@ -81,13 +81,11 @@ class FakeIngest {
     std::lock_guard lock(mu_);
     return batches_;
   }
-  /// Every admitted event: the ones still to normalize, then those the receiver normalized.
+  /// Every admitted event to store, in order (the refused ones are in batches()).
   std::vector<nlohmann::json> events() const {
     std::vector<nlohmann::json> out;
-    for (const auto& b : batches()) {
-      for (const auto& e : b.events) out.push_back(nlohmann::json::parse(e));
-      for (const auto& e : b.normalized) out.push_back(nlohmann::json::parse(e.json));
-    }
+    for (const auto& b : batches())
+      for (const auto& e : b.events) out.push_back(nlohmann::json::parse(e.json));
     return out;
   }
   size_t calls() const {
@@ -139,7 +137,7 @@ struct ServerFixture {
   }
   ~ServerFixture() {
     server->stop();
-    fake.release(false);
+    fake.release(ingest::Stored::failed);
     guard.reset();
     io.stop();
     for (auto& t : threads) t.join();
