@@ -120,19 +120,27 @@ struct CategoryInfo {
   std::string_view caption;
 };
 
-// Whether n bytes at a and b are equal: eight at a time, then the rest. Attribute names are short;
-// a call to memcmp for each was ~7 % of validation.
+// Whether n bytes at a and b are equal, in whole words that never read past either end (the
+// last word overlaps the one before). Attribute names are short; memcmp, or a byte loop for the
+// tail, was ~7 % of validation.
+template <class Word>
+bool same_word(const char* a, const char* b) {
+  Word x, y;
+  __builtin_memcpy(&x, a, sizeof x);
+  __builtin_memcpy(&y, b, sizeof y);
+  return x == y;
+}
+
 inline bool same_bytes(const char* a, const char* b, std::size_t n) {
-  for (; n >= 8; a += 8, b += 8, n -= 8) {
-    std::uint64_t x, y;
-    __builtin_memcpy(&x, a, 8);
-    __builtin_memcpy(&y, b, 8);
-    if (x != y) return false;
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      if (!same_word<std::uint64_t>(a + i, b + i)) return false;
+    }
+    return same_word<std::uint64_t>(a + n - 8, b + n - 8);
   }
-  for (; n > 0; ++a, ++b, --n) {
-    if (*a != *b) return false;
-  }
-  return true;
+  if (n >= 4) return same_word<std::uint32_t>(a, b) && same_word<std::uint32_t>(a + n - 4, b + n - 4);
+  if (n >= 2) return same_word<std::uint16_t>(a, b) && same_word<std::uint16_t>(a + n - 2, b + n - 2);
+  return n == 0 || *a == *b;
 }
 
 // Inline: validation calls these for every member of every object.

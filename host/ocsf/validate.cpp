@@ -4,7 +4,6 @@
 #include "ocsf/schema.hpp"
 
 #include <algorithm>
-#include <bitset>
 
 namespace siemhub::ocsf {
 
@@ -135,7 +134,11 @@ std::string names(const AttributeTable& table, std::span<const std::uint16_t> me
 }
 
 // Which attributes of one class or object were present (tables hold at most 255 attributes).
-using Seen = std::bitset<256>;
+struct Seen {
+  std::uint64_t words[4] = {};
+  bool test(std::size_t i) const { return (words[i >> 6] >> (i & 63)) & 1u; }
+  void set(std::size_t i) { words[i >> 6] |= std::uint64_t{1} << (i & 63); }
+};
 
 class Checker {
  public:
