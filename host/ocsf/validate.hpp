@@ -1,10 +1,11 @@
 // Validation of one event against the generated OCSF tables, in one pass over it: the base
 // attributes DESIGN §5 requires, class-required attributes, JSON types of every attribute the class
-// declares, enums (activity_id per class, severity_id, status_id and every other *_id), the class's
-// constraints, class/category/type_uid consistency — and the same, by the object's own table, inside
-// every object the event holds (metadata, actor.process.parent_process, resources[3]...): its
-// required attributes, types, enums and `at_least_one` / `just_one` constraints. Attributes a table
-// does not declare are left alone. Never throws, whatever the input.
+// declares, enums (activity_id per class, severity_id, status_id and every other *_id),
+// class/category/type_uid consistency — and the same, by the object's own table, inside every object
+// the event holds (metadata, actor.process.parent_process, resources[3]...): its required
+// attributes, types, enums and `at_least_one` / `just_one` constraints. A class's own constraints
+// are not enforced yet (see validate.cpp). Attributes a table does not declare are left alone.
+// Never throws, whatever the input.
 #pragma once
 
 #include "ocsf/event.hpp"
