@@ -179,7 +179,10 @@ class Checker {
   // An object value: what is inside it, by the object's own table.
   void descend(const Where* at, std::string_view key, std::optional<std::size_t> index, const AttributeInfo& attr,
                dom::element value) {
-    if (const ObjectInfo* object = attr.object()) {
+    const ObjectInfo* object = attr.object();
+    // `unmapped` and other attributes of the generic `object` type declare nothing to check:
+    // their (vendor) members are not walked.
+    if (object && !object->attributes.empty()) {
       const Where here{at, key, index};
       check_members(*object, dom::object(value), &here, nullptr, attr.name_size == 8 && !at && attr.name() == "metadata",
                     nullptr);
