@@ -18,20 +18,19 @@ std::string_view to_string(JsonKind kind) {
 
 const EnumValue* AttributeInfo::find_enum(std::int64_t value) const {
   // Enums are short (rarely over 20 values) and sorted by value.
-  const auto it = std::lower_bound(enum_values.begin(), enum_values.end(), value,
+  const auto values = enum_values();
+  const auto it = std::lower_bound(values.begin(), values.end(), value,
                                    [](const EnumValue& e, std::int64_t v) { return e.value < v; });
-  return it != enum_values.end() && it->value == value ? &*it : nullptr;
+  return it != values.end() && it->value == value ? &*it : nullptr;
 }
 
-const AttributeInfo* ClassInfo::attribute(std::string_view attr) const {
-  // Linear probing over a power-of-two table at most half full (the generator sizes it).
-  const std::size_t mask = slots.size() - 1;
-  for (std::size_t i = name_hash(attr) & mask;; i = (i + 1) & mask) {
-    const std::uint16_t slot = slots[i];
-    if (slot == 0) return nullptr;
-    const AttributeInfo& a = attributes[slot - 1u];
-    if (a.name == attr) return &a;
-  }
+std::string_view AttributeInfo::profile() const {
+  return profile_index ? generated::profiles()[profile_index - 1u] : std::string_view{};
+}
+
+std::span<const EnumValue> AttributeTable::enum_values(std::string_view attr) const {
+  const AttributeInfo* a = attribute(attr);
+  return a ? a->enum_values() : std::span<const EnumValue>{};
 }
 
 const EnumValue* ClassInfo::activity(std::int64_t activity_id) const {
@@ -39,13 +38,9 @@ const EnumValue* ClassInfo::activity(std::int64_t activity_id) const {
   return a ? a->find_enum(activity_id) : nullptr;
 }
 
-std::span<const EnumValue> ClassInfo::enum_values(std::string_view attr) const {
-  const AttributeInfo* a = attribute(attr);
-  return a ? a->enum_values : std::span<const EnumValue>{};
-}
-
 std::string_view schema_version() { return generated::version(); }
 std::span<const ClassInfo> classes() { return generated::classes(); }
+std::span<const ObjectInfo> objects() { return generated::objects(); }
 std::span<const CategoryInfo> categories() { return generated::categories(); }
 
 const ClassInfo* class_info(std::int64_t class_uid) {
@@ -60,6 +55,13 @@ const CategoryInfo* category_info(std::int64_t category_uid) {
     if (c.uid == category_uid) return &c;
   }
   return nullptr;
+}
+
+const ObjectInfo* object_info(std::string_view name) {
+  const auto all = objects();
+  const auto it = std::lower_bound(all.begin(), all.end(), name,
+                                   [](const ObjectInfo& o, std::string_view n) { return o.name < n; });
+  return it != all.end() && it->name == name ? &*it : nullptr;
 }
 
 }  // namespace siemhub::ocsf

@@ -1,8 +1,11 @@
-// Validation of one event against the generated OCSF tables: the base attributes DESIGN §5 requires,
-// class-required attributes, JSON types of every top-level attribute the class declares, enums
-// (activity_id per class, severity_id, status_id and every other *_id the class declares),
-// class/category/type_uid consistency. Nested objects are not validated beyond metadata.product
-// and metadata.version. Never throws, whatever the input.
+// Validation of one event against the generated OCSF tables, in one pass over it: the base
+// attributes DESIGN §5 requires, class-required attributes, JSON types of every attribute the class
+// declares, enums (activity_id per class, severity_id, status_id and every other *_id),
+// class/category/type_uid consistency — and the same, by the object's own table, inside every object
+// the event holds (metadata, actor.process.parent_process, resources[3]...): its required
+// attributes, types, enums and `at_least_one` / `just_one` constraints. A class's own constraints
+// are not enforced yet (see validate.cpp). Attributes a table does not declare are left alone.
+// Never throws, whatever the input.
 #pragma once
 
 #include "ocsf/event.hpp"
@@ -19,14 +22,15 @@ enum class Problem {
   wrong_type,     // the JSON type does not match the OCSF type
   out_of_range,   // an integer does not fit in int64
   not_in_enum,    // an enum attribute holds a value the class does not define
-  unknown_class,  // class_uid is not in the generated subset
+  unknown_class,  // class_uid is not a class of the release
   inconsistent,   // category_uid or type_uid disagrees with class_uid / activity_id
+  constraint,     // an at_least_one / just_one constraint of the class or object is not met
 };
 
 std::string_view to_string(Problem problem);
 
 struct Violation {
-  std::string path;  // "" for the whole document, else an attribute path ("metadata.version")
+  std::string path;  // "" for the whole document, else an attribute path ("metadata.version", "resources[2].uid")
   Problem problem;
   std::string message;
 

@@ -37,6 +37,7 @@ void lookups(const Event& e, std::string_view data) {
   if (const auto uid = e.get_int("class_uid")) {
     if (const ClassInfo* c = class_info(*uid)) (void)c->attribute(data.substr(0, 16));
   }
+  if (const ObjectInfo* o = object_info(data.substr(0, 12))) (void)o->attribute(data.substr(0, 16));
 }
 
 }  // namespace

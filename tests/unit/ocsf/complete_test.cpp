@@ -42,10 +42,10 @@ TEST_CASE("complete never overwrites present values") {
 }
 
 TEST_CASE("complete leaves category_uid absent for an unknown class") {
-  json j = {{"class_uid", 4003}, {"activity_id", 1}, {"severity_id", 1}, {"metadata", {{"version", "1.0.0"}}}};
+  json j = {{"class_uid", 1234}, {"activity_id", 1}, {"severity_id", 1}, {"metadata", {{"version", "1.0.0"}}}};
   CHECK(complete(j));
   CHECK_FALSE(j.contains("category_uid"));
-  CHECK(j["type_uid"] == 400301);
+  CHECK(j["type_uid"] == 123401);
 }
 
 TEST_CASE("complete on an Event splices missing top-level attributes and the result validates") {
