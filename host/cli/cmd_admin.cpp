@@ -198,7 +198,10 @@ void print_status(const json& s) {
       const bool quarantined = r.value("quarantined", false);
       rule_rows.push_back({str(r, "id"), std::to_string(num(r, "matched")), std::to_string(num(r, "findings")),
                            std::to_string(num(r, "faults")), quarantined ? "QUARANTINED" : "active"});
-      if (const std::string f = str(r, "last_fault", ""); !f.empty()) faults.push_back(str(r, "id") + ": " + one_line(f, 160));
+      // A quarantined rule shows why it was quarantined (its own reason, kept from then on).
+      const std::string reason = str(r, "quarantine_reason", "");
+      const std::string f = quarantined && !reason.empty() ? "quarantined: " + reason : str(r, "last_fault", "");
+      if (!f.empty()) faults.push_back(str(r, "id") + ": " + one_line(f, 200));
     }
     std::printf("\n");
     print_table({"RULE", "MATCHED", "FINDINGS", "FAULTS", "STATE"}, rule_rows);

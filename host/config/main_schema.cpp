@@ -71,10 +71,10 @@ std::string main_schema() {
         "enabled": {"type": "boolean", "default": true, "description": "false: the rules are neither loaded nor run."},
         "files": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": [], "description": "Rule files (.lua); relative paths resolve against the config file's directory."},
         "dirs": {"type": "array", "items": {"type": "string", "minLength": 1}, "default": [], "description": "Directories whose *.lua files are loaded (in name order); relative paths resolve against the config file's directory."},
-        "memory_limit_bytes": {"type": "integer", "minimum": 1048576, "default": 67108864, "description": "Memory cap of each worker's Lua state (all rules together)."},
-        "workers": {"type": "integer", "minimum": 0, "maximum": 64, "default": 0, "description": "Correlation workers, each with its own Lua state; the state of each (rule, group key) lives on one of them. 0: one per core (at most 8)."},
+        "memory_limit_bytes": {"type": "integer", "minimum": 1048576, "default": 67108864, "description": "Memory cap of each rule file's own Lua state on each worker; a rule whose calls hit it faults, the other files are unaffected."},
+        "workers": {"type": "integer", "minimum": 0, "maximum": 64, "default": 0, "description": "Correlation workers, each with its own Lua state per rule file; the state of each (rule, group key) lives on one of them. 0: one per core (at most 8)."},
         "instruction_budget": {"type": "integer", "minimum": 1000, "default": 1000000, "description": "Lua VM instructions one rule call may run before it faults."},
-        "quarantine_after": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 5, "description": "Consecutive faults after which a rule is quarantined (it stops running; the others keep going)."},
+        "quarantine_after": {"type": "integer", "minimum": 1, "maximum": 1000000, "default": 5, "description": "Faults within a rule's last 100 Lua calls after which it is quarantined (it stops running; the others keep going)."},
         "max_groups_per_rule": {"type": "integer", "minimum": 1, "default": 100000, "description": "Groups (distinct by values) one rule may keep; the oldest are evicted beyond it."}
       }
     },

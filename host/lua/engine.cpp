@@ -59,8 +59,11 @@ std::unique_ptr<Engine> Engine::load(const std::vector<std::filesystem::path>& f
 std::unique_ptr<Engine> Engine::load(std::vector<Source> sources, EngineOptions options, std::string* error) {
   std::unique_ptr<Engine> engine(new Engine(std::move(options)));
   engine->sources_ = std::move(sources);
+  // Each file its own state: memory is accounted by the allocator, so only a state of its own
+  // lets one file's hoarding fail that file's calls and no one else's.
   try {
-    engine->sandbox_ = std::make_unique<Sandbox>(engine->options_.sandbox);
+    for (std::size_t i = 0; i < engine->sources_.size(); ++i)
+      engine->files_.push_back(File{std::make_unique<Sandbox>(engine->options_.sandbox, engine->options_.clock), 0, {}});
   } catch (const std::exception& e) {
     return *error = e.what(), nullptr;
   }
@@ -70,27 +73,30 @@ std::unique_ptr<Engine> Engine::load(std::vector<Source> sources, EngineOptions 
 
 bool Engine::load_sources(std::string* error) {
   Fault f;
-  if (!Calls::init(*this, &f)) return *error = "lua init: " + f.to_string(), false;
   loading_ = true;
   for (current_source_ = 0; current_source_ < sources_.size(); ++current_source_) {
-    if (!Calls::run_source(*this, current_source_, &f)) {
+    std::string failed;
+    if (!Calls::init(*this, current_source_, &f)) failed = "lua init";
+    else if (!Calls::run_source(*this, current_source_, &f)) failed = sources_[current_source_].name;
+    else if (!Calls::freeze(*this, current_source_, &f)) failed = "lua freeze";
+    if (!failed.empty()) {
       loading_ = false;
-      return *error = sources_[current_source_].name + ": " + f.to_string(), false;
+      return *error = failed + ": " + f.to_string(), false;
     }
   }
   loading_ = false;
-  if (!Calls::freeze(*this, &f)) return *error = "lua freeze: " + f.to_string(), false;
   // Lookups first: rules name them in match tables.
   for (const Pending& p : pending_) {
     if (p.is_rule) continue;
+    const std::string where = sources_[p.source].name + ":" + std::to_string(p.line);
     const auto t = nlohmann::json::parse(p.json, nullptr, false);
     if (!t.is_object() || !t.contains("name") || !t.contains("file") || !t.contains("key") || !t["name"].is_string() ||
         !t["file"].is_string() || !t["key"].is_string())
-      return *error = sources_[p.source].name + ": lookup{} needs name, file and key (strings)", false;
+      return *error = where + ": lookup{} needs name, file and key (strings)", false;
     std::filesystem::path file = t["file"].get<std::string>();
     if (file.is_relative()) file = sources_[p.source].dir / file;
     auto table = std::make_unique<Lookup>(t["name"].get<std::string>(), file, t["key"].get<std::string>());
-    if (!table->load(error)) return false;
+    if (!table->load(error)) return *error = where + ": " + *error, false;
     lookups_.push_back(std::move(table));
   }
   next_lookup_check_ = clock_of(options_).now_ms() + options_.lookup_check_interval_ms;
@@ -109,15 +115,16 @@ bool Engine::finish_rules(std::string* error) {
   for (const Pending& p : pending_) {
     if (!p.is_rule) continue;
     const auto table = nlohmann::json::parse(p.json, nullptr, false);
+    const std::string declared = sources_[p.source].name + ":" + std::to_string(p.line);
     auto def = parse_rule(table, resolve_lookup, error);
-    if (!def) return *error = sources_[p.source].name + ": " + *error, false;
+    if (!def) return *error = declared + ": " + *error, false;
     for (const auto& r : rules_)
-      if (r->def.id == def->id) return *error = sources_[p.source].name + ": duplicate rule id '" + def->id + "'", false;
+      if (r->def.id == def->id) return *error = declared + ": duplicate rule id '" + def->id + "'", false;
     def->file = sources_[p.source].name;
     const auto text_of = [&](int fn) {
       std::string where;
       Fault f;
-      if (!Calls::function_source(*this, fn, &where, &f)) return std::string("?");
+      if (!Calls::function_source(*this, p.source, fn, &where, &f)) return std::string("?");
       const auto colon = where.rfind(':');
       const auto dash = where.rfind('-');
       const std::string file = where.substr(0, colon);
@@ -130,6 +137,8 @@ bool Engine::finish_rules(std::string* error) {
     def->code_hash = sha256_hex(with_function_text(*this, table, text_of).dump());
     auto rule = std::make_unique<Rule>();
     rule->def = std::move(*def);
+    rule->file = p.source;
+    rule->where = declared;
     const std::size_t index = rules_.size();
     const auto classes = rule->def.from.class_uids();
     if (classes.empty()) unindexed_.push_back(index);
@@ -268,9 +277,32 @@ void Engine::flush_calls(std::size_t rule_index, std::vector<Finding>& out) {
 }
 
 void Engine::end_batch() {
-  sandbox_->next_event_generation();  // views made in this batch now refuse to read
-  Calls::release(*this);
+  for (File& file : files_) file.sandbox->next_event_generation();  // views made in this batch now refuse to read
+  // A quarantined rule keeps no state: its memory goes back to its file's other rules.
+  bool dropped = false;
+  for (auto& rule : rules_) {
+    if (!rule->stats.quarantined || rule->store.size() == 0) continue;
+    rule->store.clear(files_[rule->file].released);
+    rule->stats.groups = 0;
+    dropped = true;
+  }
+  Calls::release(*this, dropped);
 }
+
+std::size_t Engine::memory_used() const {
+  std::size_t total = 0;
+  for (const File& file : files_) total += file.sandbox->memory_used();
+  return total;
+}
+
+std::uint64_t Engine::lua_entries() const {
+  std::uint64_t total = 0;
+  for (const File& file : files_) total += file.sandbox->calls();
+  return total;
+}
+
+std::int64_t Engine::now_ms() const { return clock_of(options_).now_ms(); }
+bool Engine::past(std::int64_t deadline) const { return now_ms() >= deadline; }
 
 void Engine::select(std::span<const EventRef> batch, std::size_t begin, std::size_t end, HitList& hits) {
   const unsigned shards = std::max(options_.shards, 1u);
@@ -298,11 +330,11 @@ void Engine::apply(std::span<const EventRef> batch, std::span<const HitList> lis
 
 const RuleStats& Engine::stats_at(std::size_t rule_index) const { return rules_.at(rule_index)->stats; }
 
-void Engine::quarantine(std::size_t rule_index, const std::string& last_fault) {
+void Engine::quarantine(std::size_t rule_index, const std::string& reason) {
   RuleStats& s = rules_.at(rule_index)->stats;
   if (s.quarantined) return;
   s.quarantined = true;
-  if (s.last_fault.empty()) s.last_fault = last_fault;
+  s.quarantine_reason = reason;
 }
 
 namespace {
@@ -350,7 +382,7 @@ bool Engine::select_rule(Rule& rule, const EventFacts& ev, std::string& key, std
     bool pass = false;
     Fault f;
     ++rule.stats.lua_calls;
-    if (!Calls::predicate(*this, def.where_fn, *ev.ref.event, &pass, &f)) return fault(rule, f), false;
+    if (!Calls::predicate(*this, rule, *ev.ref.event, &pass, &f)) return fault(rule, f), false;
     succeeded(rule);
     if (!pass) return false;
   }
@@ -406,7 +438,7 @@ void Engine::update_rule(Rule& rule, std::uint32_t rule_index, const Selected& e
       flush_calls(rule_index, out);
   }
   const std::uint64_t evicted_before = rule.store.evictions();
-  Group& g = rule.store.touch(key, ev.hash, shard_groups, released_);
+  Group& g = rule.store.touch(key, ev.hash, shard_groups, files_[rule.file].released);
   // The window's ends and the next related-event slot, loaded together rather than one miss
   // after the other.
   g.times.prefetch_ends();
@@ -497,13 +529,32 @@ void Engine::fault(Rule& rule, const Fault& f) {
   RuleStats& s = rule.stats;
   ++s.faults;
   ++s.consecutive_faults;
-  s.last_fault = f.to_string();
-  core::log_warn("lua", "rule '" + rule.def.id + "' (" + rule.def.file + ") fault: " + s.last_fault);
-  if (options_.quarantine_after > 0 && s.consecutive_faults >= static_cast<std::uint64_t>(options_.quarantine_after)) {
-    s.quarantined = true;
-    core::log_error("lua", "rule '" + rule.def.id + "' quarantined after " + std::to_string(s.consecutive_faults) +
-                               " consecutive faults; last: " + s.last_fault);
+  // A fault Lua gives no line for (memory, a C function) points at the rule's declaration.
+  s.last_fault = (f.where.empty() ? rule.where : f.where) + ": " + f.message;
+  const std::int64_t now = clock_of(options_).now_ms();
+  if (now >= rule.next_fault_log_ms) {
+    std::string line = "rule '" + rule.def.id + "' fault: " + s.last_fault;
+    if (rule.unlogged_faults > 0)
+      line += " (and " + std::to_string(rule.unlogged_faults) + " faults not logged since the last line)";
+    core::log_warn("lua", line);
+    rule.unlogged_faults = 0;
+    rule.next_fault_log_ms = now + options_.fault_log_interval_ms;
+  } else {
+    ++rule.unlogged_faults;
   }
+  if (s.quarantined || options_.quarantine_after <= 0) return;
+  // A sliding window over the rule's calls: a rule whose faults alternate with successes is
+  // quarantined as surely as one that fails every call.
+  const auto limit = static_cast<std::size_t>(options_.quarantine_after);
+  if (rule.fault_calls.capacity() != limit) rule.fault_calls.set_capacity(limit);
+  rule.fault_calls.push_back(s.lua_calls);
+  const std::uint64_t window = std::max<std::uint64_t>(options_.fault_window, limit);
+  const std::uint64_t span = s.lua_calls - rule.fault_calls.front();
+  if (!rule.fault_calls.full() || span >= window) return;
+  s.quarantined = true;
+  s.quarantine_reason = std::to_string(limit) + " faults in the last " + std::to_string(span + 1) +
+                        " calls; last: " + s.last_fault;
+  core::log_error("lua", "rule '" + rule.def.id + "' quarantined: " + s.quarantine_reason);
 }
 
 void Engine::succeeded(Rule& rule) { rule.stats.consecutive_faults = 0; }

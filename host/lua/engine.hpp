@@ -1,4 +1,4 @@
-// The Lua correlation engine: loads rule files into one sandboxed state, runs batches of OCSF
+// The Lua correlation engine: loads each rule file into its own sandboxed state, runs batches of OCSF
 // events through the rules (native match tables first, Lua only for predicates, custom operators,
 // having and emit), returns Detection Findings, and snapshots/restores its state as bytes.
 // Not thread-safe: one Engine per worker.
@@ -26,11 +26,18 @@
 namespace siemhub::lua {
 
 struct EngineOptions {
-  SandboxLimits sandbox;
-  int quarantine_after = 5;                ///< consecutive faults
+  SandboxLimits sandbox;  ///< for each rule file's own state (memory_limit_bytes: per file)
+  /// A rule is quarantined when `quarantine_after` of its Lua calls within the last
+  /// `fault_window` (at least quarantine_after) failed: alternating faults and successes count.
+  int quarantine_after = 5;
+  std::uint64_t fault_window = 100;
+  std::int64_t fault_log_interval_ms = 10'000;  ///< one fault line per rule per interval (the rest counted)
+  std::size_t max_emits_per_call = 100;          ///< ctx.emit calls one on_event call may make
+  std::size_t max_emit_bytes = 64u << 10;        ///< the JSON of one ctx.emit payload
+  std::int64_t snapshot_budget_ms = 2'000;       ///< snapshot(): past it, ctx.state is not saved
   std::size_t max_groups_per_rule = 100'000;
   std::size_t max_entries_per_group = 10'000;
-  const core::Clock* clock = nullptr;      ///< for lookup reload checks only (null: system clock)
+  const core::Clock* clock = nullptr;  ///< lookup reloads, fault log pacing, snapshot budget (null: system clock)
   std::int64_t lookup_check_interval_ms = 10'000;
   /// Sharding (ParallelEngine): this engine owns the state of the (rule, group key) pairs whose
   /// shard_of() is `shard` of `shards`; restore() keeps only those groups.
@@ -96,8 +103,10 @@ struct RuleStats {
   std::uint64_t late_dropped = 0, entries_dropped = 0, groups_evicted = 0, no_time = 0;
   std::uint64_t consecutive_faults = 0;
   std::size_t groups = 0;
+  std::size_t memory_bytes = 0;  ///< held by the rule's file's Lua state (shared by the file's rules)
   bool quarantined = false;
-  std::string last_fault;  ///< "file.lua:12: message"
+  std::string last_fault;         ///< "file.lua:12: message"
+  std::string quarantine_reason;  ///< set once, when the rule is quarantined
 };
 
 struct RuleInfo {
@@ -141,9 +150,11 @@ class Engine {
   std::size_t rule_count() const { return rules_.size(); }
   const RuleStats& stats_at(std::size_t rule_index) const;
   /// Quarantines a rule another shard quarantined (the rule is the same code everywhere).
-  void quarantine(std::size_t rule_index, const std::string& last_fault);
+  void quarantine(std::size_t rule_index, const std::string& reason);
 
-  /// All windows, groups and ctx.state (deterministic bytes: sorted, no addresses).
+  /// All windows, groups and ctx.state (deterministic bytes: sorted, no addresses) of the rules
+  /// not quarantined. Bounded by options.snapshot_budget_ms: past it a rule's remaining groups
+  /// are saved without their ctx.state (a fault of that rule).
   std::string snapshot();
   /// One snapshot from the snapshots of the shards of a ParallelEngine (groups concatenated).
   static std::string merge_snapshots(const std::vector<std::string>& shards);
@@ -155,9 +166,10 @@ class Engine {
   /// The parsed definition of a loaded rule (read-only; null for an unknown id). For `siemhub rules list|test-rule`.
   const RuleDef* definition(const std::string& rule_id) const;
   RuleStats stats(const std::string& rule_id) const;
-  std::size_t memory_used() const { return sandbox_->memory_used(); }
+  /// Bytes held by all the rule files' Lua states.
+  std::size_t memory_used() const;
   /// How many times the engine entered Lua (protected calls) since it loaded.
-  std::uint64_t lua_entries() const { return sandbox_->calls(); }
+  std::uint64_t lua_entries() const;
   /// Publishes siemhub_lua_rule_*{rule="<id>"} counters and gauges (call after process()).
   void export_metrics(core::MetricsRegistry& registry);
 
@@ -224,11 +236,23 @@ class Engine {
   void fault(Rule& rule, const Fault& f);
   void succeeded(Rule& rule);
   void check_lookups();
-  void release_refs();
+  /// Fills `out[i]` with the ctx.state literal of live[i] (empty when it could not be taken).
+  void state_literals(Rule& rule, const std::vector<const Group*>& live, std::vector<std::string>& out,
+                      std::int64_t deadline);
+  std::int64_t now_ms() const;  // options_.clock's
+  bool past(std::int64_t deadline) const;
+  void restore_groups(Rule& rule, const nlohmann::json& saved, bool v1);
   friend struct Calls;
 
+  /// One rule file's own Lua state: its memory cap, its function table, its released refs.
+  struct File {
+    std::unique_ptr<Sandbox> sandbox;
+    int fns_ref = 0;             // registry ref: table of every function its rule{}s mentioned
+    std::vector<int> released;   // registry refs to drop at the next protected call
+  };
+
   EngineOptions options_;
-  std::unique_ptr<Sandbox> sandbox_;
+  std::vector<File> files_;  // one per source
   std::vector<Source> sources_;
   std::vector<std::unique_ptr<Rule>> rules_;
   std::unordered_map<std::int64_t, std::vector<std::size_t>> by_class_;  // class_uid -> rules
@@ -238,13 +262,13 @@ class Engine {
   FieldCache fields_;
   std::vector<std::unique_ptr<Lookup>> lookups_;
   std::int64_t next_lookup_check_ = INT64_MIN;
-  int fns_ref_ = 0;                    // registry ref: table of every function rule{} mentioned
-  std::vector<int> released_;          // registry refs to drop at the next protected call
   std::size_t current_source_ = 0;
   bool loading_ = false;
+  std::size_t emit_begin_ = 0;  // emitted_ index of the running on_event call's first emit
   struct Pending {
     bool is_rule;
     std::size_t source;
+    int line;  // of the rule{} or lookup{} call
     std::string json;
   };
   std::vector<Pending> pending_;

@@ -30,6 +30,9 @@ struct Args {
   std::string* out = nullptr;
   std::vector<Engine::QueuedCall>* calls = nullptr;
   std::size_t* next = nullptr;
+  const std::vector<const Group*>* live = nullptr;
+  std::vector<std::string>* outs = nullptr;
+  std::int64_t deadline = 0;
 };
 
 Args& args(lua_State* L) { return *static_cast<Args*>(lua_touserdata(L, 1)); }
@@ -42,6 +45,14 @@ Engine& engine_of(lua_State* L) {
 }
 
 void push_fn(lua_State* L, lua_CFunction f) { lua_pushcfunction(L, f); }
+
+// The line of the Lua code calling the running C function (rule{} and lookup{} note where they are).
+int caller_line(lua_State* L) {
+  lua_Debug ar;
+  if (lua_getstack(L, 1, &ar) == 0 || lua_getinfo(L, "l", &ar) == 0) return 0;
+  return ar.currentline;
+}
+
 
 void push_string(lua_State* L, const std::string& s) { lua_pushlstring(L, s.data(), s.size()); }
 
@@ -82,14 +93,18 @@ bool run(Engine* engine, Sandbox& sb, lua_CFunction fn, Args& a, Fault* fault) {
 
 }  // namespace
 
-bool Calls::init(Engine& e, Fault* fault) {
+int Calls::fns(const Engine& e, const Engine::Rule& rule) { return e.files_[rule.file].fns_ref; }
+
+bool Calls::init(Engine& e, std::size_t file, Fault* fault) {
   Args ca;
-  return run(&e, *e.sandbox_, [](lua_State* L) -> int {
+  ca.source = file;
+  return run(&e, *e.files_[file].sandbox, [](lua_State* L) -> int {
     Engine& eng = *args(L).engine;
+    const std::size_t index = args(L).source;
     lua_pushlightuserdata(L, &eng);
     lua_setfield(L, LUA_REGISTRYINDEX, kEngineKey);
     lua_newtable(L);
-    eng.fns_ref_ = luaL_ref(L, LUA_REGISTRYINDEX);
+    eng.files_[index].fns_ref = luaL_ref(L, LUA_REGISTRYINDEX);
     lua_newtable(L);
     lua_setfield(L, LUA_REGISTRYINDEX, kEnvs);
     lua_getfield(L, LUA_REGISTRYINDEX, "siemhub.base");
@@ -100,11 +115,11 @@ bool Calls::init(Engine& e, Fault* fault) {
       luaL_checktype(S, 1, LUA_TTABLE);
       push_prelude_function(S, "json");
       lua_pushvalue(S, 1);
-      lua_rawgeti(S, LUA_REGISTRYINDEX, en.fns_ref_);
+      lua_rawgeti(S, LUA_REGISTRYINDEX, en.files_[en.current_source_].fns_ref);
       lua_call(S, 2, 1);
       std::size_t len = 0;
       const char* text = lua_tolstring(S, -1, &len);
-      en.pending_.push_back({true, en.current_source_, std::string(text, len)});
+      en.pending_.push_back({true, en.current_source_, caller_line(S), std::string(text, len)});
       return 0;
     });
     lua_setfield(L, -2, "rule");
@@ -117,7 +132,7 @@ bool Calls::init(Engine& e, Fault* fault) {
         lua_call(S, 1, 1);
         std::size_t len = 0;
         const char* text = lua_tolstring(S, -1, &len);
-        en.pending_.push_back({false, en.current_source_, std::string(text, len)});
+        en.pending_.push_back({false, en.current_source_, caller_line(S), std::string(text, len)});
         return 0;
       }
       // lookup("name", key) -> row (a table of strings) or nil
@@ -143,10 +158,10 @@ bool Calls::init(Engine& e, Fault* fault) {
   }, ca, fault);
 }
 
-bool Calls::run_source(Engine& e, std::size_t source, Fault* fault) {
+bool Calls::run_source(Engine& e, std::size_t file, Fault* fault) {
   Args ca;
-  ca.source = source;
-  return run(&e, *e.sandbox_, [](lua_State* L) -> int {
+  ca.source = file;
+  return run(&e, *e.files_[file].sandbox, [](lua_State* L) -> int {
     Args& a = args(L);
     const Source& src = a.engine->sources_[a.source];
     const char* chunkname = lua_pushfstring(L, "@%s", src.name.c_str());
@@ -162,9 +177,9 @@ bool Calls::run_source(Engine& e, std::size_t source, Fault* fault) {
   }, ca, fault);
 }
 
-bool Calls::freeze(Engine& e, Fault* fault) {
+bool Calls::freeze(Engine& e, std::size_t file, Fault* fault) {
   Args ca;
-  return run(&e, *e.sandbox_, [](lua_State* L) -> int {
+  return run(&e, *e.files_[file].sandbox, [](lua_State* L) -> int {
     lua_getfield(L, LUA_REGISTRYINDEX, kEnvs);
     const auto n = static_cast<lua_Integer>(lua_rawlen(L, -1));
     for (lua_Integer i = 1; i <= n; ++i) {
@@ -176,13 +191,14 @@ bool Calls::freeze(Engine& e, Fault* fault) {
   }, ca, fault);
 }
 
-bool Calls::function_source(Engine& e, int fn, std::string* where, Fault* fault) {
+bool Calls::function_source(Engine& e, std::size_t file, int fn, std::string* where, Fault* fault) {
   Args ca;
   ca.fn = fn;
   ca.out = where;
-  return run(&e, *e.sandbox_, [](lua_State* L) -> int {
+  ca.source = file;
+  return run(&e, *e.files_[file].sandbox, [](lua_State* L) -> int {
     Args& a = args(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, a.engine->fns_ref_);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, a.engine->files_[a.source].fns_ref);
     lua_rawgeti(L, -1, a.fn);
     lua_Debug ar;
     lua_getinfo(L, ">S", &ar);
@@ -194,14 +210,15 @@ bool Calls::function_source(Engine& e, int fn, std::string* where, Fault* fault)
   }, ca, fault);
 }
 
-bool Calls::predicate(Engine& e, int fn, const ocsf::Event& event, bool* result, Fault* fault) {
+bool Calls::predicate(Engine& e, const Engine::Rule& rule, const ocsf::Event& event, bool* result, Fault* fault) {
   Args ca;
-  ca.fn = fn;
+  ca.rule = &rule;
+  ca.fn = rule.def.where_fn;
   ca.event = &event;
   ca.result = result;
-  return run(&e, *e.sandbox_, [](lua_State* L) -> int {
+  return run(&e, *e.files_[rule.file].sandbox, [](lua_State* L) -> int {
     Args& a = args(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, a.engine->fns_ref_);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, Calls::fns(*a.engine, *a.rule));
     lua_rawgeti(L, -1, a.fn);
     push_event(L, *a.event);
     lua_call(L, 1, 1);
@@ -217,9 +234,9 @@ bool Calls::having(Engine& e, const Engine::Rule& rule, const Group& g, const Ag
   ca.cgroup = &g;
   ca.agg = &agg;
   ca.result = result;
-  return run(&e, *e.sandbox_, [](lua_State* L) -> int {
+  return run(&e, *e.files_[rule.file].sandbox, [](lua_State* L) -> int {
     Args& a = args(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, a.engine->fns_ref_);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, Calls::fns(*a.engine, *a.rule));
     lua_rawgeti(L, -1, a.rule->def.having_fn);
     push_agg(L, *a.agg);
     push_by(L, *a.rule, *a.cgroup);
@@ -237,10 +254,10 @@ bool Calls::emit(Engine& e, const Engine::Rule& rule, const Group& g, const Aggr
   ca.cgroup = &g;
   ca.agg = &agg;
   ca.out = json;
-  return run(&e, *e.sandbox_, [](lua_State* L) -> int {
+  return run(&e, *e.files_[rule.file].sandbox, [](lua_State* L) -> int {
     Args& a = args(L);
     push_prelude_function(L, "json");
-    lua_rawgeti(L, LUA_REGISTRYINDEX, a.engine->fns_ref_);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, Calls::fns(*a.engine, *a.rule));
     lua_rawgeti(L, -1, a.rule->def.emit_fn);
     lua_remove(L, -2);
     lua_createtable(L, 0, 8);
@@ -273,15 +290,16 @@ bool Calls::on_events(Engine& e, const Engine::Rule& rule, std::vector<Engine::Q
   ca.rule = &rule;
   ca.calls = &calls;
   ca.next = next;
-  return run(&e, *e.sandbox_, [](lua_State* L) -> int {
+  return run(&e, *e.files_[rule.file].sandbox, [](lua_State* L) -> int {
     Args& a = args(L);
     const int base = lua_gettop(L);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, a.engine->fns_ref_);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, Calls::fns(*a.engine, *a.rule));
     const int fns = lua_gettop(L);
     for (; *a.next < a.calls->size(); ++*a.next) {
       Engine::QueuedCall& call = (*a.calls)[*a.next];
       Sandbox::of(L).reset_budget();
       call.emit_begin = a.engine->emitted_.size();
+      a.engine->emit_begin_ = call.emit_begin;
       Group& grp = *call.group;
       lua_rawgeti(L, fns, a.rule->def.on_event_fn);
       push_event(L, *call.event);
@@ -307,11 +325,18 @@ bool Calls::on_events(Engine& e, const Engine::Rule& rule, std::vector<Engine::Q
           Engine& en = engine_of(S);
           if (lua_isnoneornil(S, 1)) lua_newtable(S);
           else luaL_checktype(S, 1, LUA_TTABLE);
+          // Findings are host memory outside the state's cap: bounded per call and per payload.
+          if (en.emitted_.size() - en.emit_begin_ >= en.options_.max_emits_per_call)
+            return luaL_error(S, "more than %I ctx.emit calls in one on_event call",
+                              static_cast<lua_Integer>(en.options_.max_emits_per_call));
           push_prelude_function(S, "json");
           lua_pushvalue(S, 1);
           lua_call(S, 1, 1);
           std::size_t len = 0;
           const char* text = lua_tolstring(S, -1, &len);
+          if (len > en.options_.max_emit_bytes)
+            return luaL_error(S, "a ctx.emit payload of %I bytes (at most %I)", static_cast<lua_Integer>(len),
+                              static_cast<lua_Integer>(en.options_.max_emit_bytes));
           en.emitted_.emplace_back(text, len);
           return 0;
         });
@@ -333,31 +358,47 @@ bool Calls::on_events(Engine& e, const Engine::Rule& rule, std::vector<Engine::Q
   }, ca, fault);
 }
 
-bool Calls::state_literal(Engine& e, const Group& g, std::string* out, Fault* fault) {
+bool Calls::state_literals(Engine& e, const Engine::Rule& rule, const std::vector<const Group*>& live,
+                           std::vector<std::string>& out, std::size_t* next, std::int64_t deadline, Fault* fault) {
   Args ca;
-  ca.cgroup = &g;
-  ca.out = out;
-  return run(&e, *e.sandbox_, [](lua_State* L) -> int {
+  ca.rule = &rule;
+  ca.live = &live;
+  ca.outs = &out;
+  ca.next = next;
+  ca.deadline = deadline;
+  return run(&e, *e.files_[rule.file].sandbox, [](lua_State* L) -> int {
     Args& a = args(L);
-    push_prelude_function(L, "literal");
-    lua_rawgeti(L, LUA_REGISTRYINDEX, a.cgroup->state_ref);
-    lua_getfield(L, -1, "state");
-    lua_remove(L, -2);
-    lua_call(L, 1, 1);
-    take_string(L, a.out);
+    const int base = lua_gettop(L);
+    for (; *a.next < a.live->size() && !a.engine->past(a.deadline); ++*a.next) {
+      Sandbox::of(L).reset_budget();
+      push_prelude_function(L, "literal");
+      lua_rawgeti(L, LUA_REGISTRYINDEX, (*a.live)[*a.next]->state_ref);
+      lua_getfield(L, -1, "state");
+      lua_remove(L, -2);
+      lua_call(L, 1, 1);
+      take_string(L, &(*a.outs)[*a.next]);
+      lua_settop(L, base);
+    }
     return 0;
   }, ca, fault);
 }
 
-void Calls::release(Engine& e) {
-  if (e.released_.empty()) return;
-  Args ca;
-  run(&e, *e.sandbox_, [](lua_State* L) -> int {
-    auto& refs = args(L).engine->released_;
-    for (std::size_t i = 0; i < refs.size(); ++i) luaL_unref(L, LUA_REGISTRYINDEX, refs[i]);
-    return 0;
-  }, ca, nullptr);
-  e.released_.clear();
+void Calls::release(Engine& e, bool collect) {
+  for (Engine::File& file : e.files_) {
+    if (file.released.empty()) continue;
+    Args ca;
+    ca.result = &collect;
+    ca.source = static_cast<std::size_t>(&file - e.files_.data());
+    run(&e, *file.sandbox, [](lua_State* L) -> int {
+      Args& a = args(L);
+      auto& refs = a.engine->files_[a.source].released;
+      for (std::size_t i = 0; i < refs.size(); ++i) luaL_unref(L, LUA_REGISTRYINDEX, refs[i]);
+      // A quarantined rule's state goes back to the file's other rules now, not some GC steps later.
+      if (*a.result) lua_gc(L, LUA_GCCOLLECT);
+      return 0;
+    }, ca, nullptr);
+    file.released.clear();
+  }
 }
 
 }  // namespace siemhub::lua

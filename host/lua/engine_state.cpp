@@ -17,11 +17,52 @@ constexpr const char* kFormat = "siemhub.lua.state/2";
 constexpr const char* kFormatV1 = "siemhub.lua.state/1";
 }
 
+void Engine::state_literals(Rule& rule, const std::vector<const Group*>& live, std::vector<std::string>& out,
+                            std::int64_t deadline) {
+  out.assign(live.size(), std::string());
+  std::size_t next = 0;
+  // One protected call per chunk of groups, not one per group: a rule with 100,000 live states
+  // costs a few Lua entries. A rule quarantined on the way stops there.
+  while (next < live.size() && !rule.stats.quarantined) {
+    if (past(deadline)) {
+      fault(rule, Fault{FaultKind::error,
+                        "snapshot over its " + std::to_string(options_.snapshot_budget_ms) + " ms budget: ctx.state of " +
+                            std::to_string(live.size() - next) + " groups not saved",
+                        rule.where});
+      return;
+    }
+    const std::size_t from = next;
+    Fault f;
+    const bool ok = Calls::state_literals(*this, rule, live, out, &next, deadline, &f);
+    rule.stats.lua_calls += next - from + (ok ? 0 : 1);
+    if (next > from) succeeded(rule);
+    if (!ok) {
+      out[next].clear();
+      fault(rule, f);
+      ++next;
+    }
+  }
+}
+
 std::string Engine::snapshot() {
+  const std::int64_t deadline = now_ms() + options_.snapshot_budget_ms;
   nlohmann::json rules = nlohmann::json::object();
+  std::vector<const Group*> groups, live;
+  std::vector<std::string> states;
   for (auto& rule : rules_) {
-    nlohmann::json groups = nlohmann::json::array();
+    if (rule->stats.quarantined) continue;  // it runs no more: its state is not worth a Lua call
+    groups.clear();
+    live.clear();
     rule->store.for_each([&](const Group& g) {
+      groups.push_back(&g);
+      if (g.state_ref != 0) live.push_back(&g);
+    });
+    state_literals(*rule, live, states, deadline);
+    if (rule->stats.quarantined) continue;
+    nlohmann::json out = nlohmann::json::array();
+    std::size_t next_live = 0;
+    for (const Group* gp : groups) {
+      const Group& g = *gp;
       nlohmann::json entries = nlohmann::json::array();
       for (std::size_t i = 0; i < g.times.size(); ++i)  // count rules keep no values: ""
         entries.push_back({g.times[i], i < g.values.size() ? g.values[i]->first : std::string()});
@@ -33,18 +74,11 @@ std::string Engine::snapshot() {
       nlohmann::json j = {{"key", g.key}, {"by", g.by}, {"entries", entries}, {"recent", recent}};
       if (g.bucket != INT64_MIN) j["bucket"] = g.bucket;
       if (g.suppress_until != INT64_MIN) j["suppress_until"] = g.suppress_until;
-      std::string state = g.saved_state;
-      if (g.state_ref != 0) {
-        Fault f;
-        if (!Calls::state_literal(*this, g, &state, &f)) {
-          fault(*rule, f);
-          state.clear();
-        }
-      }
+      const std::string& state = g.state_ref != 0 ? states[next_live++] : g.saved_state;
       if (!state.empty()) j["state"] = state;
-      groups.push_back(std::move(j));
-    });
-    rules[rule->def.id] = {{"hash", rule->def.code_hash}, {"groups", groups}};
+      out.push_back(std::move(j));
+    }
+    rules[rule->def.id] = {{"hash", rule->def.code_hash}, {"groups", std::move(out)}};
   }
   return nlohmann::json{{"format", kFormat}, {"rules", rules}}.dump();
 }
@@ -58,49 +92,55 @@ bool Engine::restore(std::string_view bytes, std::string* error) {
     return false;
   }
   const auto& saved = doc["rules"];
-  try {
-    for (auto& rule : rules_) {
-      rule->store.clear(released_);
-      if (!saved.contains(rule->def.id)) continue;
-      const auto& r = saved[rule->def.id];
+  for (auto& rule : rules_) {
+    rule->store.clear(files_[rule->file].released);
+    rule->stats.groups = 0;
+    if (!saved.contains(rule->def.id)) continue;
+    const auto& r = saved[rule->def.id];
+    try {
       if (r.value("hash", "") != rule->def.code_hash) {
         core::log_info("lua", "rule '" + rule->def.id + "' changed since the snapshot: starting fresh");
         continue;
       }
-      for (const auto& j : r["groups"]) {
-        const auto key = j["key"].get<std::string>();
-        const std::uint64_t hash = GroupStore::hash(key, rule->shard_seed);
-        if (!owns(hash)) continue;  // another shard's group
-        std::vector<int> none;
-        Group& g = rule->store.touch(key, hash, 0, none);
-        g.by = j["by"].get<std::vector<std::string>>();
-        const bool distinct = rule->def.op == Operator::distinct;
-        for (const auto& e : j["entries"]) {
-          const std::int64_t time = e[0].get<std::int64_t>();
-          auto value = e[v1 ? 2 : 1].get<std::string>();  // checked for every rule, kept for distinct ones
-          g.times.push_back(time);
-          if (distinct) {
-            const auto counted = g.value_counts.try_emplace(std::move(value), 0).first;
-            ++counted->second;
-            g.values.push_back(&*counted);
-          }
-          if (v1) remember(g, time, e[1].get<std::string>(), rule->def.keep_events);
-        }
-        if (!v1)
-          for (const auto& slot : j.value("recent", nlohmann::json::array()))
-            g.recent.emplace_back().set(slot[0].get<std::int64_t>(), slot[1].get<std::string>());
-        g.bucket = j.value("bucket", INT64_MIN);
-        g.suppress_until = j.value("suppress_until", INT64_MIN);
-        g.saved_state = j.value("state", "");
-      }
-      rule->stats.groups = rule->store.size();
+      restore_groups(*rule, r, v1);
+    } catch (const nlohmann::json::exception& e) {
+      // One rule's unreadable state costs that rule its state, not every rule theirs.
+      rule->store.clear(files_[rule->file].released);
+      core::log_warn("lua", "rule '" + rule->def.id + "': malformed state in the snapshot, starting fresh: " + e.what());
     }
-  } catch (const nlohmann::json::exception& e) {
-    if (error) *error = std::string("malformed snapshot: ") + e.what();
-    return false;
+    rule->stats.groups = rule->store.size();
   }
   Calls::release(*this);
   return true;
+}
+
+void Engine::restore_groups(Rule& rule, const nlohmann::json& r, bool v1) {
+  for (const auto& j : r.at("groups")) {
+    const auto key = j.at("key").get<std::string>();
+    const std::uint64_t hash = GroupStore::hash(key, rule.shard_seed);
+    if (!owns(hash)) continue;  // another shard's group
+    std::vector<int> none;
+    Group& g = rule.store.touch(key, hash, 0, none);
+    g.by = j.at("by").get<std::vector<std::string>>();
+    const bool distinct = rule.def.op == Operator::distinct;
+    for (const auto& e : j.at("entries")) {
+      const std::int64_t time = e.at(0).get<std::int64_t>();
+      auto value = e.at(v1 ? 2 : 1).get<std::string>();  // checked for every rule, kept for distinct ones
+      g.times.push_back(time);
+      if (distinct) {
+        const auto counted = g.value_counts.try_emplace(std::move(value), 0).first;
+        ++counted->second;
+        g.values.push_back(&*counted);
+      }
+      if (v1) remember(g, time, e.at(1).get<std::string>(), rule.def.keep_events);
+    }
+    if (!v1)
+      for (const auto& slot : j.value("recent", nlohmann::json::array()))
+        g.recent.emplace_back().set(slot.at(0).get<std::int64_t>(), slot.at(1).get<std::string>());
+    g.bucket = j.value("bucket", INT64_MIN);
+    g.suppress_until = j.value("suppress_until", INT64_MIN);
+    g.saved_state = j.value("state", "");
+  }
 }
 
 std::vector<RuleInfo> Engine::rules() const {
@@ -137,6 +177,9 @@ void export_rule_metrics(core::MetricsRegistry& registry, const std::vector<std:
         ->set(static_cast<double>(now.groups));
     registry.get("siemhub_lua_rule_quarantined", "1 when a rule is quarantined", MetricType::gauge, labels)
         ->set(now.quarantined ? 1 : 0);
+    registry.get("siemhub_lua_rule_memory_bytes", "Bytes held by the Lua state of a rule's file", MetricType::gauge,
+                 labels)
+        ->set(static_cast<double>(now.memory_bytes));
     last = now;
   }
   registry.get("siemhub_lua_memory_bytes", "Bytes held by the Lua states", MetricType::gauge)
@@ -155,8 +198,10 @@ void add_stats(RuleStats& into, const RuleStats& s) {
   into.no_time += s.no_time;
   into.consecutive_faults = std::max(into.consecutive_faults, s.consecutive_faults);
   into.groups += s.groups;
+  into.memory_bytes += s.memory_bytes;
   into.quarantined = into.quarantined || s.quarantined;
   if (!s.last_fault.empty() && (into.last_fault.empty() || s.quarantined)) into.last_fault = s.last_fault;
+  if (into.quarantine_reason.empty()) into.quarantine_reason = s.quarantine_reason;
 }
 
 std::string Engine::merge_snapshots(const std::vector<std::string>& shards) {
@@ -177,13 +222,20 @@ std::string Engine::merge_snapshots(const std::vector<std::string>& shards) {
 
 void Engine::export_metrics(core::MetricsRegistry& registry) {
   std::vector<std::pair<std::string, RuleStats>> now;
-  for (const auto& r : rules_) now.emplace_back(r->def.id, r->stats);
-  export_rule_metrics(registry, now, exported_, sandbox_->memory_used());
+  for (const auto& r : rules_) {
+    now.emplace_back(r->def.id, r->stats);
+    now.back().second.memory_bytes = files_[r->file].sandbox->memory_used();
+  }
+  export_rule_metrics(registry, now, exported_, memory_used());
 }
 
 RuleStats Engine::stats(const std::string& rule_id) const {
-  for (const auto& r : rules_)
-    if (r->def.id == rule_id) return r->stats;
+  for (const auto& r : rules_) {
+    if (r->def.id != rule_id) continue;
+    RuleStats s = r->stats;
+    s.memory_bytes = files_[r->file].sandbox->memory_used();
+    return s;
+  }
   return {};
 }
 

@@ -133,7 +133,7 @@ void ParallelEngine::sync_quarantine() {
     for (const auto& e : engines_) {
       const RuleStats& s = e->stats_at(r);
       if (!s.quarantined) continue;
-      for (auto& other : engines_) other->quarantine(r, s.last_fault);
+      for (auto& other : engines_) other->quarantine(r, s.quarantine_reason);
       break;
     }
   }

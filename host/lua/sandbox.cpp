@@ -1,9 +1,12 @@
 #include "lua/sandbox.hpp"
 
+#include "core/clock.hpp"
+
 extern "C" {
 #include <lauxlib.h>
 }
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -13,7 +16,10 @@ extern "C" {
 
 namespace siemhub::lua {
 
-Sandbox::Sandbox(SandboxLimits limits) : limits_(std::move(limits)) {
+Sandbox::Sandbox(SandboxLimits limits, const core::Clock* clock)
+    : limits_(std::move(limits)), clock_(clock ? clock : &core::SystemClock::instance()) {
+  print_tokens_ = limits_.print_burst;
+  print_refilled_ms_ = clock_->now_ms();
   L_ = lua_newstate(&Sandbox::allocate, this);
   if (L_ == nullptr) throw std::runtime_error("lua: cannot create a state");
   *static_cast<Sandbox**>(lua_getextraspace(L_)) = this;
@@ -61,12 +67,13 @@ void Sandbox::count_hook(lua_State* L, lua_Debug*) {
   }
 }
 
-// Runs where the error was raised, before unwinding: note the innermost Lua frame's line.
+// Runs where the error was raised, before unwinding: note the innermost line of a rule file
+// (frames of the host's prelude and of load()ed text are skipped: they name no file to fix).
 int Sandbox::message_handler(lua_State* L) {
   Sandbox& self = of(L);
   lua_Debug ar;
   for (int level = 1; lua_getstack(L, level, &ar) != 0; ++level) {
-    if (lua_getinfo(L, "Sl", &ar) != 0 && ar.currentline > 0) {
+    if (lua_getinfo(L, "Sl", &ar) != 0 && ar.currentline > 0 && ar.source[0] == '@') {
       std::snprintf(self.where_, sizeof self.where_, "%s:%d", ar.short_src, ar.currentline);
       break;
     }
@@ -120,6 +127,26 @@ bool Sandbox::call(lua_CFunction fn, void* ud, Fault* fault) {
   // A memory bomb leaves garbage behind; give the other rules their memory back now.
   if (rc == LUA_ERRMEM || memory_hit_) lua_gc(L_, LUA_GCCOLLECT);
   return false;
+}
+
+// A token bucket: a rule printing in a loop costs the host log a few lines a second, not
+// megabytes per event.
+bool Sandbox::may_print(std::uint64_t* dropped) {
+  const std::int64_t now = clock_->now_ms();
+  if (now > print_refilled_ms_) {
+    print_tokens_ = std::min<double>(limits_.print_burst,
+                                     print_tokens_ + static_cast<double>(now - print_refilled_ms_) *
+                                                         limits_.print_per_second / 1000.0);
+    print_refilled_ms_ = now;
+  }
+  if (print_tokens_ < 1) {
+    ++print_dropped_;
+    return false;
+  }
+  print_tokens_ -= 1;
+  *dropped = print_dropped_;
+  print_dropped_ = 0;
+  return true;
 }
 
 bool Sandbox::read_module(const char* name, std::size_t len) {

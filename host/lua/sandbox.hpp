@@ -16,6 +16,10 @@ extern "C" {
 #include <filesystem>
 #include <string>
 
+namespace siemhub::core {
+class Clock;
+}
+
 namespace siemhub::lua {
 
 struct SandboxLimits {
@@ -25,6 +29,10 @@ struct SandboxLimits {
   std::size_t max_pattern_length = 256;
   double max_pattern_work = 1e9;  ///< estimated backtracking steps (subject^(quantifiers+1))
   std::filesystem::path lib_dir;  ///< where require("siemhub.x") finds siemhub/x.lua
+  /// print() lines a state may log: a burst of `print_burst`, then `print_per_second` (the
+  /// lines over it are dropped and counted in the next line that is logged).
+  int print_burst = 20;
+  int print_per_second = 2;
 };
 
 enum class FaultKind { error, instructions, memory };
@@ -39,7 +47,8 @@ struct Fault {
 
 class Sandbox {
  public:
-  explicit Sandbox(SandboxLimits limits);
+  /// `clock` paces print() (null: the system clock).
+  explicit Sandbox(SandboxLimits limits, const core::Clock* clock = nullptr);
   ~Sandbox();
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
@@ -77,6 +86,9 @@ class Sandbox {
   std::uint64_t event_generation() const { return event_generation_; }
   void next_event_generation() { ++event_generation_; }
 
+  /// Whether print() may log a line now; `dropped` receives the lines refused since the last one.
+  bool may_print(std::uint64_t* dropped);
+
  private:
   static void* allocate(void* ud, void* ptr, std::size_t osize, std::size_t nsize);
   static void count_hook(lua_State* L, lua_Debug* ar);
@@ -93,6 +105,10 @@ class Sandbox {
   char where_[256] = {};
   std::string scratch_;
   std::uint64_t event_generation_ = 1;
+  const core::Clock* clock_;
+  double print_tokens_ = 0;
+  std::int64_t print_refilled_ms_ = 0;
+  std::uint64_t print_dropped_ = 0;
 };
 
 /// Hook granularity: the count hook runs every this many instructions.

@@ -12,6 +12,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
@@ -38,21 +39,27 @@ int safe_setmetatable(lua_State* L) {
   return lua_tocfunction(L, lua_upvalueindex(1))(L);  // the original setmetatable
 }
 
-// print goes to the host log (component "lua"), one line, truncated.
+// print goes to the host log (component "lua"), one line, truncated, rate-limited per state.
 int safe_print(lua_State* L) {
-  char line[512];
+  std::uint64_t dropped = 0;
+  if (!Sandbox::of(L).may_print(&dropped)) return 0;
+  char line[560];
   std::size_t used = 0;
+  constexpr std::size_t kText = 512;
   const int n = lua_gettop(L);
-  for (int i = 1; i <= n; ++i) {
+  for (int i = 1; i <= n && used < kText; ++i) {
     std::size_t len = 0;
     const char* s = luaL_tolstring(L, i, &len);
-    if (i > 1 && used < sizeof line) line[used++] = '\t';
-    const std::size_t take = std::min(len, sizeof line - used);
+    if (i > 1) line[used++] = '\t';
+    const std::size_t take = std::min(len, kText - std::min(used, kText));
     std::memcpy(line + used, s, take);
     used += take;
     lua_pop(L, 1);
   }
-  core::log_info("lua", std::string_view(line, used));
+  if (dropped > 0)
+    used += static_cast<std::size_t>(std::snprintf(line + used, sizeof line - used, " (%llu print lines dropped)",
+                                                   static_cast<unsigned long long>(dropped)));
+  core::log_info("lua", std::string_view(line, std::min(used, sizeof line - 1)));
   return 0;
 }
 

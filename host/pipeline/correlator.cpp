@@ -172,6 +172,8 @@ void Correlator::refresh_stats() {
                      {"findings", st.findings},
                      {"faults", st.faults},
                      {"quarantined", st.quarantined},
+                     {"quarantine_reason", st.quarantine_reason},
+                     {"memory_bytes", st.memory_bytes},
                      {"last_fault", st.last_fault}});
     if (st.quarantined) q.push_back(info.id);
   }
