@@ -143,6 +143,7 @@ std::string ParallelEngine::snapshot() {
   if (engines_.size() == 1) return engines_.front()->snapshot();
   std::vector<std::string> shards;
   for (auto& e : engines_) shards.push_back(e->snapshot());
+  sync_quarantine();  // a rule one worker quarantined while saving is quarantined on every worker
   return Engine::merge_snapshots(shards);
 }
 

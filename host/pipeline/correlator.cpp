@@ -154,7 +154,13 @@ void Correlator::pump() {
 
 void Correlator::checkpoint(std::function<void(std::string slot, uint64_t cursor)> fn) {
   asio::post(strand_, [this, fn = std::move(fn)]() mutable {
-    auto run = [this, fn = std::move(fn)] { fn(encode_correlation(cursor_.load(), engine_->snapshot()), cursor_.load()); };
+    auto run = [this, fn = std::move(fn)] {
+      std::string state = engine_->snapshot();
+      // A snapshot can quarantine a rule (its ctx.state cannot be kept): status must say so even
+      // when no batch follows.
+      refresh_stats();
+      fn(encode_correlation(cursor_.load(), state), cursor_.load());
+    };
     if (busy_) deferred_.push_back(std::move(run));
     else run();
   });
