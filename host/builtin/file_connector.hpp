@@ -40,7 +40,7 @@ class FileConnector {
     "required": ["path"],
     "properties": {
       "path": {"type": "string", "minLength": 1, "description": "The NDJSON file to read or append to"},
-      "max_line_bytes": {"type": "integer", "minimum": 64, "maximum": 67108864, "default": 1048576, "description": "Longer lines are skipped (source)"},
+      "max_line_bytes": {"type": "integer", "minimum": 64, "maximum": 67108864, "default": 1048576, "description": "Longer lines are skipped, logged and counted (source); shorter ones that are no event go to the dead letters"},
       "fsync": {"type": "boolean", "default": false, "description": "fsync after every batch (sink)"},
       "start_at": {"type": "string", "enum": ["beginning", "end"], "default": "beginning", "description": "Where a source without a cursor starts"}
     }
