@@ -336,7 +336,8 @@ struct Pipeline::SourceRunner {
         paused_gauge(p.metrics_.get("siemhub_source_paused", "1 while backpressure holds the source back",
                                     core::MetricType::gauge, {{"connector", name}})) {}
 
-  std::vector<Event> normalize(std::vector<std::string> raw) {
+  // The events normalize accepts; `kept` false when a refused one could not be dead-lettered.
+  std::vector<Event> normalize(std::vector<std::string> raw, bool& kept) {
     std::vector<Event> out;
     std::vector<Refusal> refused;
     out.reserve(raw.size());
@@ -346,7 +347,7 @@ struct Pipeline::SourceRunner {
       if (auto why = p.normalize_(name, std::move(r), e)) refused.push_back({std::move(*why), std::move(e.json)});
       else out.push_back(std::move(e));
     }
-    if (!refused.empty()) p.refuse(name, std::move(refused));
+    kept = refused.empty() || p.refuse(name, std::move(refused));
     return out;
   }
 
@@ -435,7 +436,18 @@ struct Pipeline::SourceRunner {
     }
     if (retry.attempts() > 0) on_poll_recovered();
     const bool got = !r.events.empty();
-    auto events = normalize(std::move(r.events));
+    bool kept = true;
+    auto events = normalize(std::move(r.events), kept);
+    if (!kept) {  // the cursor must not pass an event that is neither journaled nor dead-lettered
+      busy = false;
+      errors->add(1);
+      plugins::CallStatus st;
+      st.rc = SIEMHUB_RC_ERROR;
+      st.category = SIEMHUB_CAT_TRANSIENT;
+      st.message = "a refused event could not be kept in the dead letters; polling again from the last cursor";
+      on_poll_failed(st);
+      return;
+    }
     if (events.empty() && (!r.cursor || *r.cursor == cursor)) {
       busy = false;
       if (!stopped) schedule(got ? 0 : idle_interval_ms());
@@ -476,7 +488,9 @@ struct Pipeline::SourceRunner {
       }
       return SIEMHUB_RC_BUSY;
     }
-    auto events = normalize(std::move(raw));
+    bool kept = true;
+    auto events = normalize(std::move(raw), kept);
+    if (!kept) return SIEMHUB_RC_BUSY;  // nothing taken: the plugin hands the batch over again
     if (events.empty()) {
       if (durable) durable(SIEMHUB_RC_OK, plugins::CallStatus{});
       return SIEMHUB_RC_OK;
@@ -722,7 +736,8 @@ std::vector<std::string> Pipeline::sink_names() const {
   return out;
 }
 
-void Pipeline::refuse(const std::string& source, std::vector<Refusal> refused, bool keep) {
+bool Pipeline::refuse(const std::string& source, std::vector<Refusal> refused, bool keep) {
+  bool kept = true;
   metrics_.get("siemhub_connector_events_invalid_total", "Events normalize rejected", core::MetricType::counter,
                {{"connector", source}})
       ->add(static_cast<double>(refused.size()));
@@ -741,8 +756,10 @@ void Pipeline::refuse(const std::string& source, std::vector<Refusal> refused, b
       dlq_total_->add(1);
     } catch (const std::exception& e) {
       core::Log::write(core::LogLevel::error, "normalize", "cannot keep a refused event in the dead letters: " + std::string(e.what()), source);
+      kept = false;
     }
   }
+  return kept;
 }
 
 uint64_t Pipeline::replay(const std::vector<DeadLetter>& letters, const std::string& sink) {

@@ -123,7 +123,9 @@ class Pipeline {
   /// (siemhub_connector_events_invalid_total), logged and, with dead_letter_refused, kept in the
   /// dead letters (stage "source") with the reason and the original text, so that every event a
   /// source emits ends in the journal or the dead letters.
-  void refuse(const std::string& source, std::vector<Refusal> refused) { refuse(source, std::move(refused), true); }
+  /// Returns false when an event could not be kept (the dead letters could not be written): a
+  /// pull source then fails its poll, so its cursor never passes an event that is nowhere.
+  bool refuse(const std::string& source, std::vector<Refusal> refused) { return refuse(source, std::move(refused), true); }
   /// The names of the sinks, in order.
   std::vector<std::string> sink_names() const;
   /// Sends dead letters back to `sink` through the journal; returns how many.
@@ -134,7 +136,7 @@ class Pipeline {
   struct SinkRunner;
   struct SourceRunner;
 
-  void refuse(const std::string& source, std::vector<Refusal> refused, bool keep);
+  bool refuse(const std::string& source, std::vector<Refusal> refused, bool keep);
   void tick();
   void checkpoint(std::function<void(bool)> done = {});
   void on_appended(const std::string& source, uint64_t bytes);
