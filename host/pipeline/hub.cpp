@@ -537,16 +537,9 @@ nlohmann::json Hub::status() {
   const auto stats = pipeline_ ? pipeline_->stats() : std::map<std::string, ConnectorStats>{};
   for (const auto& k : connectors_) {
     const auto h = k->health();
-    std::string state = h.state == SIEMHUB_HEALTH_OK ? "ok" : h.state == SIEMHUB_HEALTH_DEGRADED ? "degraded" : "down";
-    std::string reason = h.reason;
+    const std::string state = h.state == SIEMHUB_HEALTH_OK ? "ok" : h.state == SIEMHUB_HEALTH_DEGRADED ? "degraded" : "down";
+    const std::string reason = h.reason;
     const auto it = stats.find(k->id());
-    // What the host sees counts as much as what the plugin says of itself: a plugin that reports
-    // ok while its writes fail and the breaker holds them back is not ok.
-    if (it != stats.end() && !it->second.breaker.empty() && it->second.breaker != "closed" && state == "ok") {
-      state = "degraded";
-      reason = "circuit breaker " + it->second.breaker + " after failed writes" +
-               (it->second.last_error.empty() ? std::string() : ": " + it->second.last_error);
-    }
     json c{{"name", k->id()},
            {"plugin", k->module().id()},
            {"role", roles_.count(k->id()) ? roles_.at(k->id()) : ""},

@@ -97,6 +97,17 @@ struct Pipeline::SinkRunner {
     breaker = b;
     breaker_state = static_cast<int>(b);
     breaker_gauge->set(b == Breaker::open ? 1 : b == Breaker::half_open ? 0.5 : 0);
+    // What the host sees counts as much as what the plugin says of itself: a sink whose writes
+    // fail and whose breaker holds them back is not ok, in `status` and in /readyz alike.
+    if (b == Breaker::closed) {
+      conn->set_pipeline_health(SIEMHUB_HEALTH_OK, {}, true);
+    } else {
+      const std::string last = last_error_text();
+      conn->set_pipeline_health(SIEMHUB_HEALTH_DEGRADED,
+                                std::string("circuit breaker ") + breaker_name() + " after failed writes" +
+                                    (last.empty() ? "" : ": " + last),
+                                true);
+    }
   }
 
   void notify() {

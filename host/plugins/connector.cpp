@@ -533,10 +533,10 @@ void Connector::resume() {
   });
 }
 
-void Connector::set_pipeline_health(int32_t state, std::string reason) {
+void Connector::set_pipeline_health(int32_t state, std::string reason, bool as_sink) {
   std::lock_guard lock(health_mu_);
-  pipeline_state_ = state;
-  pipeline_reason_ = state == SIEMHUB_HEALTH_OK ? std::string() : std::move(reason);
+  pipeline_state_[as_sink] = state;
+  pipeline_reason_[as_sink] = state == SIEMHUB_HEALTH_OK ? std::string() : std::move(reason);
 }
 
 siemhub_health Connector::health() {
@@ -550,7 +550,8 @@ siemhub_health Connector::health() {
     std::lock_guard lock(health_mu_);
     set(h, reported_state_, reported_reason_);
     if (late_state_ > h.state) set(h, late_state_, late_reason_);
-    if (pipeline_state_ > h.state) set(h, pipeline_state_, pipeline_reason_);
+    for (int role = 0; role < 2; ++role)
+      if (pipeline_state_[role] > h.state) set(h, pipeline_state_[role], pipeline_reason_[role]);
   }
   {
     // A call past its deadline: down, whatever the watchdog has seen yet; and no health() call

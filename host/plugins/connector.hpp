@@ -145,7 +145,8 @@ class Connector : public std::enable_shared_from_this<Connector> {
   void set_emit_handler(EmitHandler h);
   /// What the pipeline sees of this connector, beside what the plugin says of itself (a source
   /// whose polls are refused for its credentials is down whatever its health() answers). OK clears it.
-  void set_pipeline_health(int32_t state, std::string reason);
+  /// `as_sink` keeps a connector that is both source and sink from clearing one role's view with the other's.
+  void set_pipeline_health(int32_t state, std::string reason, bool as_sink = false);
   /// Plugin health (its own health() and report_health), for /readyz and `status`.
   siemhub_health health();
 
@@ -220,8 +221,8 @@ class Connector : public std::enable_shared_from_this<Connector> {
   std::string reported_reason_;
   // The host's own view (under health_mu_): set by a call past its deadline, cleared by the next
   // operation that completes in time and began after it was set.
-  int32_t pipeline_state_ = SIEMHUB_HEALTH_OK;  // set_pipeline_health()
-  std::string pipeline_reason_;
+  int32_t pipeline_state_[2] = {SIEMHUB_HEALTH_OK, SIEMHUB_HEALTH_OK};  // set_pipeline_health(): source, sink
+  std::string pipeline_reason_[2];
   int32_t late_state_ = SIEMHUB_HEALTH_OK;
   std::string late_reason_;
   uint64_t late_epoch_ = 0;  // counts marks; an op clears only a mark older than itself
