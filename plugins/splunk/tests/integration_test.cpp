@@ -410,7 +410,9 @@ TEST_CASE("a pull interrupted by kill -9 resumes with no gap and no duplicate", 
   CHECK(seen.at("LATE") == 1);
   CHECK(seen.at("NEW") == 1);
   hub->signal(SIGTERM);
-  CHECK(hub->wait() == 0);
+  const int code = hub->wait();
+  INFO(hub->err());  // exit 4 once under a loaded ASan run: which stop step ran late is in here
+  CHECK(code == 0);
 }
 
 TEST_CASE("a notable is updated through siemhub action run and restored by its inverse", "[splunk][integration][action]") {
