@@ -78,6 +78,14 @@ class HubControl {
   /// Returns {"purged": n}.
   virtual nlohmann::json dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) = 0;
 
+  /// {"connector", "cursor" (text, or "cursor_hex" when it is not UTF-8), "bytes"}: a pull source's
+  /// durable cursor. Throws NotFound when `connector` is not a pull source of this hub.
+  virtual nlohmann::json cursor_show(const std::string& connector) = 0;
+  /// Sets a pull source's cursor ("" = poll from the start) durably; it polls from it at once.
+  /// Returns what cursor_show then answers, with "previous" (its form). Throws NotFound as above,
+  /// std::runtime_error when the new cursor could not be made durable.
+  virtual nlohmann::json cursor_reset(const std::string& connector, const std::string& cursor) = 0;
+
   /// {"connectors":[{"connector","plugin","actions":[{"name","title","description","params_schema",
   ///   "inverse","flags":["idempotent","simulate","destructive"],"timeout_ms","retryable":[category…]}]}]}
   /// for every connector whose plugin has the ACTION capability.

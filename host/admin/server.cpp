@@ -289,6 +289,36 @@ std::optional<Reply> route(HubControl& control, const http::request<http::string
     return start_action(control, path == "/v1/actions/status", req.body(), later);
   }
 
+  // /v1/cursors/NAME (GET) and /v1/cursors/NAME/reset (POST {"cursor": "…"}; absent: from the start)
+  constexpr std::string_view kCursorPrefix = "/v1/cursors/";
+  if (path.substr(0, kCursorPrefix.size()) == kCursorPrefix && path.size() > kCursorPrefix.size()) {
+    std::string_view rest = path.substr(kCursorPrefix.size());
+    constexpr std::string_view kReset = "/reset";
+    const bool reset = rest.size() > kReset.size() && rest.substr(rest.size() - kReset.size()) == kReset;
+    if (reset) rest.remove_suffix(kReset.size());
+    const auto name = percent_decode(rest);
+    if (!name || name->empty() || name->find('/') != std::string::npos)
+      return error_reply(http::status::not_found, "not_found", "no such route: " + std::string(path));
+    if (!reset) {
+      if (method != http::verb::get) return method_not_allowed("GET");
+      return Reply{http::status::ok, control.cursor_show(*name), {}};
+    }
+    if (method != http::verb::post) return method_not_allowed("POST");
+    std::string value;
+    if (!req.body().empty()) {
+      const json body = json::parse(req.body(), nullptr, false);
+      if (body.is_discarded() || !body.is_object())
+        return error_reply(http::status::bad_request, "bad_request", "the body must be a JSON object");
+      for (const auto& [key, v] : body.items()) {
+        if (key != "cursor")
+          return error_reply(http::status::bad_request, "bad_request", "unknown field \"" + key + "\" (cursor)");
+        if (!v.is_string()) return error_reply(http::status::bad_request, "bad_request", "\"cursor\" must be a string");
+        value = v.get<std::string>();
+      }
+    }
+    return Reply{http::status::ok, control.cursor_reset(*name, value), {}};
+  }
+
   constexpr std::string_view kEntryPrefix = "/v1/dlq/";
   if (path.substr(0, kEntryPrefix.size()) == kEntryPrefix && path.size() > kEntryPrefix.size()) {
     const std::string_view id_text = path.substr(kEntryPrefix.size());

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   if (plugins.inspect->parsed()) return run_plugins_inspect(plugins.opts);
   if (admin.status->parsed()) return run_status(*admin.opts);
   if (admin.dlq->parsed()) return run_dlq(admin);
+  if (admin.cursor->parsed()) return run_cursor(admin);
   if (action.action->parsed()) return run_action(action);
   if (rules.parsed()) return run_rules(rules);
   return kExitUsage;

@@ -64,7 +64,7 @@ int run_validate(const RunOptions& opts);
 int run_plugins_list(const std::shared_ptr<PluginCommandOptions>& opts);
 int run_plugins_inspect(const std::shared_ptr<PluginCommandOptions>& opts);
 
-/// Options of `status` and `dlq list|show|replay|purge` (cmd_admin.cpp): clients of a running hub.
+/// Options of `status`, `dlq list|show|replay|purge` and `cursor show|reset` (cmd_admin.cpp): clients of a running hub.
 struct AdminOptions {
   std::string data_dir;           // -d, --data-dir (default ./siemhub-data)
   std::string config;             // -c CONFIG (uses its data_dir)
@@ -76,7 +76,9 @@ struct AdminOptions {
   std::vector<uint64_t> ids;      // --id (repeatable)
   bool all = false;               // --all
   std::string to;                 // dlq replay --to
-  bool yes = false;               // dlq purge --yes
+  bool yes = false;               // dlq purge --yes, cursor reset --yes
+  std::string connector;          // cursor show|reset CONNECTOR
+  std::string cursor_to;          // cursor reset --to (default "": from the start)
 };
 struct AdminCommands {
   CLI::App* status = nullptr;
@@ -85,11 +87,15 @@ struct AdminCommands {
   CLI::App* dlq_show = nullptr;
   CLI::App* dlq_replay = nullptr;
   CLI::App* dlq_purge = nullptr;
+  CLI::App* cursor = nullptr;
+  CLI::App* cursor_show = nullptr;
+  CLI::App* cursor_reset = nullptr;
   std::shared_ptr<AdminOptions> opts = std::make_shared<AdminOptions>();
 };
 void add_admin_commands(CLI::App& app, AdminCommands& cmds);
 int run_status(const AdminOptions& opts);
 int run_dlq(const AdminCommands& cmds);
+int run_cursor(const AdminCommands& cmds);
 
 /// Options of `action list|run|status` (cmd_action.cpp): calls of a running hub's connector actions.
 struct ActionOptions {

@@ -1,4 +1,4 @@
-// `siemhub status` and `siemhub dlq list|show|replay|purge`: clients of a running hub's admin API
+// `siemhub status`, `siemhub dlq list|show|replay|purge` and `siemhub cursor show|reset`: clients of a running hub's admin API
 // (admin/client.hpp) over `<data_dir>/admin.sock`, authenticated with `<data_dir>/admin.token`.
 #include <unistd.h>
 
@@ -350,6 +350,74 @@ int run_dlq_purge(const AdminOptions& o) {
   return kExitOk;
 }
 
+// --- cursor ---------------------------------------------------------------------------------------
+
+std::string path_segment(const std::string& text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+std::string cursor_text(const json& j, const char* text_key, const char* hex_key) {
+  if (j.contains(text_key) && j[text_key].is_string()) {
+    const auto v = j[text_key].get<std::string>();
+    return v.empty() ? "(none: polls from the start)" : v;
+  }
+  if (j.contains(hex_key) && j[hex_key].is_string()) return "hex " + j[hex_key].get<std::string>();
+  return "-";
+}
+
+int run_cursor_show(const AdminOptions& o) {
+  admin::AdminResponse res;
+  if (const int rc = call(o, false, "/v1/cursors/" + path_segment(o.connector), nullptr, res); rc != kExitOk) return rc;
+  if (o.json) {
+    print_json(res.body);
+  } else {
+    std::printf("%s: %s (%lld bytes)\n", o.connector.c_str(), cursor_text(res.body, "cursor", "cursor_hex").c_str(),
+                static_cast<long long>(num(res.body, "bytes")));
+  }
+  return kExitOk;
+}
+
+int run_cursor_reset(const AdminOptions& o) {
+  const std::string what = o.cursor_to.empty() ? "poll from the start" : "poll from cursor \"" + o.cursor_to + "\"";
+  if (!o.yes) {
+    if (::isatty(STDIN_FILENO) == 0) {
+      std::fprintf(stderr,
+                   "error: cursor reset makes %s %s and may fetch events again: pass --yes (stdin is not a terminal to ask on)\n",
+                   o.connector.c_str(), what.c_str());
+      return kExitUsage;
+    }
+    if (!confirm("Make " + o.connector + " " + what + "? Events after that point are fetched again.")) {
+      std::fprintf(stderr, "cursor unchanged\n");
+      return kExitFailure;
+    }
+  }
+  admin::AdminResponse res;
+  const json body{{"cursor", o.cursor_to}};
+  if (const int rc = call(o, true, "/v1/cursors/" + path_segment(o.connector) + "/reset", body, res); rc != kExitOk)
+    return rc;
+  if (o.json) {
+    print_json(res.body);
+  } else {
+    std::printf("%s: cursor reset to %s (was %s); it polls from it now\n", o.connector.c_str(),
+                cursor_text(res.body, "cursor", "cursor_hex").c_str(),
+                res.body.contains("previous") && res.body["previous"].is_string() && !res.body["previous"].get<std::string>().empty()
+                    ? res.body["previous"].get<std::string>().c_str()
+                    : "none");
+  }
+  return kExitOk;
+}
+
 void add_target_options(CLI::App* cmd, const std::shared_ptr<AdminOptions>& o) {
   cmd->add_option("-d,--data-dir", o->data_dir, "Data directory of the running hub (default ./siemhub-data)");
   cmd->add_option("-c,--config", o->config, "Hub config (YAML): use its data_dir");
@@ -390,6 +458,18 @@ void add_admin_commands(CLI::App& app, AdminCommands& cmds) {
   cmds.dlq_purge->add_option("--sink", o->sink, "With --all: every entry of this sink");
   cmds.dlq_purge->add_flag("--all", o->all, "Every entry (of --sink, or of every sink)");
   cmds.dlq_purge->add_flag("-y,--yes", o->yes, "Do not ask for confirmation (required when stdin is not a terminal)");
+
+  cmds.cursor = app.add_subcommand("cursor", "Show or reset a running hub's pull-source cursor");
+  cmds.cursor->require_subcommand(1);
+  cmds.cursor_show = cmds.cursor->add_subcommand("show", "Show a pull source's durable cursor");
+  add_target_options(cmds.cursor_show, o);
+  cmds.cursor_show->add_option("connector", o->connector, "Pull-source connector")->required();
+  cmds.cursor_reset = cmds.cursor->add_subcommand(
+      "reset", "Make a pull source poll from the start (or from --to) at once; what follows is fetched again");
+  add_target_options(cmds.cursor_reset, o);
+  cmds.cursor_reset->add_option("connector", o->connector, "Pull-source connector")->required();
+  cmds.cursor_reset->add_option("--to", o->cursor_to, "The cursor to poll from (default: none, from the start)");
+  cmds.cursor_reset->add_flag("-y,--yes", o->yes, "Do not ask for confirmation (required when stdin is not a terminal)");
 }
 
 int run_status(const AdminOptions& o) {
@@ -401,6 +481,13 @@ int run_status(const AdminOptions& o) {
     print_status(res.body);
   }
   return kExitOk;
+}
+
+int run_cursor(const AdminCommands& cmds) {
+  const AdminOptions& o = *cmds.opts;
+  if (cmds.cursor_show->parsed()) return run_cursor_show(o);
+  if (cmds.cursor_reset->parsed()) return run_cursor_reset(o);
+  return kExitUsage;
 }
 
 int run_dlq(const AdminCommands& cmds) {

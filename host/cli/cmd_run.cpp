@@ -25,8 +25,9 @@ namespace fs = std::filesystem;
 namespace {
 
 // How long after the drain the process may take to stop its plugins and end (documented: the
-// drain plus 5 s); the hub's own plugin stop takes at most Hub::kPluginStopMs plus a second.
-constexpr int kStopSlackMs = 4500;
+// drain plus 5 s): the hub's stop keeps everything after the drain inside Hub::kStopAfterDrainMs,
+// the rest is for the process's own exit.
+constexpr int kStopSlackMs = static_cast<int>(pipeline::Hub::kStopAfterDrainMs) + 500;
 
 // The shipped rules: installed next to the executable (<prefix>/share/siemhub/lua/rules), else
 // the source tree's scripts/lua/rules when running from the build tree; empty when neither exists.

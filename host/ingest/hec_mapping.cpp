@@ -155,7 +155,7 @@ MappedBody map_hec_body(std::string_view body, std::string_view token_name, cons
     out.error_code = hec::kInvalidDataFormat;
     out.error_index = number;
     out.detail = "event " + std::to_string(number) + ": " + *why;
-    out.refused = ocsf::Refusal{std::move(*why), std::string(raw)};
+    out.refused = ocsf::refused(std::move(*why), std::string(raw));
     return false;
   };
   // Envelope > query parameter > token default; code 7 stops at the first index not allowed.
@@ -219,7 +219,7 @@ MappedBody map_hec_lines(const std::vector<std::string_view>& lines, HecEvent me
       out.error_code = hec::kInvalidDataFormat;
       out.error_index = out.events.size();
       out.detail = "event " + std::to_string(out.error_index) + ": " + *why;
-      out.refused = ocsf::Refusal{std::move(*why), std::string(line)};
+      out.refused = ocsf::refused(std::move(*why), std::string(line));
       break;
     }
     out.events.push_back(std::move(n));
@@ -279,7 +279,7 @@ MappedLines map_ndjson_body(std::string_view body, std::string_view token_name) 
       out.error = "line " + std::to_string(line_no) + ": " + problem;
       return false;
     }
-    if (why) out.refused.push_back({out.objects, line_no, ocsf::Refusal{std::move(*why), std::string(line)}});
+    if (why) out.refused.push_back({out.objects, line_no, ocsf::refused(std::move(*why), std::string(line))});
     else out.events.push_back(std::move(n));
     ++out.objects;
     return true;

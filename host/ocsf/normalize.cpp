@@ -11,7 +11,11 @@ namespace dom = simdjson::dom;
 
 namespace {
 
+// The kind of the last refusal on this thread (refused() reads it).
+thread_local std::string_view last_kind = "other";
+
 std::string describe(const std::vector<Violation>& violations) {
+  last_kind = violations.empty() ? std::string_view("other") : to_string(violations.front().problem);
   std::string why;
   for (size_t i = 0; i < violations.size() && i < 3; ++i) why += (i ? "; " : "") + violations[i].to_string();
   if (violations.size() > 3) why += "; and " + std::to_string(violations.size() - 3) + " more";
@@ -25,6 +29,10 @@ std::string_view metadata_uid(const Shape& shape) {
 }
 
 }  // namespace
+
+Refusal refused(std::string reason, std::string original) {
+  return Refusal{std::move(reason), std::move(original), last_kind};
+}
 
 std::string& scratch() {
   thread_local std::string text;
@@ -57,7 +65,10 @@ std::optional<std::string> normalize(std::string raw, NormalizedEvent& out) {
     out.id.clear();
     return std::optional<std::string>(std::move(why));
   };
-  if (!ev.ok()) return refuse("not valid JSON: " + json_error_text(ev.error()));
+  if (!ev.ok()) {
+    last_kind = to_string(Problem::parse_error);
+    return refuse("not valid JSON: " + json_error_text(ev.error()));
+  }
   const dom::element root = *ev.root();
   if (!root.is_object()) return refuse(describe(validate(ev)));
   const Shape shape = shape_of(root);
@@ -85,7 +96,10 @@ std::optional<std::string> normalize(dom::element root, std::span<const std::str
   const auto violations = validate(root, completion, &shape);
   if (!violations.empty()) return describe(violations);
   out.json.clear();  // written in one exact-size append (the journal's cache keeps it)
-  if (!write_completed(root, {}, completion, labels, out.json, &shape)) return std::string("metadata cannot take labels");
+  if (!write_completed(root, {}, completion, labels, out.json, &shape)) {
+    last_kind = "labels";
+    return std::string("metadata cannot take labels");
+  }
   out.id = event_id(out.json, metadata_uid(shape));
   return std::nullopt;
 }

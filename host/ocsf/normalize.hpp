@@ -24,7 +24,14 @@ struct NormalizedEvent {
 struct Refusal {
   std::string reason;
   std::string original;
+  /// What kind of problem the first reason is (validate.hpp's Problem names: "missing",
+  /// "not_in_enum", "parse_error"…), the `reason` label of siemhub_connector_events_invalid_total.
+  std::string_view kind = "other";
 };
+
+/// A Refusal of `original` for `reason`, which the last normalize() call on this thread returned:
+/// its kind is that call's first problem.
+Refusal refused(std::string reason, std::string original);
 
 /// Deterministic event id: metadata.uid when present, else core::text_hash() of the text (16 hex
 /// digits), so a replay produces the same ids.

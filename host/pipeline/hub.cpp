@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include <simdjson.h>
+
 #include "builtin/builtin.hpp"
 #include "core/log.hpp"
 #include "ocsf/json_depth.hpp"
@@ -330,7 +332,9 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   po.checkpoint_interval_ms = static_cast<uint32_t>(c.caps.checkpoint_interval_ms);
   po.max_batch_events = static_cast<uint32_t>(c.caps.max_batch_events);
   if (c.ingest) po.dead_letter_refused = c.ingest->dead_letter_refused;
-  hub->pipeline_ = std::make_unique<Pipeline>(*hub->runtime_, core::SystemClock::instance(), hub->metrics_,
+  hub->pipeline_clock_ = options.clock ? options.clock : &core::SystemClock::instance();
+  po.timers = options.source_timers;
+  hub->pipeline_ = std::make_unique<Pipeline>(*hub->runtime_, *hub->pipeline_clock_, hub->metrics_,
                                                std::move(source_specs), std::move(sink_specs), std::move(routes),
                                                make_normalizer(), *hub->journal_, *hub->dead_letters_, po);
   if (engine) {
@@ -473,29 +477,48 @@ std::vector<std::string> Hub::stop(int64_t drain_ms) {
   if (!started_) return {};
   started_ = false;
   if (ingest_) ingest_->stop();  // no new pushes; what was admitted drains below
-  const int64_t deadline = core::SystemClock::instance().now_ms() + drain_ms;
-  pipeline_->stop(deadline);  // the drain and the final checkpoint: nothing below waits on them
+  // One budget for everything after the drain (the final checkpoint, the plugins' stop and
+  // destroy), kStopAfterDrainMs in all, so the stop ends inside the documented drain + 5 s
+  // whatever each step costs on a loaded machine: each step gets its own cap or what the budget
+  // leaves after keeping the later steps their share, whichever is less.
+  const auto steady_now = [] { return std::chrono::steady_clock::now(); };
+  const auto drain_end = steady_now() + std::chrono::milliseconds(std::max<int64_t>(0, drain_ms));
+  const auto budget_end = drain_end + std::chrono::milliseconds(kStopAfterDrainMs);
+  const auto left_before = [&](std::chrono::milliseconds reserve, std::chrono::milliseconds cap) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(budget_end - reserve - steady_now());
+    return std::clamp(left, std::chrono::milliseconds(0), cap);
+  };
+  // The drain, then the final checkpoint (it keeps ~2.5 s for the plugins).
+  pipeline_->stop(pipeline_clock_->now_ms() + drain_ms, left_before(std::chrono::milliseconds(2500), std::chrono::seconds(10)));
   // Every plugin stops at once, all by the same deadline, so several stuck ones cost no more
   // than one. Sources first, so no sink is stopped under a source still handing over events.
-  const int64_t stop_by = core::SystemClock::instance().now_ms() + kPluginStopMs;
-  auto stop_all = [this, stop_by](bool sources) {
+  auto stop_all = [this](bool sources, std::chrono::milliseconds wait) {
+    const int64_t stop_by = core::SystemClock::instance().now_ms() + wait.count();
     std::vector<std::future<plugins::CallStatus>> stopping;
     for (auto& k : connectors_)
       if (is_source(k->module()) == sources)
         stopping.push_back(std::async(std::launch::async, [k, stop_by] { return k->stop(stop_by); }));
     for (auto& f : stopping) f.get();  // each bounded by stop_by plus a grace
   };
-  stop_all(true);
-  stop_all(false);
+  stop_all(true, left_before(std::chrono::milliseconds(1500), std::chrono::milliseconds(kPluginStopMs)));
+  stop_all(false, left_before(std::chrono::milliseconds(700), std::chrono::milliseconds(kPluginStopMs)));
+  // destroy_instance: all at once too, by what the budget leaves (at least a moment each).
+  const auto destroy_wait = std::max(left_before(std::chrono::milliseconds(0), std::chrono::milliseconds(kPluginStopMs)),
+                                     std::chrono::milliseconds(100));
+  std::vector<std::pair<std::shared_ptr<plugins::Connector>, std::string>> running;
+  for (auto& k : connectors_) running.emplace_back(k, k->running_call());
+  std::vector<std::future<bool>> destroying;
+  for (auto& [k, r] : running)
+    destroying.push_back(std::async(std::launch::async, [k = k, destroy_wait] {
+      // Never destroy an instance whose code may still run: leave it as it is.
+      return !k->stuck() && k->destroy(destroy_wait);
+    }));
   std::vector<std::string> stuck;
-  for (auto& k : connectors_) {
-    const std::string running = k->running_call();
-    // Never destroy an instance whose code may still run: leave it as it is.
-    const bool destroyed = !k->stuck() && k->destroy(std::chrono::milliseconds(kPluginStopMs));
-    if (!destroyed) {
-      k->leave_running();
-      stuck.push_back(k->id() + ": " + (running.empty() ? std::string("blocking work still running") : running));
-    }
+  for (std::size_t i = 0; i < running.size(); ++i) {
+    if (destroying[i].get()) continue;
+    auto& [k, r] = running[i];
+    k->leave_running();
+    stuck.push_back(k->id() + ": " + (r.empty() ? std::string("blocking work still running") : r));
   }
   if (watchdog_) watchdog_->stop();
   plugins_stuck_ = !stuck.empty();
@@ -601,6 +624,54 @@ std::optional<nlohmann::json> Hub::dlq_show(uint64_t id) {
   return nlohmann::json{{"id", d->id},         {"sink", d->sink},  {"stage", d->stage}, {"event_id", d->event_id},
                         {"journal_seq", d->journal_seq}, {"reason", d->reason}, {"response", d->response},
                         {"created_ms", d->created_ms},   {"event", event.is_discarded() ? nlohmann::json(d->event) : event}};
+}
+
+namespace {
+// A cursor is bytes: shown as text when it is UTF-8, else in hex.
+nlohmann::json cursor_json(const std::string& connector, const std::string& cursor) {
+  nlohmann::json out{{"connector", connector}, {"bytes", cursor.size()}};
+  if (simdjson::validate_utf8(cursor.data(), cursor.size())) {
+    out["cursor"] = cursor;
+  } else {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char c : cursor) {
+      hex.push_back(kHex[c >> 4]);
+      hex.push_back(kHex[c & 15]);
+    }
+    out["cursor_hex"] = hex;
+  }
+  return out;
+}
+}  // namespace
+
+nlohmann::json Hub::cursor_show(const std::string& connector) {
+  auto cursor = pipeline_ ? pipeline_->source_cursor(connector) : std::nullopt;
+  if (!cursor) throw admin::NotFound("no pull source named \"" + connector + "\"");
+  return cursor_json(connector, *cursor);
+}
+
+nlohmann::json Hub::cursor_reset(const std::string& connector, const std::string& cursor) {
+  auto previous = pipeline_ ? pipeline_->source_cursor(connector) : std::nullopt;
+  if (!previous) throw admin::NotFound("no pull source named \"" + connector + "\"");
+  auto result = std::make_shared<std::promise<std::string>>();
+  auto answer = result->get_future();
+  if (!pipeline_->reset_cursor(connector, cursor, [result](std::string error) { result->set_value(std::move(error)); }))
+    throw admin::NotFound("no pull source named \"" + connector + "\"");
+  // The source takes it once its poll in flight (bounded by its call deadline) has ended.
+  uint32_t call_timeout = plugins::Connector::kDefaultCallTimeoutMs;
+  for (const auto& k : connectors_)
+    if (k->id() == connector) call_timeout = k->call_timeout_ms();
+  const auto wait = std::chrono::milliseconds(int64_t{call_timeout} + 5000);
+  if (answer.wait_for(wait) != std::future_status::ready)
+    throw std::runtime_error("the source " + connector + " did not take the new cursor within " +
+                             std::to_string(wait.count()) + " ms (it is applied before its next poll)");
+  if (const std::string error = answer.get(); !error.empty()) throw std::runtime_error(error);
+  auto out = cursor_json(connector, cursor);
+  auto before = cursor_json(connector, *previous);
+  out["previous"] = before.contains("cursor") ? before["cursor"] : before["cursor_hex"];
+  core::Log::write(core::LogLevel::warn, "admin", "cursor of " + connector + " reset through the admin API", connector);
+  return out;
 }
 
 nlohmann::json Hub::dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink, const std::string& to_sink) {

@@ -13,6 +13,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
+#include "core/timers.hpp"
 #include "http/http_service.hpp"
 #include "ingest/ingest.hpp"
 #include "pipeline/dead_letters.hpp"
@@ -37,6 +38,9 @@ struct HubOptions {
   unsigned threads = 0;                    // 0 = one per core
   std::vector<std::filesystem::path> extra_plugin_dirs;  // e.g. the bundled directory
   bool open_store = true;                  // false for `validate`: check only, touch nothing
+  // Tests: the pipeline's clock and the timers of pull sources' next polls (null: the system's).
+  const core::Clock* clock = nullptr;
+  core::Timers* source_timers = nullptr;
 };
 
 /// What went wrong while building a hub: one line each, already formatted for the user.
@@ -63,6 +67,9 @@ class Hub final : public admin::HubControl {
   std::string start();
   /// Plugins get this long to return from stop (and destroy_instance) after the drain.
   static constexpr int64_t kPluginStopMs = 2000;
+  /// Everything stop() does after the drain (final checkpoint, plugin stop and destroy) fits in
+  /// this, whatever each step costs; `siemhub run`'s exit watchdog allows a little more.
+  static constexpr int64_t kStopAfterDrainMs = 4000;
   /// Stops sources, drains in-flight batches until `drain_ms` passes, writes the final
   /// checkpoint, then stops and destroys the connectors, giving their plugins kPluginStopMs.
   /// Returns the connectors whose plugin code is still running then, e.g. "slow: poll running
@@ -84,6 +91,8 @@ class Hub final : public admin::HubControl {
   std::optional<nlohmann::json> dlq_show(uint64_t id) override;
   nlohmann::json dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink, const std::string& to_sink) override;
   nlohmann::json dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) override;
+  nlohmann::json cursor_show(const std::string& connector) override;
+  nlohmann::json cursor_reset(const std::string& connector, const std::string& cursor) override;
   nlohmann::json actions_list() override;
   std::optional<admin::ActionRefusal> action_execute(admin::ActionCallRequest request, admin::ActionDone done) override;
   std::optional<admin::ActionRefusal> action_status(admin::ActionCallRequest request, admin::ActionDone done) override;
@@ -101,6 +110,7 @@ class Hub final : public admin::HubControl {
   std::unique_ptr<DeadLetters> dead_letters_;
   std::map<std::string, std::string> roles_;
   int64_t started_ms_ = 0;
+  const core::Clock* pipeline_clock_ = &core::SystemClock::instance();
   std::unique_ptr<plugins::HostEnvironment> env_;
   std::unique_ptr<plugins::Loader> loader_;
   std::vector<std::shared_ptr<plugins::Connector>> connectors_;

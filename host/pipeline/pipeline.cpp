@@ -309,10 +309,13 @@ struct Pipeline::SourceRunner {
   Pipeline& p;
   std::string name;
   std::shared_ptr<plugins::Connector> conn;
-  asio::steady_timer timer;
   bool pull = false;
   // strand-only
+  uint64_t timer = 0;  // the pending poll's id in p.timers_
   std::string cursor;
+  // A reset asked for while a poll ran: applied before the next poll (which it makes come at once).
+  std::optional<std::string> reset_to;
+  std::vector<std::function<void(std::string error)>> reset_done;
   bool busy = false;  // a poll or an append is in flight
   bool stopped = false;
   // shared
@@ -320,7 +323,6 @@ struct Pipeline::SourceRunner {
   std::atomic<bool> push_paused{false};
   std::atomic<int> pending_appends{0};
   core::Metric* in;
-  core::Metric* invalid;
   core::Metric* errors;
   core::Metric* paused_gauge;
   SourceRetry retry;  // strand-only
@@ -336,12 +338,10 @@ struct Pipeline::SourceRunner {
       : p(pipeline),
         name(spec.name),
         conn(spec.connector),
-        timer(conn->strand()),
         pull(conn->module().descriptor().source_pull != nullptr),
         in(p.metrics_.get("siemhub_connector_events_in_total", "Events a source handed over", core::MetricType::counter,
                           {{"connector", name}})),
-        invalid(p.metrics_.get("siemhub_connector_events_invalid_total", "Events normalize rejected",
-                               core::MetricType::counter, {{"connector", name}})),
+
         errors(p.metrics_.get("siemhub_connector_errors_total", "Failed operations", core::MetricType::counter,
                               {{"connector", name}})),
         paused_gauge(p.metrics_.get("siemhub_source_paused", "1 while backpressure holds the source back",
@@ -355,23 +355,34 @@ struct Pipeline::SourceRunner {
     in->add(static_cast<double>(raw.size()));
     for (auto& r : raw) {
       Event e;
-      if (auto why = p.normalize_(name, std::move(r), e)) refused.push_back({std::move(*why), std::move(e.json)});
+      if (auto why = p.normalize_(name, std::move(r), e)) refused.push_back(ocsf::refused(std::move(*why), std::move(e.json)));
       else out.push_back(std::move(e));
     }
     kept = refused.empty() || p.refuse(name, std::move(refused));
     return out;
   }
 
-  void schedule(uint32_t ms) {
+  void schedule(uint64_t ms) {
     if (stopped) return;
-    timer.expires_after(std::chrono::milliseconds(ms));
-    timer.async_wait([this](const boost::system::error_code& ec) {
-      if (!ec) poll();
+    if (reset_to) ms = 0;
+    p.timers_->cancel(timer);
+    timer = p.timers_->after(conn->strand(), ms, [this] {
+      timer = 0;
+      poll();
     });
+  }
+
+  void cancel_timer() {
+    p.timers_->cancel(timer);
+    timer = 0;
   }
 
   void poll() {
     if (stopped || busy || p.stopping_) return;
+    if (reset_to) {
+      apply_reset();
+      return;
+    }
     if (!p.accepting(name)) {  // backpressure: pause, check again soon
       set_paused(true);
       schedule(p.options_.paused_poll_ms);
@@ -381,6 +392,41 @@ struct Pipeline::SourceRunner {
     busy = true;
     conn->poll(cursor, p.options_.max_batch_events, conn->call_timeout_ms(),
                [this](plugins::OpResult r) { on_polled(std::move(r)); });
+  }
+
+  // `siemhub cursor reset`: the new cursor is made durable (a cursor-only journal frame) before the
+  // source polls from it, at once and with its retry state cleared (someone acted on it).
+  void reset(std::string value, std::function<void(std::string error)> done) {
+    if (stopped || p.stopping_) {
+      done("the hub is stopping");
+      return;
+    }
+    reset_to = std::move(value);
+    reset_done.push_back(std::move(done));
+    if (!busy) poll();
+  }
+
+  void apply_reset() {
+    busy = true;
+    cancel_timer();
+    std::string value = std::move(*reset_to);
+    reset_to.reset();
+    auto dones = std::move(reset_done);
+    reset_done.clear();
+    p.journal_.append(name, {}, value, [this, value, dones](bool ok, uint64_t, const std::string& error) {
+      asio::post(conn->strand(), [this, value, dones, ok, error] {
+        busy = false;
+        if (ok) {
+          core::Log::write(core::LogLevel::warn, "pipeline",
+                           "cursor reset (" + std::to_string(value.size()) + " bytes): polling from it", name);
+          cursor = value;
+        }
+        for (const auto& d : dones) d(ok ? std::string() : "the new cursor could not be journaled: " + error);
+        if (stopped) return;
+        if (ok) poll();
+        else schedule(p.options_.paused_poll_ms);
+      });
+    });
   }
 
   // A failed poll: when to poll again depends on why (source_retry.hpp); auth and config failures
@@ -401,7 +447,7 @@ struct Pipeline::SourceRunner {
                               std::string("poll failed (") + category + "): " + st.message + "; " + when);
     core::Log::write(attention ? core::LogLevel::error : core::LogLevel::warn, "pipeline",
                      std::string("poll failed (") + category + "): " + st.message + "; " + when, name);
-    if (!stopped) schedule(static_cast<uint32_t>(std::min<uint64_t>(delay, UINT32_MAX)));
+    if (!stopped) schedule(delay);
   }
 
   // The wait after an empty poll: the connector's poll_interval_ms or the plugin's suggestion, ±10 %.
@@ -443,6 +489,17 @@ struct Pipeline::SourceRunner {
       if (stopped && r.status.category == SIEMHUB_CAT_CANCELLED) return;  // shutting down
       errors->add(1);
       on_poll_failed(r.status);
+      return;
+    }
+    if (r.cursor && r.cursor->size() > kMaxCursorBytes) {  // a plugin bug: nothing of this poll is taken
+      busy = false;
+      errors->add(1);
+      plugins::CallStatus st;
+      st.rc = SIEMHUB_RC_ERROR;
+      st.category = SIEMHUB_CAT_INTERNAL;
+      st.message = "the plugin set a cursor of " + std::to_string(r.cursor->size()) + " bytes, over the limit of " +
+                   std::to_string(kMaxCursorBytes) + "; this poll's events are not taken, polling again from the last cursor";
+      on_poll_failed(st);
       return;
     }
     if (retry.attempts() > 0) on_poll_recovered();
@@ -539,6 +596,8 @@ Pipeline::Pipeline(core::Runtime& runtime, const core::Clock& clock, core::Metri
       journal_(journal),
       dead_letters_(dead_letters),
       options_(std::move(options)),
+      own_timers_(options_.timers ? nullptr : std::make_unique<core::AsioTimers>()),
+      timers_(options_.timers ? options_.timers : own_timers_.get()),
       timer_(runtime.make_strand()),
       journal_bytes_(metrics.get("siemhub_journal_bytes", "Bytes retained in the ingest journal", core::MetricType::gauge)),
       dlq_total_(metrics.get("siemhub_dead_letters_total", "Events moved to dead letters", core::MetricType::counter)) {
@@ -692,13 +751,30 @@ bool Pipeline::drained() const {
   return true;
 }
 
-void Pipeline::stop(int64_t deadline_ms) {
+std::optional<std::string> Pipeline::source_cursor(const std::string& source) {
+  for (const auto& s : sources_)
+    if (s->name == source && s->pull) return journal_.load_cursor(source).value_or("");
+  return std::nullopt;
+}
+
+bool Pipeline::reset_cursor(const std::string& source, std::string value, std::function<void(std::string)> done) {
+  for (auto& s : sources_) {
+    if (s->name != source || !s->pull) continue;
+    asio::post(s->conn->strand(), [src = s.get(), value = std::move(value), done = std::move(done)]() mutable {
+      src->reset(std::move(value), std::move(done));
+    });
+    return true;
+  }
+  return false;
+}
+
+void Pipeline::stop(int64_t deadline_ms, std::chrono::milliseconds checkpoint_wait) {
   stopping_ = true;
   for (auto& s : sources_) {
     s->conn->set_emit_handler(nullptr);
     asio::post(s->conn->strand(), [src = s.get()] {
       src->stopped = true;
-      src->timer.cancel();
+      src->cancel_timer();
     });
   }
   // Drain: wait (on the steady clock, so a test's manual clock cannot stall shutdown) until the
@@ -711,7 +787,7 @@ void Pipeline::stop(int64_t deadline_ms) {
   auto f = written->get_future();
   checkpoint([written](bool ok) { written->set_value(ok); });
   // Bounded: a correlator stuck retrying a failed append must not hang the stop.
-  if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready || !f.get())
+  if (f.wait_for(checkpoint_wait) != std::future_status::ready || !f.get())
     core::log_error("pipeline", "the final checkpoint failed; the last second of confirmations is resent");
   if (correlator_) correlator_->halt();
   // Halt: no more writes, retries or ticks, so the runtime's threads can finish.
@@ -749,10 +825,14 @@ std::vector<std::string> Pipeline::sink_names() const {
 
 bool Pipeline::refuse(const std::string& source, std::vector<Refusal> refused, bool keep) {
   bool kept = true;
-  metrics_.get("siemhub_connector_events_invalid_total", "Events normalize rejected", core::MetricType::counter,
-               {{"connector", source}})
-      ->add(static_cast<double>(refused.size()));
+  {
+    std::lock_guard lock(invalid_mu_);
+    invalid_counts_[source] += refused.size();
+  }
   for (auto& r : refused) {
+    metrics_.get("siemhub_connector_events_invalid_total", "Events normalize refused, by connector and kind of problem",
+                 core::MetricType::counter, {{"connector", source}, {"reason", std::string(r.kind)}})
+        ->add(1);
     // The reason only: the event itself may carry secrets; the dead letter keeps it.
     core::Log::write(core::LogLevel::warn, "normalize", "rejected an event: " + r.reason, source);
     if (!keep) continue;
@@ -797,7 +877,11 @@ std::map<std::string, ConnectorStats> Pipeline::stats() const {
   for (const auto& s : sources_) {
     auto& st = out[s->name];
     st.events_in = static_cast<uint64_t>(s->in->value());
-    st.invalid = static_cast<uint64_t>(s->invalid->value());
+    {
+      std::lock_guard lock(invalid_mu_);
+      const auto it = invalid_counts_.find(s->name);
+      st.invalid = it == invalid_counts_.end() ? 0 : it->second;
+    }
     st.errors = static_cast<uint64_t>(s->errors->value());
     st.paused = s->paused.load();
     {

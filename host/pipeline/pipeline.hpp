@@ -16,6 +16,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/runtime.hpp"
+#include "core/timers.hpp"
 #include "pipeline/dead_letters.hpp"
 #include "pipeline/event.hpp"
 #include "pipeline/journal.hpp"
@@ -66,6 +68,8 @@ struct PipelineOptions {
   // Events a host receiver (ingest()) hands over that normalize refused go to the dead letters
   // (config ingest.dead_letter_refused); a connector source's always do.
   bool dead_letter_refused = true;
+  /// When pull sources poll again (null: steady-clock timers; tests pass core::ManualTimers).
+  core::Timers* timers = nullptr;
 };
 
 struct ConnectorStats {
@@ -106,7 +110,8 @@ class Pipeline {
   /// Stops the sources, waits until the sinks confirmed everything journaled (or the deadline on
   /// `clock` passes), then writes a final checkpoint. Whatever was not confirmed is resent after
   /// a restart.
-  void stop(int64_t deadline_ms);
+  /// The final checkpoint waits at most `checkpoint_wait` (a hub stop has one budget for all).
+  void stop(int64_t deadline_ms, std::chrono::milliseconds checkpoint_wait = std::chrono::seconds(10));
 
   std::map<std::string, ConnectorStats> stats() const;
   /// True when every sink has confirmed every journaled record routed to it.
@@ -126,6 +131,13 @@ class Pipeline {
   /// Returns false when an event could not be kept (the dead letters could not be written): a
   /// pull source then fails its poll, so its cursor never passes an event that is nowhere.
   bool refuse(const std::string& source, std::vector<Refusal> refused) { return refuse(source, std::move(refused), true); }
+  /// A pull source's cursors may be at most this long (a longer one fails its poll).
+  static constexpr std::size_t kMaxCursorBytes = 64u << 10;
+  /// The durable cursor of pull source `source` ("" before its first), nullopt when there is no such pull source.
+  std::optional<std::string> source_cursor(const std::string& source);
+  /// Sets pull source `source`'s cursor ("" = from the start) for its next poll, which comes at once:
+  /// `done("")` once the new cursor is durable, else `done(reason)`. False when there is no such pull source.
+  bool reset_cursor(const std::string& source, std::string value, std::function<void(std::string error)> done);
   /// The names of the sinks, in order.
   std::vector<std::string> sink_names() const;
   /// Sends dead letters back to `sink` through the journal; returns how many.
@@ -149,6 +161,10 @@ class Pipeline {
   Journal& journal_;
   DeadLetters& dead_letters_;
   PipelineOptions options_;
+  mutable std::mutex invalid_mu_;
+  std::map<std::string, uint64_t> invalid_counts_;  // refused by normalize, per source
+  std::unique_ptr<core::Timers> own_timers_;
+  core::Timers* timers_;
   std::vector<std::unique_ptr<SourceRunner>> sources_;
   std::map<std::string, std::unique_ptr<SinkRunner>> sinks_;
   std::map<std::string, std::vector<SinkRunner*>> routes_;  // source -> sinks

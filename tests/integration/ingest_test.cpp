@@ -284,7 +284,7 @@ TEST_CASE("with ingest.dead_letter_refused false a refused event is answered and
                         {{"Authorization", "Splunk " + kToken}});
   CHECK(json::parse(r.body) == json{{"text", "Invalid data format"}, {"code", 6}, {"invalid-event-number", 0}});
   REQUIRE(eventually([&] {
-    return c.get(h.base + "/metrics").body.find(R"(siemhub_connector_events_invalid_total{connector="ingest"} 1)") !=
+    return c.get(h.base + "/metrics").body.find(R"(siemhub_connector_events_invalid_total{connector="ingest",reason="wrong_type"} 1)") !=
            std::string::npos;
   }));
   const auto dlq = run_siemhub({"dlq", "list", "-d", (h.dir / "data").string(), "--json"}, h.dir.path());

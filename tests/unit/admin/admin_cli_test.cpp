@@ -192,3 +192,31 @@ TEST_CASE("siemhub dlq purge needs --yes without a terminal", "[admin][cli][dlq]
   CHECK(hub.control.last_sink == "siem-out");
   CHECK(hub.control.last_ids.empty());
 }
+
+TEST_CASE("siemhub cursor show prints a pull source's cursor and exits 1 for another connector", "[admin][cli][cursor]") {
+  Hub hub;
+  auto r = run(hub.scratch, "cursor show feed " + hub.d());
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("feed: page=3 (6 bytes)"));
+  r = run(hub.scratch, "cursor show out " + hub.d());
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("no pull source named \"out\""));
+}
+
+TEST_CASE("siemhub cursor reset needs --yes without a terminal and sends the new cursor", "[admin][cli][cursor]") {
+  Hub hub;
+  auto r = run(hub.scratch, "cursor reset feed " + hub.d());
+  CHECK(r.code == 2);
+  CHECK_THAT(r.err, Catch::Contains("pass --yes"));
+  CHECK(hub.control.cursor == "page=3");
+  r = run(hub.scratch, "cursor reset feed --to page=1 --yes " + hub.d());
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(hub.control.cursor == "page=1");
+  CHECK_THAT(r.out, Catch::Contains("feed: cursor reset to page=1 (was page=3)"));
+  r = run(hub.scratch, "cursor reset feed -y " + hub.d());
+  REQUIRE(r.code == 0);
+  CHECK(hub.control.cursor == "");
+  CHECK_THAT(r.out, Catch::Contains("reset to (none: polls from the start)"));
+}

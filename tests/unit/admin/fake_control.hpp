@@ -75,6 +75,23 @@ class FakeControl : public siemhub::admin::HubControl {
     return json{{"purged", ids.empty() ? 9 : ids.size()}};
   }
 
+  // Pull source "feed" has cursor "page=3"; any other name is unknown.
+  json cursor_show(const std::string& connector) override {
+    std::lock_guard lock(mu);
+    ++calls;
+    if (connector != "feed") throw siemhub::admin::NotFound("no pull source named \"" + connector + "\"");
+    return json{{"connector", "feed"}, {"cursor", cursor}, {"bytes", cursor.size()}};
+  }
+  json cursor_reset(const std::string& connector, const std::string& value) override {
+    std::lock_guard lock(mu);
+    ++calls;
+    if (connector != "feed") throw siemhub::admin::NotFound("no pull source named \"" + connector + "\"");
+    json out{{"connector", "feed"}, {"previous", cursor}, {"cursor", value}, {"bytes", value.size()}};
+    cursor = value;
+    return out;
+  }
+  std::string cursor = "page=3";
+
   json actions_list() override {
     std::lock_guard lock(mu);
     ++calls;
