@@ -24,6 +24,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "core/json_depth.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
 
@@ -97,9 +98,19 @@ struct DlqBody {
   bool all = false;
 };
 
+// A body as JSON, refused with 400 when it is not JSON or nested deeper than core::kMaxJsonDepth
+// (what is read is copied into the calls, and copies recurse once per level).
+std::optional<Reply> read_body_json(const std::string& text, json& out) {
+  bool too_deep = false;
+  out = core::parse_json(text, &too_deep);
+  if (too_deep) return error_reply(http::status::bad_request, "bad_json", "the request body is " + core::too_deep_message());
+  if (out.is_discarded()) return error_reply(http::status::bad_request, "bad_json", "the request body is not valid JSON");
+  return std::nullopt;
+}
+
 std::optional<Reply> parse_dlq_body(const std::string& text, bool allow_to_sink, DlqBody& out) {
-  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return error_reply(http::status::bad_request, "bad_json", "the request body is not valid JSON");
+  json j;
+  if (auto bad = read_body_json(text, j)) return bad;
   if (!j.is_object()) return error_reply(http::status::bad_request, "bad_request", "the request body must be a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (key == "ids") {
@@ -124,8 +135,8 @@ std::optional<Reply> parse_dlq_body(const std::string& text, bool allow_to_sink,
 }
 
 std::optional<Reply> parse_action_body(const std::string& text, ActionCallRequest& out) {
-  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return error_reply(http::status::bad_request, "bad_json", "the request body is not valid JSON");
+  json j;
+  if (auto bad = read_body_json(text, j)) return bad;
   if (!j.is_object()) return error_reply(http::status::bad_request, "bad_request", "the request body must be a JSON object");
   auto bad = [](const std::string& m) { return error_reply(http::status::bad_request, "bad_request", m); };
   for (const auto& [key, value] : j.items()) {
