@@ -27,6 +27,7 @@
 #include "core/json_depth.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "core/transfer_coding.hpp"
 
 namespace siemhub::admin {
 
@@ -390,6 +391,14 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     method_ = std::string(req.method_string());
     target_ = std::string(req.target());
+    if (req.find(http::field::transfer_encoding) != req.end()) {
+      std::string te, why;
+      for (auto [it, end] = req.equal_range(http::field::transfer_encoding); it != end; ++it)
+        te += (te.empty() ? "" : ",") + std::string(it->value());
+      if (const auto status = core::refuse_transfer_coding(te, why))
+        return send(error_reply(static_cast<http::status>(*status), *status == 501 ? "not_implemented" : "bad_request", why),
+                    false);
+    }
     if (!authorized(req, state_->token)) {
       core::Log::write(core::LogLevel::warn, kComponent,
                        "refused an admin request without a valid bearer token: " + method_ + " " + path_only());
