@@ -24,8 +24,10 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "core/json_depth.hpp"
 #include "core/log.hpp"
 #include "core/redact.hpp"
+#include "core/transfer_coding.hpp"
 
 namespace siemhub::admin {
 
@@ -97,9 +99,19 @@ struct DlqBody {
   bool all = false;
 };
 
+// A body as JSON, refused with 400 when it is not JSON or nested deeper than core::kMaxJsonDepth
+// (what is read is copied into the calls, and copies recurse once per level).
+std::optional<Reply> read_body_json(const std::string& text, json& out) {
+  bool too_deep = false;
+  out = core::parse_json(text, &too_deep);
+  if (too_deep) return error_reply(http::status::bad_request, "bad_json", "the request body is " + core::too_deep_message());
+  if (out.is_discarded()) return error_reply(http::status::bad_request, "bad_json", "the request body is not valid JSON");
+  return std::nullopt;
+}
+
 std::optional<Reply> parse_dlq_body(const std::string& text, bool allow_to_sink, DlqBody& out) {
-  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return error_reply(http::status::bad_request, "bad_json", "the request body is not valid JSON");
+  json j;
+  if (auto bad = read_body_json(text, j)) return bad;
   if (!j.is_object()) return error_reply(http::status::bad_request, "bad_request", "the request body must be a JSON object");
   for (const auto& [key, value] : j.items()) {
     if (key == "ids") {
@@ -124,8 +136,8 @@ std::optional<Reply> parse_dlq_body(const std::string& text, bool allow_to_sink,
 }
 
 std::optional<Reply> parse_action_body(const std::string& text, ActionCallRequest& out) {
-  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return error_reply(http::status::bad_request, "bad_json", "the request body is not valid JSON");
+  json j;
+  if (auto bad = read_body_json(text, j)) return bad;
   if (!j.is_object()) return error_reply(http::status::bad_request, "bad_request", "the request body must be a JSON object");
   auto bad = [](const std::string& m) { return error_reply(http::status::bad_request, "bad_request", m); };
   for (const auto& [key, value] : j.items()) {
@@ -409,6 +421,14 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     method_ = std::string(req.method_string());
     target_ = std::string(req.target());
+    if (req.find(http::field::transfer_encoding) != req.end()) {
+      std::string te, why;
+      for (auto [it, end] = req.equal_range(http::field::transfer_encoding); it != end; ++it)
+        te += (te.empty() ? "" : ",") + std::string(it->value());
+      if (const auto status = core::refuse_transfer_coding(te, why))
+        return send(error_reply(static_cast<http::status>(*status), *status == 501 ? "not_implemented" : "bad_request", why),
+                    false);
+    }
     if (!authorized(req, state_->token)) {
       core::Log::write(core::LogLevel::warn, kComponent,
                        "refused an admin request without a valid bearer token: " + method_ + " " + path_only());

@@ -30,6 +30,7 @@
 #include "admin/token.hpp"
 #include "core/bytes.hpp"
 #include "core/log.hpp"
+#include "core/transfer_coding.hpp"
 #include "ingest/ack_tracker.hpp"
 #include "ingest/bulk.hpp"
 #include "ingest/hec_mapping.hpp"
@@ -236,6 +237,16 @@ std::optional<std::string_view> header_value(const Request& req, http::field f) 
   const auto it = req.find(f);
   if (it == req.end()) return std::nullopt;
   return std::string_view(it->value().data(), it->value().size());
+}
+
+// Every value of a header that may repeat, joined with "," (RFC 9110 section 5.3).
+std::string joined(const Request& req, http::field f) {
+  std::string out;
+  for (auto [it, end] = req.equal_range(f); it != end; ++it) {
+    if (!out.empty()) out += ',';
+    out.append(it->value().data(), it->value().size());
+  }
+  return out;
 }
 
 tcp::endpoint parse_listen(const std::string& listen) {
@@ -456,6 +467,11 @@ class Session : public SessionHandle, public std::enable_shared_from_this<Sessio
     family_ = family_of(endpoint_);
     lowest().expires_after(state_->options.request_timeout);
 
+    if (req.find(http::field::transfer_encoding) != req.end()) {
+      std::string why;
+      if (const auto status = core::refuse_transfer_coding(joined(req, http::field::transfer_encoding), why))
+        return finish_early(generic_error(family_, static_cast<http::status>(*status), why));
+    }
     if (overflow_) {
       state_->count_busy(receiver_of(endpoint_), "connections");
       core::Log::write(core::LogLevel::warn, kComponent, "connection limit reached; answering busy");

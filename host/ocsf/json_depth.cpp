@@ -4,8 +4,6 @@
 
 namespace siemhub::ocsf {
 
-std::string too_deep_message(std::size_t max_depth) { return "nested deeper than " + std::to_string(max_depth) + " levels"; }
-
 std::string json_error_text(simdjson::error_code error) {
   return error == simdjson::DEPTH_ERROR ? too_deep_message() : simdjson::error_message(error);
 }

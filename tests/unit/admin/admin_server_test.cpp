@@ -260,6 +260,38 @@ TEST_CASE("unknown routes get 404 wrong methods 405 and bad JSON 400", "[admin][
   CHECK(f.control.call_count() == 0);
 }
 
+TEST_CASE("a body nested 100000 levels deep gets 400 on every JSON route and the server keeps serving",
+          "[admin][server]") {
+  Fixture f;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const auto& [path, body] : {std::pair{"/v1/actions/execute", R"({"connector":"c","action":"a","params":{"p":)" + deep + "}}"},
+                                   std::pair{"/v1/actions/status", R"({"connector":"c","action":"a","prior":)" + deep + "}"},
+                                   std::pair{"/v1/dlq/replay", R"({"ids":)" + deep + "}"},
+                                   std::pair{"/v1/dlq/purge", deep}}) {
+    INFO(path);
+    const std::string answer = siemhub::testing::raw_exchange(
+        f.socket, std::string("POST ") + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
+                      kToken + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+    CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 400"));
+    CHECK_THAT(answer, Catch::Contains("nested deeper than 512 levels"));
+  }
+  CHECK(f.control.call_count() == 0);
+  CHECK(f.client().get("/v1/status").status == 200);
+}
+
+TEST_CASE("a Transfer-Encoding that does not end in chunked is 400 and its body is never served as a request",
+          "[admin][server]") {
+  Fixture f;
+  const std::string answer = siemhub::testing::raw_exchange(
+      f.socket, "POST /v1/dlq/purge HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + kToken +
+                    "\r\nTransfer-Encoding: gzip\r\n\r\nGET /v1/status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                    kToken + "\r\n\r\n");
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 400"));
+  CHECK_THAT(answer, Catch::Contains("does not end in chunked"));
+  CHECK(answer.find("HTTP/1.1", 1) == std::string::npos);
+  CHECK(f.control.call_count() == 0);
+}
+
 TEST_CASE("an oversized body gets 413", "[admin][server]") {
   Fixture f;
   // Announced by Content-Length: answered before the body is read.

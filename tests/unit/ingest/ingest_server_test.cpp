@@ -471,3 +471,43 @@ TEST_CASE("HEC answers code 6 with invalid-event-number 2 and stores only the fi
     CHECK(all[1].refused.size() == 1);
   }
 }
+
+namespace {
+
+// Writes `bytes` on a fresh connection and reads until the server closes it (at most 5 s).
+std::string raw_exchange(uint16_t port, const std::string& bytes) {
+  net::io_context io;
+  net::ip::tcp::socket s(io);
+  s.connect({net::ip::make_address("127.0.0.1"), port});
+  timeval tv{5, 0};
+  ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  net::write(s, net::buffer(bytes));
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(s.native_handle(), buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a Transfer-Encoding that does not end in chunked is 400 and its body is never read as a second request",
+          "[ingest][server]") {
+  ServerFixture f;
+  const std::string smuggled = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+  for (const std::string te : {"identity", "gzip", "chunked, identity"}) {
+    INFO(te);
+    const std::string answer = raw_exchange(
+        f.port(), "POST " + kEvents + " HTTP/1.1\r\nHost: x\r\nAuthorization: Splunk " + std::string(kMainToken) +
+                      "\r\nTransfer-Encoding: " + te + "\r\n\r\n" + smuggled);
+    CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 400"));
+    CHECK_THAT(answer, Catch::Contains("does not end in chunked"));
+    CHECK(answer.find("HTTP/1.1", 1) == std::string::npos);  // one answer, then the connection closed
+  }
+  const std::string other = raw_exchange(
+      f.port(), "POST " + kEvents + " HTTP/1.1\r\nHost: x\r\nAuthorization: Splunk " + std::string(kMainToken) +
+                    "\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+  CHECK_THAT(other, Catch::StartsWith("HTTP/1.1 501"));
+  CHECK(f.fake.calls() == 0);
+  Client c(f.port());
+  CHECK(c.post(kEvents, R"({"event":"a plain request still works"})", splunk_auth()).status == 200);
+}
