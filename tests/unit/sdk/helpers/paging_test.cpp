@@ -219,7 +219,8 @@ TEST_CASE("a URL outside the egress allow-list fails the poll as a config error"
   rig.host.allow_egress({"other.example"});
   testing::FakeOp& op = rig.poll();
   CHECK(op.category() == SIEMHUB_CAT_CONFIG);
-  CHECK(rig.host.http_requests().empty());
+  CHECK_THAT(op.message(), Catch::Contains("egress not allowed"));
+  CHECK(op.complete_calls == 1);
 }
 
 TEST_CASE("a stored cursor on another origin is not requested and the poll starts from first_url") {
