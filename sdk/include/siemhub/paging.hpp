@@ -119,7 +119,6 @@ struct PagedGet : std::enable_shared_from_this<PagedGet> {
     host.warn("paged GET: " + std::string(e.what()) + " after " + std::to_string(pages) +
               " page(s); keeping them, the next poll resumes from the page that failed");
     finish();  // `cursor` already points past the last page handled
-
   }
   void fetch() {
     HttpRequest req;
