@@ -194,17 +194,28 @@ struct HttpResponse {
   const siemhub_http_response* raw = nullptr;
   std::string_view body;
   uint32_t retry_after_ms = 0;
-  /// Case-insensitive header lookup.
+  /// Case-insensitive header lookup: the first value of `name`.
   std::optional<std::string_view> header(std::string_view name) const {
-    for (uint32_t i = 0; raw && i < raw->header_count; ++i) {
-      std::string_view n = raw->headers[i].name;
-      if (n.size() == name.size() &&
-          std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-          }))
-        return std::string_view(raw->headers[i].value);
-    }
+    for (uint32_t i = 0; raw && i < raw->header_count; ++i)
+      if (is_named(raw->headers[i], name)) return std::string_view(raw->headers[i].value);
     return std::nullopt;
+  }
+  /// Every value of a repeated header, in the order received (case-insensitive name): e.g. two
+  /// `Link` lines. The views borrow the response (valid during the completion only).
+  std::vector<std::string_view> headers(std::string_view name) const {
+    std::vector<std::string_view> out;
+    for (uint32_t i = 0; raw && i < raw->header_count; ++i)
+      if (is_named(raw->headers[i], name)) out.emplace_back(raw->headers[i].value);
+    return out;
+  }
+
+ private:
+  static bool is_named(const siemhub_http_header& h, std::string_view name) {
+    if (h.name == nullptr || h.value == nullptr) return false;
+    const std::string_view n = h.name;
+    return n.size() == name.size() && std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+           });
   }
 };
 

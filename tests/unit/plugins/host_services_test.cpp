@@ -118,6 +118,33 @@ class SlowHttp {
   std::shared_ptr<bool> alive_;
 };
 
+// Polls `g_links.url` and emits every value of the response's `Link` header, one event each.
+struct LinkRecord {
+  std::string url;
+};
+LinkRecord g_links;
+
+class LinkReader {
+ public:
+  static constexpr char id[] = "test.link_reader";
+  static constexpr char version[] = "1.0.0";
+  LinkReader(sdk::Host host, const nlohmann::json&) : host_(host) {}
+  void poll(sdk::PullOp& op) {
+    sdk::HttpRequest req;
+    req.url = g_links.url;
+    host_.http(std::move(req), [later = op.defer()](const sdk::HttpResponse* resp, const sdk::Error* err) {
+      if (err != nullptr) return later.fail(*err);
+      std::vector<std::string> events;
+      for (const std::string_view v : resp->headers("link")) events.push_back(nlohmann::json{{"link", v}}.dump());
+      later.emit(events);
+      later.complete();
+    });
+  }
+
+ private:
+  sdk::Host host_;
+};
+
 // A gate a plugin call blocks on until the test opens it (vendor code stuck on a lock).
 struct Gate {
   std::mutex mu;
@@ -401,5 +428,34 @@ TEST_CASE("an operation that misses its deadline marks the connector degraded un
   CHECK(wait_op([&](auto done) { conn->poll("", 1, 1000, done); }).status.ok());
   CHECK(conn->health().state == SIEMHUB_HEALTH_OK);
   conn->stop(0);
+  conn->destroy();
+}
+
+TEST_CASE("repeated response headers reach the plugin as separate values in the order received", "[connector]") {
+  testing::FakeHttpServer server;
+  server.set_handler([](const testing::RecordedRequest&) {
+    testing::FakeResponse r;
+    r.headers = {{"Link", "<https://x.example/logs?limit=2>; rel=\"self\""},
+                 {"X-Rate-Limit-Remaining", "99"},
+                 {"Link", "<https://x.example/logs?after=7&limit=2>; rel=\"next\""}};
+    return r;
+  });
+  g_links.url = server.url("/logs");
+  Env e;
+  plugins::Loader loader(plugins::LoaderOptions{});
+  auto c = loader.add_builtin(sdk::detail::Adapter<LinkReader>::descriptor());
+  REQUIRE(c.accepted());
+  http::ConnectorPolicy policy;
+  policy.egress_allow = {"*"};
+  auto conn = Connector::make("link-reader", c.module, e.env, policy);
+  REQUIRE(conn->create("{}").ok());
+  REQUIRE(conn->start().ok());
+  const OpResult r = wait_op([&](auto done) { conn->poll("", 10, 5000, std::move(done)); });
+  INFO(r.status.message);
+  REQUIRE(r.status.ok());
+  REQUIRE(r.events.size() == 2);
+  CHECK(r.events[0] == R"({"link":"<https://x.example/logs?limit=2>; rel=\"self\""})");
+  CHECK(r.events[1] == R"({"link":"<https://x.example/logs?after=7&limit=2>; rel=\"next\""})");
+  conn->stop(1000);
   conn->destroy();
 }
