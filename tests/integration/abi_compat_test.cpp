@@ -100,7 +100,8 @@ TEST_CASE("a plugin binary built against the 1.0 headers loads emits and runs it
   // Listed with no target: a 1.0 definition has none.
   const auto listed = siemhub({"action", "list", "--json"});
   REQUIRE(listed.code == 0);
-  const json& ping = json::parse(listed.out)["connectors"][0]["actions"][0];
+  const json list = json::parse(listed.out);
+  const json& ping = list["connectors"][0]["actions"][0];
   CHECK(ping["target"].is_null());
   CHECK(ping["ocsf_class_uid"].is_null());
 

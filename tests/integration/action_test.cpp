@@ -110,7 +110,8 @@ TEST_CASE("action list shows each action's target kind and parameter and its OCS
   ActionHub h;
   const auto listed = h.action({"list", "--json"});
   REQUIRE(listed.code == 0);
-  const json& actions = parse(listed.out)["connectors"][0]["actions"];
+  const json list = parse(listed.out);
+  const json& actions = list["connectors"][0]["actions"];
   CHECK(actions[0]["target"] == json({{"kind", "ip"}, {"param", "ip"}}));
   CHECK(actions[0]["ocsf_class_uid"] == 7004);
   CHECK(actions[2]["target"] == json({{"kind", "none"}, {"param", nullptr}}));

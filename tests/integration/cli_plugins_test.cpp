@@ -64,7 +64,7 @@ TEST_CASE("plugins inspect shows id version ABI capabilities and config schema f
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("id:            test.good"));
   CHECK_THAT(r.out, Catch::Contains("version:       1.2.3"));
-  CHECK_THAT(r.out, Catch::Contains("abi:           1.0"));
+  CHECK_THAT(r.out, Catch::Contains("abi:           1.1"));
   CHECK_THAT(r.out, Catch::Contains("capabilities:  source-pull, sink"));
   CHECK_THAT(r.out, Catch::Contains("\"per_poll\""));
   const auto j = run_siemhub({"plugins", "inspect", "--json", so.string()}, dir.path());

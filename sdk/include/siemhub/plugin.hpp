@@ -720,7 +720,7 @@ struct ActionDef {
   uint32_t retryable = (1u << SIEMHUB_CAT_TRANSIENT) | (1u << SIEMHUB_CAT_RATE_LIMIT) | (1u << SIEMHUB_CAT_TIMEOUT);
   // ABI 1.1: the host refuses a plugin whose action leaves these unset or inconsistent.
   Target target = Target::unset;  ///< what it touches
-  std::string target_param;       ///< the params_schema property holding it (empty for none)
+  std::string target_param = {};  ///< the params_schema property holding it (empty for none)
   uint32_t ocsf_class_uid = 0;    ///< 7001-7004 (SIEMHUB_OCSF_*_REMEDIATION_ACTIVITY)
 };
 
