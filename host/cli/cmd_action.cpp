@@ -97,16 +97,24 @@ int run_list(const ActionOptions& o) {
   for (const auto& c : res.body.value("connectors", json::array())) {
     for (const auto& a : c.value("actions", json::array())) {
       const json inverse = a.value("inverse", json());
+      // "ip:ip" = kind and the param holding it; "?" for a 1.0 plugin, which cannot say.
+      const json target = a.value("target", json());
+      std::string target_text = "?";
+      if (target.is_object()) {
+        target_text = target.value("kind", "?");
+        if (const json p = target.value("param", json()); p.is_string()) target_text += ":" + p.get<std::string>();
+      }
+      const json cls = a.value("ocsf_class_uid", json());
       rows.push_back({c.value("connector", "-"), a.value("name", "-"), join(a.value("flags", json::array())),
                       std::to_string(a.value("timeout_ms", 0)) + " ms", inverse.is_string() ? inverse.get<std::string>() : "-",
-                      a.value("title", "")});
+                      target_text, cls.is_number() ? std::to_string(cls.get<unsigned>()) : "?", a.value("title", "")});
     }
   }
   if (rows.empty()) {
     std::printf("no connector with actions\n");
     return kExitOk;
   }
-  const std::vector<std::string> header{"CONNECTOR", "ACTION", "FLAGS", "TIMEOUT", "INVERSE", "TITLE"};
+  const std::vector<std::string> header{"CONNECTOR", "ACTION", "FLAGS", "TIMEOUT", "INVERSE", "TARGET", "CLASS", "TITLE"};
   std::vector<size_t> width(header.size());
   for (size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
   for (const auto& r : rows)
@@ -146,8 +154,10 @@ int run_call(const ActionOptions& o, bool status_call) {
   if (o.json) print_json(r);
   if (r.value("ok", false)) {
     if (!o.json) print_json(r.contains("result") ? r["result"] : json());
-    std::fprintf(stderr, "ok%s: %s in %lld ms (idempotency key %s)\n", o.simulate ? " (simulate)" : "", what.c_str(),
-                 elapsed, key.c_str());
+    const std::string outcome = r.value("outcome", "unknown");
+    const bool say_outcome = status_call || outcome != "unknown";
+    std::fprintf(stderr, "ok%s: %s%s in %lld ms (idempotency key %s)\n", o.simulate ? " (simulate)" : "", what.c_str(),
+                 say_outcome ? (", outcome " + outcome).c_str() : "", elapsed, key.c_str());
     return kExitOk;
   }
   const json err = r.value("error", json::object());

@@ -66,6 +66,15 @@ json describe(const plugins::PluginModule& m) {
                          {"destructive", (a->flags & SIEMHUB_ACTION_DESTRUCTIVE) != 0},
                          {"timeout_ms", a->timeout_ms},
                          {"params_schema", json::parse(a->params_schema, nullptr, false)}});
+      // ABI 1.1: what it touches and the OCSF class it reports (null for a 1.0 plugin).
+      json& added = actions.back();
+      added["target"] = nullptr;
+      added["ocsf_class_uid"] = nullptr;
+      if (SIEMHUB_HAS_FIELD(siemhub_action_def, ocsf_class_uid, a->struct_size)) {
+        const char* kind = plugins::target_kind_name(a->target_kind);
+        added["target"] = {{"kind", kind ? kind : "?"}, {"param", a->target_param ? json(a->target_param) : json(nullptr)}};
+        added["ocsf_class_uid"] = a->ocsf_class_uid;
+      }
     }
   }
   j["actions"] = actions;
@@ -91,6 +100,14 @@ void print_text(const json& j) {
                   a["inverse"].get<std::string>().c_str(), a["timeout_ms"].get<unsigned>(),
                   a["idempotent"].get<bool>() ? ", idempotent" : "", a["simulate"].get<bool>() ? ", simulate" : "",
                   a["destructive"].get<bool>() ? ", destructive" : "");
+      if (a["target"].is_object()) {
+        const json& t = a["target"];
+        std::printf("    target: %s%s%s, reports OCSF class %u\n", t["kind"].get<std::string>().c_str(),
+                    t["param"].is_string() ? " in params." : "", t["param"].is_string() ? t["param"].get<std::string>().c_str() : "",
+                    a["ocsf_class_uid"].get<unsigned>());
+      } else {
+        std::printf("    target: not declared (ABI 1.0 plugin)\n");
+      }
       std::printf("    params: %s\n", a["params_schema"].dump().c_str());
     }
   }

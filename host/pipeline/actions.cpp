@@ -40,6 +40,16 @@ json category_names(uint32_t mask) {
 
 std::string text(const char* s) { return s ? s : ""; }
 
+const char* outcome_name(siemhub_action_outcome o) {
+  switch (o) {
+    case SIEMHUB_ACTION_OUTCOME_DONE: return "done";
+    case SIEMHUB_ACTION_OUTCOME_PENDING: return "pending";
+    case SIEMHUB_ACTION_OUTCOME_FAILED: return "failed";
+    case SIEMHUB_ACTION_OUTCOME_NOT_FOUND: return "not_found";
+    default: return "unknown";
+  }
+}
+
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
@@ -83,6 +93,12 @@ ActionDispatcher::ActionDispatcher(const std::vector<std::shared_ptr<plugins::Co
       a.declared_timeout_ms = def->timeout_ms;
       a.timeout_ms = def->timeout_ms == 0 ? kDefaultTimeoutMs : std::min(def->timeout_ms, kMaxTimeoutMs);
       a.retryable = def->retryable;
+      if (SIEMHUB_HAS_FIELD(siemhub_action_def, ocsf_class_uid, def->struct_size)) {  // validated by the loader
+        const char* kind = plugins::target_kind_name(def->target_kind);
+        a.target_kind = kind ? kind : "";
+        a.target_param = text(def->target_param);
+        a.ocsf_class_uid = def->ocsf_class_uid;
+      }
       const std::string schema = def->params_schema ? def->params_schema : R"({"type":"object"})";
       a.schema = json::parse(schema, nullptr, /*allow_exceptions=*/false);
       if (a.schema.is_discarded()) {
@@ -107,7 +123,13 @@ json ActionDispatcher::list() const {
                          {"inverse", a.inverse.empty() ? json(nullptr) : json(a.inverse)},
                          {"flags", flag_names(a.flags)},
                          {"timeout_ms", a.timeout_ms},
-                         {"retryable", category_names(a.retryable)}});
+                         {"retryable", category_names(a.retryable)},
+                         // null: a 1.0 plugin, which cannot say
+                         {"target", a.target_kind.empty() ? json(nullptr)
+                                                          : json{{"kind", a.target_kind},
+                                                                 {"param", a.target_param.empty() ? json(nullptr)
+                                                                                                  : json(a.target_param)}}},
+                         {"ocsf_class_uid", a.ocsf_class_uid ? json(a.ocsf_class_uid) : json(nullptr)}});
     }
     conns.push_back({{"connector", e.connector->id()}, {"plugin", e.connector->module().id()}, {"actions", actions}});
   }
@@ -208,6 +230,8 @@ std::optional<admin::ActionRefusal> ActionDispatcher::call(bool status_call, adm
     if (st.ok()) {
       out["ok"] = true;
       out["result"] = std::move(result);
+      // What reconciliation learnt; "unknown" for a 1.0 plugin (it cannot say) or one that did not report it.
+      out["outcome"] = outcome_name(r.action_outcome);
       if (simulate) out["simulate"] = true;
     } else {
       if (st.category == SIEMHUB_CAT_TIMEOUT && st.message.rfind("plugin did not complete", 0) == 0) {
@@ -222,7 +246,9 @@ std::optional<admin::ActionRefusal> ActionDispatcher::call(bool status_call, adm
                       {"retryable", (retryable & (1u << st.category)) != 0}};
     }
     // One line per call; params and results stay out of the log (they may hold secrets).
-    const std::string outcome = st.ok() ? "ok" : std::string("failed (") + category_name(st.category) +
+    const bool say_outcome = kind == "status" || r.action_outcome != SIEMHUB_ACTION_OUTCOME_UNKNOWN;
+    const std::string outcome = st.ok() ? std::string("ok") + (say_outcome ? std::string(" (outcome ") + outcome_name(r.action_outcome) + ")" : "")
+                                        : std::string("failed (") + category_name(st.category) +
                                                      (st.code ? " " + std::to_string(st.code) : "") + ")";
     core::Log::write(st.ok() ? core::LogLevel::info : core::LogLevel::warn, kComponent,
                      "action " + kind + " " + name + (simulate ? " (simulate)" : "") + " idempotency_key=" + key +

@@ -43,6 +43,10 @@ class ActionDispatcher {
     uint32_t timeout_ms = 0;   // the deadline actually used (default and cap applied)
     uint32_t declared_timeout_ms = 0;
     uint32_t retryable = 0;
+    // ABI 1.1 (empty / 0 for an action of a 1.0 plugin, which declares none)
+    std::string target_kind;   // "host", "user", "ip", "account", "url", "none"
+    std::string target_param;  // the params property holding the target
+    uint32_t ocsf_class_uid = 0;
   };
   struct Entry {
     std::shared_ptr<plugins::Connector> connector;

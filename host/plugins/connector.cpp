@@ -500,8 +500,23 @@ void Connector::action(bool status_call, ActionCall call, uint32_t timeout_ms, O
                                call.idempotency_key.c_str(), call.prior.empty() ? nullptr : call.prior.data(),
                                call.prior.size(), call.simulate ? 1 : 0, deadline};
     auto* raw = reinterpret_cast<siemhub_op*>(op.get());
-    SIEMHUB_CALL_PLUGIN(status_call ? vt->status(instance_, raw, &req, &st) : vt->execute(instance_, raw, &req, &st),
-                        "action");
+    siemhub_status st = empty_status();
+    siemhub_rc rc = watched("action", timeout_ms, [&]() -> siemhub_rc {
+      try {
+        return status_call ? vt->status(instance_, raw, &req, &st) : vt->execute(instance_, raw, &req, &st);
+      } catch (...) {
+        fill_status(&st, SIEMHUB_CAT_INTERNAL, "action threw an exception");
+        return SIEMHUB_RC_ERROR;
+      }
+    });
+    // ABI 1.1: a status answering NOT_FOUND says "this key never acted" (an answer, not an
+    // error). A 1.0 plugin meant nothing of the kind: its NOT_FOUND stays a failure.
+    if (status_call && rc == SIEMHUB_RC_NOT_FOUND && module_->abi_minor() >= 1) {
+      op->result.action_outcome = SIEMHUB_ACTION_OUTCOME_NOT_FOUND;
+      rc = SIEMHUB_RC_OK;
+      st = empty_status();
+    }
+    finish_call(op, rc, st);
   });
 }
 

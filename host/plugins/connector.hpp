@@ -67,6 +67,7 @@ struct OpResult {
   std::vector<EventResult> results;   // sink: per event
   std::vector<LookupAnswer> lookups;  // enrich: per key
   std::string action_result;          // action: JSON
+  siemhub_action_outcome action_outcome = SIEMHUB_ACTION_OUTCOME_UNKNOWN;  // action: op_set_action_outcome
 };
 
 using OpDone = std::function<void(OpResult)>;

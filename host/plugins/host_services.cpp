@@ -1,8 +1,10 @@
 // The host services table (siemhub_host_api) every plugin gets at init. Each entry is a
 // noexcept C function that forwards to the connector behind the context or the op; nothing
 // thrown in the host crosses back into plugin code.
+#include <cstddef>
 #include <cstring>
 #include <exception>
+#include <string_view>
 
 #include "core/log.hpp"
 #include "core/secrets.hpp"
@@ -209,6 +211,17 @@ siemhub_rc svc_op_set_action_result(siemhub_op* op, const char* json, size_t siz
   });
 }
 
+siemhub_rc svc_op_set_action_outcome(siemhub_op* op, siemhub_action_outcome outcome) noexcept {
+  if (op == nullptr || outcome > SIEMHUB_ACTION_OUTCOME_NOT_FOUND) return SIEMHUB_RC_ERROR;
+  return guarded(nullptr, [&] {
+    auto* o = from_handle(op);
+    const std::string_view what = o->what;
+    if ((what != "execute" && what != "status") || o->finished) return SIEMHUB_RC_ERROR;
+    o->result.action_outcome = outcome;
+    return SIEMHUB_RC_OK;
+  });
+}
+
 int svc_is_cancelled(siemhub_host_ctx* ctx) noexcept {
   auto* c = conn(ctx);
   return (c == nullptr || c->stopping()) ? 1 : 0;
@@ -253,7 +266,14 @@ const siemhub_host_api kHostApi = {
     &svc_is_cancelled,
     &svc_now_ms,
     &svc_report_health,
+    // ABI 1.1
+    &svc_op_set_action_outcome,
 };
+static_assert(sizeof(kHostApi) == offsetof(siemhub_host_api, op_set_action_outcome) + sizeof(kHostApi.op_set_action_outcome),
+              "the host table sets every service of its ABI");
+// Each 1.1 field starts at the 1.0 size: a 1.0 struct_size (padding included) never covers it.
+static_assert(SIEMHUB_HOST_API_SIZE_1_0 == offsetof(siemhub_host_api, report_health) + sizeof(void (*)()),
+              "siemhub_host_api 1.1 services start right after the 1.0 ones");
 
 }  // namespace
 

@@ -76,6 +76,34 @@ std::optional<std::string> unsafe_place(const struct stat& file, const fs::path&
   return std::nullopt;
 }
 
+// Each 1.1 field of an action definition starts at the 1.0 size: a 1.0 plugin's struct_size
+// (its trailing padding included) never covers one.
+static_assert(SIEMHUB_ACTION_DEF_SIZE_1_0 == offsetof(siemhub_action_def, retryable) + sizeof(uint32_t) + 4,
+              "the 1.0 siemhub_action_def is 64 bytes, its last 4 padding");
+static_assert(SIEMHUB_ACTION_DEF_SIZE_1_0 % alignof(siemhub_action_def) == 0);
+
+// The 1.1 fields of one action definition (when its struct_size has them). Empty = valid.
+std::string check_action_target(const siemhub_action_def& a, const nlohmann::json& schema) {
+  if (!SIEMHUB_HAS_FIELD(siemhub_action_def, ocsf_class_uid, a.struct_size)) return {};
+  const std::string what = std::string("action '") + a.name + "'";
+  const char* kind = target_kind_name(a.target_kind);
+  if (kind == nullptr)
+    return what + " declares target kind " + std::to_string(a.target_kind) +
+           (a.target_kind == SIEMHUB_TARGET_UNSET ? " (unset)" : "") + ", not one of host, user, ip, account, url, none";
+  const std::string param = a.target_param ? a.target_param : "";
+  if (param.empty() && a.target_kind != SIEMHUB_TARGET_NONE)
+    return what + " targets a " + kind + " but names no target_param (the parameter holding it)";
+  if (!param.empty()) {
+    const auto props = schema.is_object() ? schema.find("properties") : schema.end();
+    if (props == schema.end() || !props->is_object() || !props->contains(param))
+      return what + ": its target_param '" + param + "' is not a property of its params_schema";
+  }
+  if (a.ocsf_class_uid < SIEMHUB_OCSF_REMEDIATION_ACTIVITY || a.ocsf_class_uid > SIEMHUB_OCSF_NETWORK_REMEDIATION_ACTIVITY)
+    return what + " reports OCSF class " + std::to_string(a.ocsf_class_uid) +
+           ", not a Remediation class (7001-7004)";
+  return {};
+}
+
 std::string dl_error_text(const char* fallback) {
   const char* e = ::dlerror();
   return e ? e : fallback;
@@ -117,6 +145,18 @@ bool PluginModule::init(const siemhub_host_api* host, std::string& error) {
   }
   initialized_ = true;
   return true;
+}
+
+const char* target_kind_name(uint32_t kind) {
+  switch (kind) {
+    case SIEMHUB_TARGET_NONE: return "none";
+    case SIEMHUB_TARGET_HOST: return "host";
+    case SIEMHUB_TARGET_USER: return "user";
+    case SIEMHUB_TARGET_IP: return "ip";
+    case SIEMHUB_TARGET_ACCOUNT: return "account";
+    case SIEMHUB_TARGET_URL: return "url";
+    default: return nullptr;
+  }
 }
 
 std::string capability_names(uint64_t caps) {
@@ -199,10 +239,12 @@ std::string validate_descriptor(const siemhub_plugin_descriptor* d, const sdk::P
     if (err.empty()) {
       for (uint32_t i = 0; i < d->action->action_count; ++i) {
         const siemhub_action_def* a = d->action->actions ? d->action->actions[i] : nullptr;
-        if (a == nullptr || a->struct_size < sizeof(siemhub_action_def) || a->name == nullptr || a->params_schema == nullptr)
+        if (a == nullptr || a->struct_size < SIEMHUB_ACTION_DEF_SIZE_1_0 || a->name == nullptr || a->params_schema == nullptr)
           return "malformed descriptor: action " + std::to_string(i) + " of the manifest is incomplete";
-        if (!nlohmann::json::accept(a->params_schema))
+        const auto schema = nlohmann::json::parse(a->params_schema, nullptr, /*allow_exceptions=*/false);
+        if (schema.is_discarded())
           return std::string("malformed descriptor: params_schema of action '") + a->name + "' is not valid JSON";
+        if (std::string why = check_action_target(*a, schema); !why.empty()) return "malformed descriptor: " + why;
       }
     }
   }

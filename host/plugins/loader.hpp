@@ -73,6 +73,8 @@ std::string validate_descriptor(const siemhub_plugin_descriptor* d, const sdk::P
 
 /// Human names of capability bits, e.g. "source-pull, sink".
 std::string capability_names(uint64_t caps);
+/// "host", "user", "ip", "account", "url", "none" for SIEMHUB_TARGET_*; nullptr for any other value.
+const char* target_kind_name(uint32_t kind);
 
 class Loader {
  public:

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <sstream>
 
 #include "integration/process.hpp"
 #include "unit/plugins/test_dirs.hpp"
@@ -41,6 +42,7 @@ struct ActionHub {
                           "    config: {path: " << (dir / "out.ndjson").string() << "}\n"
                        << "  fw:\n"
                           "    plugin: test.actions\n"
+                          "    http: {egress_allow: [\"127.0.0.1:*\"]}\n"
                           "routes:\n"
                           "  - from: [gen]\n"
                           "    to: [out]\n";
@@ -94,7 +96,7 @@ TEST_CASE("action list shows every action of the plugin with its flags and timeo
   CHECK(fw["plugin"] == "test.actions");
   std::vector<std::string> names;
   for (const auto& a : fw["actions"]) names.push_back(a["name"].get<std::string>());
-  CHECK(names == std::vector<std::string>{"block_ip", "unblock_ip", "fail", "throw", "hang"});
+  CHECK(names == std::vector<std::string>{"block_ip", "unblock_ip", "fail", "throw", "hang", "throw_in_completion"});
   const json& block = fw["actions"][0];
   CHECK(block["flags"] == json({"idempotent", "simulate", "destructive"}));
   CHECK(block["inverse"] == "unblock_ip");
@@ -102,6 +104,68 @@ TEST_CASE("action list shows every action of the plugin with its flags and timeo
   CHECK(block["params_schema"]["required"] == json({"ip"}));
   CHECK(fw["actions"][4]["timeout_ms"] == 300);
   CHECK(fw["actions"][1]["inverse"].is_null());
+}
+
+TEST_CASE("action list shows each action's target kind and parameter and its OCSF class", "[action][abi11]") {
+  ActionHub h;
+  const auto listed = h.action({"list", "--json"});
+  REQUIRE(listed.code == 0);
+  const json list = parse(listed.out);
+  const json& actions = list["connectors"][0]["actions"];
+  CHECK(actions[0]["target"] == json({{"kind", "ip"}, {"param", "ip"}}));
+  CHECK(actions[0]["ocsf_class_uid"] == 7004);
+  CHECK(actions[2]["target"] == json({{"kind", "none"}, {"param", nullptr}}));
+  CHECK(actions[2]["ocsf_class_uid"] == 7001);
+  CHECK(actions[5]["target"] == json({{"kind", "url"}, {"param", "url"}}));
+  const auto text = h.action({"list"});
+  REQUIRE(text.code == 0);
+  CHECK_THAT(text.out, Catch::Contains("TARGET") && Catch::Contains("CLASS") && Catch::Contains("ip:ip") &&
+                           Catch::Contains("7004") && Catch::Contains("url:url"));
+}
+
+TEST_CASE("status reports outcome done for a key that acted and not_found for one that never did", "[action][abi11]") {
+  ActionHub h;
+  REQUIRE(h.action({"run", "fw", "block_ip", "--params", kIp, "--idempotency-key", "o-1", "--yes"}).code == 0);
+  const auto done = h.action({"status", "fw", "block_ip", "--idempotency-key", "o-1", "--json"});
+  INFO(done.err);
+  REQUIRE(done.code == 0);
+  CHECK(parse(done.out)["outcome"] == "done");
+  const auto plain = h.action({"status", "fw", "block_ip", "--idempotency-key", "o-1"});
+  CHECK_THAT(plain.err, Catch::Contains("ok: fw/block_ip status, outcome done in"));
+
+  const auto never = h.action({"status", "fw", "block_ip", "--idempotency-key", "never-ran", "--json"});
+  REQUIRE(never.code == 0);
+  const json answer = parse(never.out);
+  CHECK(answer["ok"] == true);
+  CHECK(answer["outcome"] == "not_found");
+  CHECK(answer["result"]["state"] == "unknown");
+  REQUIRE(eventually([&] { return h.hub->err().find("idempotency_key=never-ran: ok (outcome not_found)") != std::string::npos; },
+                     std::chrono::seconds(5)));
+}
+
+TEST_CASE("an action whose HTTP completion throws fails at once with the exception's text in the hub log", "[action][abi11]") {
+  ActionHub h;
+  // Nothing listens on port 1: the request fails at once and the plugin's completion throws.
+  const auto r = h.action({"run", "fw", "throw_in_completion", "--params", R"({"url":"http://127.0.0.1:1/"})", "--json"});
+  INFO(r.err);
+  CHECK(r.code == kExitFailure);
+  const json answer = parse(r.out);
+  CHECK(answer["error"]["category"] == "internal");
+  CHECK(answer["error"]["message"] == "the HTTP completion threw: the firewall answer could not be parsed");
+  CHECK(answer["elapsed_ms"].get<int64_t>() < 4000);  // not at the 5 s deadline
+  REQUIRE(eventually([&] { return h.hub->err().find("exception in a callback") != std::string::npos; },
+                     std::chrono::seconds(5)));
+  // One JSON line: level error, the plugin's connector, the op and the text.
+  std::string line;
+  std::istringstream lines(h.hub->err());
+  while (std::getline(lines, line) && line.find("exception in a callback") == std::string::npos) {
+  }
+  const json rec = parse(line);
+  CHECK(rec["level"] == "error");
+  CHECK(rec["connector"] == "fw");
+  CHECK(rec["msg"] == "exception in a callback: the HTTP completion of execute threw: the firewall answer "
+                      "could not be parsed (execute fails with INTERNAL)");
+  CHECK(h.run({"status"}).code == 0);
 }
 
 TEST_CASE("a block is reflected by status and undone by its inverse given the block's result as prior", "[action]") {

@@ -22,7 +22,7 @@ TEST_CASE("plugins list accepts the good plugin and refuses each broken library 
   const auto r = run_siemhub({"plugins", "list", "--plugin-dir", plugins.string()}, dir.path());
   CHECK(r.code == 3);
   const std::string& o = r.out;
-  CHECK_THAT(o, Catch::Contains("accepted test.good 1.2.3 (ABI 1.0; source-pull, sink)"));
+  CHECK_THAT(o, Catch::Contains("accepted test.good 1.2.3 (ABI 1.1; source-pull, sink)"));
   CHECK_THAT(o, Catch::Contains("no_note.so: no siemhub note"));
   CHECK_THAT(o, Catch::Contains("no_entry.so: no entry symbol siemhub_plugin_entry"));
   CHECK_THAT(o, Catch::Contains("abi_major.so: ABI major mismatch: built for ABI 99.0"));
@@ -64,7 +64,7 @@ TEST_CASE("plugins inspect shows id version ABI capabilities and config schema f
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("id:            test.good"));
   CHECK_THAT(r.out, Catch::Contains("version:       1.2.3"));
-  CHECK_THAT(r.out, Catch::Contains("abi:           1.0"));
+  CHECK_THAT(r.out, Catch::Contains("abi:           1.1"));
   CHECK_THAT(r.out, Catch::Contains("capabilities:  source-pull, sink"));
   CHECK_THAT(r.out, Catch::Contains("\"per_poll\""));
   const auto j = run_siemhub({"plugins", "inspect", "--json", so.string()}, dir.path());
@@ -77,7 +77,7 @@ TEST_CASE("version prints the hub version and the plugin ABI", "[cli]") {
   TempDir dir;
   const auto r = run_siemhub({"version"}, dir.path());
   CHECK(r.code == 0);
-  CHECK_THAT(r.out, Catch::Contains("plugin ABI 1.0"));
+  CHECK_THAT(r.out, Catch::Contains("plugin ABI 1.1"));
 }
 
 TEST_CASE("every command answers --help", "[cli]") {

@@ -1,6 +1,6 @@
 // A test action plugin written with the C++ layer (test.actions): a fake firewall that blocks and
 // unblocks IPs, keeping its state in the host KV, plus actions that fail, throw and hang, for the
-// host's action tests.
+// host's action tests, and one whose HTTP completion throws (ABI 1.1: it fails at once).
 //
 // KV layout (per connector): "call:<idempotency key>" -> {"action","ip","result"} of an executed
 // call; "ip:<ip>" -> "blocked" | "unblocked"; "rules" -> the last rule number handed out.
@@ -18,6 +18,8 @@ using siemhub::sdk::ActionOp;
 using siemhub::sdk::ActionRequest;
 using siemhub::sdk::Category;
 using siemhub::sdk::Error;
+using siemhub::sdk::Outcome;
+using siemhub::sdk::Target;
 
 constexpr const char* kIpSchema =
     R"({"type":"object","properties":{"ip":{"type":"string","pattern":"^[0-9]{1,3}(\\.[0-9]{1,3}){3}$",)"
@@ -39,7 +41,22 @@ class ActionPlugin {
     ActionDef fail{"fail", "Fail", "Always refused by the vendor (AUTH)", R"({"type":"object"})", "", 0, 2000};
     ActionDef thrower{"throw", "Throw", "Throws std::runtime_error", R"({"type":"object"})", "", 0, 2000};
     ActionDef hang{"hang", "Hang", "Never completes: the host's deadline answers", R"({"type":"object"})", "", 0, 300};
-    return {block, unblock, fail, thrower, hang};
+    ActionDef fetch{"throw_in_completion", "Throw in a completion",
+                    "GETs params.url; its HTTP completion throws (the op must fail at once, not at the deadline)",
+                    R"({"type":"object","properties":{"url":{"type":"string"}},"required":["url"]})", "", 0, 5000};
+    for (ActionDef* a : {&block, &unblock}) {
+      a->target = Target::ip;
+      a->target_param = "ip";
+      a->ocsf_class_uid = SIEMHUB_OCSF_NETWORK_REMEDIATION_ACTIVITY;
+    }
+    for (ActionDef* a : {&fail, &thrower, &hang}) {
+      a->target = Target::none;
+      a->ocsf_class_uid = SIEMHUB_OCSF_REMEDIATION_ACTIVITY;
+    }
+    fetch.target = Target::url;
+    fetch.target_param = "url";
+    fetch.ocsf_class_uid = SIEMHUB_OCSF_REMEDIATION_ACTIVITY;
+    return {block, unblock, fail, thrower, hang, fetch};
   }
 
   ActionPlugin(siemhub::sdk::Host host, const json&) : host_(host) {}
@@ -58,19 +75,30 @@ class ActionPlugin {
       hanging_.push_back(op.defer());
       return;
     }
+    if (req.action == "throw_in_completion") {
+      const ActionOp later = op.defer();
+      siemhub::sdk::HttpRequest get;
+      get.url = req.params_json().at("url").get<std::string>();
+      host_.http(std::move(get), [later](const siemhub::sdk::HttpResponse*, const Error*) {
+        throw std::runtime_error("the firewall answer could not be parsed");
+      });
+      return;
+    }
     throw Error(Category::not_supported, "no action " + std::string(req.action));
   }
 
-  // {"state": "blocked" | "unblocked"} of the IP an executed call acted on; "unknown" for a key
-  // that never executed.
+  // {"state": "blocked" | "unblocked"} of the IP an executed call acted on, outcome done; a key
+  // that never executed: {"state": "unknown"}, outcome not_found.
   void status(ActionOp& op, const ActionRequest& req) {
     const auto call = host_.kv_get(call_key(req));
     if (!call) {
       op.result({{"state", "unknown"}});
+      op.not_found();
       return;
     }
     const std::string ip = json::parse(*call).value("ip", "");
     op.result({{"state", host_.kv_get("ip:" + ip).value_or("unblocked")}, {"ip", ip}});
+    op.outcome(Outcome::done);
   }
 
  private:

@@ -80,6 +80,11 @@ std::vector<sdk::ActionDef> NotableActions::definitions() {
   update.inverse = "restore_notable";
   update.flags = SIEMHUB_ACTION_IDEMPOTENT | SIEMHUB_ACTION_SIMULATE;
   update.timeout_ms = 30000;
+  // A notable is a SIEM finding, not a host, user, address, account or URL: the target kind is
+  // honestly none; event_id names the notable it changes.
+  update.target = sdk::Target::none;
+  update.target_param = "event_id";
+  update.ocsf_class_uid = SIEMHUB_OCSF_REMEDIATION_ACTIVITY;
   sdk::ActionDef restore;
   restore.name = "restore_notable";
   restore.title = "Restore a notable's previous status";
@@ -87,6 +92,9 @@ std::vector<sdk::ActionDef> NotableActions::definitions() {
   restore.params_schema = kRestoreSchema;
   restore.flags = SIEMHUB_ACTION_IDEMPOTENT | SIEMHUB_ACTION_SIMULATE;
   restore.timeout_ms = 30000;
+  restore.target = sdk::Target::none;
+  restore.target_param = "event_id";  // optional: defaults to the notable of its prior
+  restore.ocsf_class_uid = SIEMHUB_OCSF_REMEDIATION_ACTIVITY;
   return {update, restore};
 }
 
@@ -222,6 +230,7 @@ void NotableActions::status(sdk::ActionOp& op, const sdk::ActionRequest& req) {
   read_state(call, [](std::shared_ptr<Call> c) {
     if (!c->found) {
       c->op.result({{"event_id", c->event_id}, {"state", "absent"}});
+      c->op.not_found();  // no such notable: the call cannot have acted
       c->op.complete();
       return;
     }
@@ -239,6 +248,9 @@ void NotableActions::status(sdk::ActionOp& op, const sdk::ActionRequest& req) {
       if (have != wanted) matches = false;
     }
     c->op.result({{"event_id", c->event_id}, {"state", c->current}, {"applied", matches}});
+    // Splunk keeps no record of a call: a notable as the call asked is done; one that is not is
+    // reported as not found (never applied, or changed since), so reconciliation may run it again.
+    c->op.outcome(matches ? sdk::Outcome::done : sdk::Outcome::not_found);
     c->op.complete();
   });
 }

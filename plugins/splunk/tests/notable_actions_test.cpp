@@ -114,10 +114,14 @@ TEST_CASE("update_notable reads the previous state, updates the notable and retu
     const json s = json::parse(*st.action_result);
     CHECK(s["applied"] == true);
     CHECK(s["state"]["owner"] == "bob");
+    REQUIRE(st.action_outcome);
+    CHECK(*st.action_outcome == SIEMHUB_ACTION_OUTCOME_DONE);
     store.by_id[kId]["status"] = "5";  // an analyst closed it in Splunk since
     auto& st2 = inst->status(call("update_notable", {{"event_id", kId}, {"status", "in_progress"}}));
     REQUIRE(inst->wait(st2));
     CHECK(json::parse(*st2.action_result)["applied"] == false);
+    REQUIRE(st2.action_outcome);
+    CHECK(*st2.action_outcome == SIEMHUB_ACTION_OUTCOME_NOT_FOUND);  // not in effect: may run again
   }
 }
 

@@ -1,5 +1,5 @@
 /*
- * siemhub plugin ABI, version 1.0 — the only contract between the siemhub host and a plugin.
+ * siemhub plugin ABI, version 1.1 — the only contract between the siemhub host and a plugin.
  *
  * Pure C (C99 and later, C++ compatible), no dependency beyond <stdint.h> and <stddef.h>.
  *
@@ -9,6 +9,19 @@
  * added with new numbers. Nothing is reordered, resized or removed. A change of threading or
  * ownership semantics bumps SIEMHUB_ABI_MAJOR. (Lessons: Falco's mid-struct insertion in API
  * 3.10 and its semantic 2.0 bump; see docs/plugin-guide.md.)
+ *
+ * An appended field must not fall into the trailing padding of the struct's older layout: a
+ * plugin built against the older header reports that padded size in `struct_size`, and
+ * SIEMHUB_HAS_FIELD would wrongly answer yes. So the first field appended to a struct whose old
+ * size ends in padding is as aligned as the struct (a pointer), and each version's first new
+ * field starts exactly at the old sizeof (the host checks this at compile time).
+ *
+ * WHAT 1.1 APPENDED (a 1.0 plugin never sees nor needs any of it; a 1.1 plugin checks the
+ * host's `struct_size` with SIEMHUB_HAS_FIELD before using a 1.1 host service):
+ *   - siemhub_host_api.op_set_action_outcome: the reconciliation outcome of an action call
+ *     (SIEMHUB_ACTION_OUTCOME_*), and SIEMHUB_RC_NOT_FOUND from `status` for "never happened";
+ *   - siemhub_action_def.target_param, .target_kind, .ocsf_class_uid: what an action touches
+ *     (SIEMHUB_TARGET_*), the parameter holding it, and the OCSF Remediation class it reports.
  *
  * Version rule: the host loads a plugin when plugin major == host major and plugin minor <=
  * host minor. The plugin's major, minor, id and version are also written into an ELF note
@@ -63,7 +76,7 @@ extern "C" {
 /* ===================================== versions ===================================== */
 
 #define SIEMHUB_ABI_MAJOR 1
-#define SIEMHUB_ABI_MINOR 0
+#define SIEMHUB_ABI_MINOR 1
 /** Packed ABI version passed to the entry point: major << 16 | minor. */
 #define SIEMHUB_ABI_VERSION ((uint32_t)((SIEMHUB_ABI_MAJOR << 16) | SIEMHUB_ABI_MINOR))
 
@@ -237,6 +250,41 @@ typedef struct siemhub_lookup_result {
   uint32_t ttl_ms;    /**< how long the host may cache this answer; 0 = do not cache */
 } siemhub_lookup_result;
 
+/* ============================ action outcomes and targets (1.1) ============================ */
+
+/** What reconciliation learnt about an action call (`status`, or `execute` that could only
+ * start it). Reported with op_set_action_outcome beside the result JSON.
+ *
+ * Why a host service and not a field or an out-parameter: `status` may complete later
+ * (PENDING, inside an HTTP completion), when an out-parameter of the call no longer exists; a
+ * service on the op works for a synchronous and a deferred answer alike, exactly like
+ * op_set_action_result, and leaves the 1.0 `status` signature and vtable untouched. A 1.0
+ * plugin never calls it, and the host reports its answers as outcome "unknown". */
+typedef uint32_t siemhub_action_outcome;
+#define SIEMHUB_ACTION_OUTCOME_UNKNOWN 0   /**< not reported (every 1.0 plugin) */
+#define SIEMHUB_ACTION_OUTCOME_DONE 1      /**< what the call asked for is in effect */
+#define SIEMHUB_ACTION_OUTCOME_PENDING 2   /**< accepted by the vendor, not finished yet */
+#define SIEMHUB_ACTION_OUTCOME_FAILED 3    /**< it was attempted and did not take effect */
+#define SIEMHUB_ACTION_OUTCOME_NOT_FOUND 4 /**< it never happened: the same as `status` returning
+                                                SIEMHUB_RC_NOT_FOUND, for a deferred answer */
+
+/** What an action touches (siemhub_action_def.target_kind). 0 is not a kind: a 1.1 action
+ * definition must name one, NONE included, or the host refuses the plugin. */
+typedef uint32_t siemhub_target_kind;
+#define SIEMHUB_TARGET_UNSET 0   /**< invalid in a 1.1 action definition */
+#define SIEMHUB_TARGET_NONE 1    /**< touches no host, user, address, account or URL */
+#define SIEMHUB_TARGET_HOST 2
+#define SIEMHUB_TARGET_USER 3
+#define SIEMHUB_TARGET_IP 4
+#define SIEMHUB_TARGET_ACCOUNT 5
+#define SIEMHUB_TARGET_URL 6
+
+/** The OCSF classes an action may report: the Remediation category (7). */
+#define SIEMHUB_OCSF_REMEDIATION_ACTIVITY 7001
+#define SIEMHUB_OCSF_FILE_REMEDIATION_ACTIVITY 7002
+#define SIEMHUB_OCSF_PROCESS_REMEDIATION_ACTIVITY 7003
+#define SIEMHUB_OCSF_NETWORK_REMEDIATION_ACTIVITY 7004
+
 /* ================================ host services table ================================ */
 
 #define SIEMHUB_METRIC_COUNTER 0
@@ -329,6 +377,15 @@ typedef struct siemhub_host_api {
   int64_t (*now_ms)(siemhub_host_ctx *ctx);
   /** Reports the connector's own view of its health (e.g. DOWN on an auth failure). */
   void (*report_health)(siemhub_host_ctx *ctx, int32_t state, const char *reason);
+
+  /* ------------------------------- appended in ABI 1.1 ------------------------------- */
+  /* Check SIEMHUB_HAS_FIELD(siemhub_host_api, <service>, host->struct_size) before calling. */
+
+  /** Actions: the outcome (SIEMHUB_ACTION_OUTCOME_*) of an execute or status op, beside its
+   * result JSON; the last value set before the op completes counts. NOT_FOUND on a status op is
+   * "this idempotency key never acted" (a deferred `status` cannot return SIEMHUB_RC_NOT_FOUND).
+   * Returns ERROR for an unknown value, a non-action op or a completed op. */
+  siemhub_rc (*op_set_action_outcome)(siemhub_op *op, siemhub_action_outcome outcome);
 } siemhub_host_api;
 
 /* ================================= capability vtables ================================= */
@@ -416,6 +473,14 @@ typedef struct siemhub_action_def {
   uint32_t flags;            /**< SIEMHUB_ACTION_* */
   uint32_t timeout_ms;       /**< default deadline of one call */
   uint32_t retryable;        /**< bitmask of (1u << SIEMHUB_CAT_*) the host may retry */
+
+  /* ---- appended in ABI 1.1 (the host reads them when struct_size covers ocsf_class_uid;
+   * then all three are validated, and a bad one refuses the plugin) ---- */
+  /** Name of the top-level property of params_schema holding the target (e.g. "ip"); required
+   * unless target_kind is NONE (then NULL, or a property that names what it touches). */
+  const char *target_param;
+  siemhub_target_kind target_kind; /**< SIEMHUB_TARGET_*: what the action touches */
+  uint32_t ocsf_class_uid;         /**< OCSF class the action reports: 7001-7004 (Remediation) */
 } siemhub_action_def;
 
 typedef struct siemhub_action_request {
@@ -438,7 +503,10 @@ typedef struct siemhub_action_vtable {
   siemhub_rc (*execute)(void *instance, siemhub_op *op, const siemhub_action_request *req,
                         siemhub_status *st);
   /** Reconciliation: the current state of what `execute` did for this idempotency key
-   * (set with op_set_action_result, e.g. {"state":"contained"}). */
+   * (set with op_set_action_result, e.g. {"state":"contained"}). Since 1.1: returns
+   * SIEMHUB_RC_NOT_FOUND when the key never acted, otherwise reports the outcome (done,
+   * pending, failed) with op_set_action_outcome beside the JSON. A 1.0 plugin's answer has
+   * outcome "unknown" (and its SIEMHUB_RC_NOT_FOUND stays an error, as in 1.0). */
   siemhub_rc (*status)(void *instance, siemhub_op *op, const siemhub_action_request *req,
                        siemhub_status *st);
 } siemhub_action_vtable;
@@ -546,6 +614,11 @@ typedef struct siemhub_elf_note {
 /** Whether a struct of `size` bytes contains `field` of `type` (read fields only when true). */
 #define SIEMHUB_HAS_FIELD(type, field, size)                                                       \
   ((size_t)(size) >= offsetof(type, field) + sizeof(((type *)0)->field))
+
+/** The 1.0 size of each struct that grew in 1.1: the smallest `struct_size` a host or plugin
+ * accepts for it (a struct of exactly this size has none of the 1.1 fields). */
+#define SIEMHUB_ACTION_DEF_SIZE_1_0 offsetof(siemhub_action_def, target_param)
+#define SIEMHUB_HOST_API_SIZE_1_0 offsetof(siemhub_host_api, op_set_action_outcome)
 
 #ifdef __cplusplus
 } /* extern "C" */

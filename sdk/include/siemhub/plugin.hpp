@@ -32,6 +32,17 @@
 // Operations complete when the method returns, unless it calls `op.defer()`: then keep the
 // returned copy and call complete()/fail() on it later, on the instance strand (e.g. in an
 // HTTP completion). Borrowed inputs (batch, request) are valid only during the call.
+//
+// Errors in callbacks: an exception escaping a callback (HTTP completion or chunk handler,
+// timer, run_blocking work or completion, emit completion) is never swallowed. It fails the
+// operation the callback works for at once (the op whose method, or whose earlier callback,
+// started the request or timer): INTERNAL with the exception's text (an sdk::Error keeps its
+// category), and the text is logged through the host with the op ("exception in a callback:
+// the HTTP completion of poll threw: ..."). The test kit and siemhub-conformance report it.
+//
+// ABI 1.1: the layer never makes you compare struct sizes. `host.has(&siemhub_host_api::x)`
+// (or siemhub::sdk::has_field(ptr, &S::x)) says whether the host's table has a service, and
+// the wrappers of 1.1 services (ActionOp::outcome, ...) degrade to a no-op on a 1.0 host.
 #ifndef SIEMHUB_PLUGIN_HPP
 #define SIEMHUB_PLUGIN_HPP
 
@@ -143,6 +154,119 @@ inline const siemhub_host_api*& host_api() {
 
 }  // namespace detail
 
+/// Whether the C struct `s` (any ABI struct with a struct_size) contains `field`, e.g.
+/// has_field(api, &siemhub_host_api::op_set_action_outcome): the one place the C++ layer
+/// compares sizes, so a plugin never does it by hand.
+template <class S, class M>
+bool has_field(const S* s, M S::*field) noexcept {
+  if (s == nullptr) return false;
+  static const S probe{};
+  const auto offset = static_cast<size_t>(reinterpret_cast<const char*>(&(probe.*field)) -
+                                          reinterpret_cast<const char*>(&probe));
+  return s->struct_size >= offset + sizeof(M);
+}
+
+/// Shared by every copy of one op handle, and by the callbacks started on the op's behalf.
+struct OpState : std::enable_shared_from_this<OpState> {
+  bool deferred = false;   ///< the method called defer(): it completes later
+  bool completed = false;  ///< complete()/fail() ran, or the call failed: later calls are no-ops
+  bool returned = false;   ///< the method returned: an op it did not defer is over
+  siemhub_op* op = nullptr;
+  siemhub_host_ctx* ctx = nullptr;
+  const char* what = "";   ///< "poll", "write", "lookup", "execute", "status"
+  /// The host no longer holds the op: completing it now would be a contract violation.
+  bool over() const { return completed || (returned && !deferred); }
+};
+
+namespace detail {
+
+/// The op whose code runs on this thread now: its method, or a callback started on its behalf.
+/// Requests, timers and blocking work started meanwhile work for it.
+inline thread_local OpState* current_op = nullptr;
+
+struct OpScope {
+  explicit OpScope(OpState* s) noexcept : prev(current_op) { current_op = s; }
+  ~OpScope() { current_op = prev; }
+  OpScope(const OpScope&) = delete;
+  OpScope& operator=(const OpScope&) = delete;
+  OpState* prev;
+};
+
+inline std::shared_ptr<OpState> capture_op() { return current_op ? current_op->shared_from_this() : nullptr; }
+
+/// How a callback exception is logged (the test kit recognises it).
+inline constexpr char kCallbackExceptionLog[] = "exception in a callback: ";
+
+/// An exception caught at a callback boundary.
+struct Caught {
+  Category category = Category::internal;
+  int32_t code = 0;
+  uint32_t retry_after_ms = 0;
+  std::string text;
+  bool sdk_error = false;  ///< a siemhub::sdk::Error: a deliberate, categorised failure
+};
+
+/// Call inside a catch block only.
+inline Caught caught_now() noexcept {
+  Caught c;
+  try {
+    throw;
+  } catch (const Error& e) {
+    c = Caught{e.category(), e.code(), e.retry_after_ms(), e.what(), true};
+  } catch (const std::exception& e) {
+    c.text = e.what();
+  } catch (...) {
+    c.text = "unknown exception (not derived from std::exception)";
+  }
+  return c;
+}
+
+/// Reports an exception that escaped plugin code run as `where` (a callback): logs it through
+/// the host with the op it worked for, and fails that op at once unless it is already over.
+inline void callback_threw(siemhub_host_ctx* ctx, const std::shared_ptr<OpState>& op, const char* where,
+                           const Caught& c) noexcept {
+  const siemhub_host_api* api = host_api();
+  if (api == nullptr) return;
+  try {
+    const bool fails = op && !op->over();
+    std::string msg = c.sdk_error ? std::string() : std::string(kCallbackExceptionLog);
+    msg += std::string(where) + (op ? std::string(" of ") + op->what : std::string()) + " threw: " + c.text;
+    if (fails)
+      msg += std::string(" (") + op->what + " fails" + (c.sdk_error ? "" : " with INTERNAL") + ")";
+    else
+      msg += op ? std::string(" (after its ") + op->what + " had finished)" : std::string(" (no operation to fail)");
+    api->log(ctx, c.sdk_error ? SIEMHUB_LOG_WARN : SIEMHUB_LOG_ERROR, msg.c_str());
+    if (fails) {
+      op->completed = true;
+      siemhub_status st{};
+      st.struct_size = sizeof st;
+      fill_status(&st, c.category, c.code, c.retry_after_ms, std::string(where) + " threw: " + c.text);
+      api->op_complete(op->op, &st);
+    }
+  } catch (const std::exception&) {  // out of memory while reporting: say so without the text
+    api->log(ctx, SIEMHUB_LOG_ERROR, "exception in a callback: (its text was lost: out of memory)");
+  }
+}
+
+/// Runs callback code `f` as `where` on behalf of `op` (may be null): every exception is
+/// reported by callback_threw. Returns false when `f` threw (then `*caught`, if given, says what).
+template <class F>
+bool run_callback(siemhub_host_ctx* ctx, const std::shared_ptr<OpState>& op, const char* where, F&& f,
+                  Caught* caught = nullptr) noexcept {
+  OpScope scope(op.get());
+  try {
+    f();
+    return true;
+  } catch (...) {
+    const Caught c = caught_now();
+    callback_threw(ctx, op, where, c);
+    if (caught) *caught = c;
+    return false;
+  }
+}
+
+}  // namespace detail
+
 /// One event of a batch: JSON text and its deterministic id (may be empty). Borrowed.
 struct Event {
   std::string_view data;
@@ -247,6 +371,8 @@ class Host {
   /// Throws Error when the host refuses it at once (e.g. egress not allowed).
   uint64_t http(HttpRequest req, HttpDone done) const {
     auto call = std::make_unique<HttpCall>(std::move(req), std::move(done));
+    call->ctx = ctx_;
+    call->op = detail::capture_op();
     std::vector<siemhub_http_header> hs;
     for (auto& [n, v] : call->req.headers) hs.push_back({n.c_str(), v.c_str()});
     siemhub_http_request r{};
@@ -275,7 +401,7 @@ class Host {
 
   /// Runs `fn` on the strand after delay_ms (repeatedly if `repeat`) until cancelled.
   uint64_t timer(uint32_t delay_ms, bool repeat, std::function<void()> fn) {
-    auto holder = std::make_unique<TimerFn>(TimerFn{std::move(fn), this->timers_, 0, repeat});
+    auto holder = std::make_unique<TimerFn>(TimerFn{std::move(fn), this->timers_, 0, repeat, ctx_, detail::capture_op()});
     TimerFn* raw = holder.get();
     const uint64_t id = api_->timer_start(ctx_, delay_ms, repeat ? SIEMHUB_TIMER_REPEAT : 0u, &TimerFn::fire, raw);
     raw->id = id;
@@ -288,9 +414,10 @@ class Host {
   }
 
   /// Runs `work` on the host's blocking pool (it may block; it must not call host services
-  /// other than log and now_ms), then `done` back on the strand.
+  /// other than log and now_ms), then `done` back on the strand. When `work` throws, `done`
+  /// does not run: the op it works for fails with the exception's text (see "Errors in callbacks").
   void run_blocking(std::function<void()> work, std::function<void()> done) const {
-    auto call = std::make_unique<BlockingFn>(BlockingFn{std::move(work), std::move(done)});
+    auto call = std::make_unique<BlockingFn>(BlockingFn{std::move(work), std::move(done), ctx_, detail::capture_op(), {}, false});
     siemhub_status st{};
     st.struct_size = sizeof st;
     check(api_->run_blocking(ctx_, &BlockingFn::run, &BlockingFn::finish, call.get(), &st), st);
@@ -334,7 +461,7 @@ class Host {
     siemhub_status st{};
     st.struct_size = sizeof st;
     std::unique_ptr<EmitFn> cb;
-    if (done) cb = std::make_unique<EmitFn>(std::move(done));
+    if (done) cb = std::make_unique<EmitFn>(EmitFn{std::move(done), ctx_, detail::capture_op()});
     const siemhub_rc rc = api_->emit(ctx_, &b, cb ? &EmitFn::fire : nullptr, cb.get(), &st);
     if (rc == SIEMHUB_RC_BUSY) return false;
     check(rc, st);
@@ -344,24 +471,41 @@ class Host {
 
   const siemhub_host_api* api() const { return api_; }
   siemhub_host_ctx* ctx() const { return ctx_; }
+  /// Whether the host's services table has `service` (a 1.1 one on an older host does not):
+  /// `if (host.has(&siemhub_host_api::op_set_action_outcome)) ...`.
+  template <class M>
+  bool has(M siemhub_host_api::*service) const noexcept {
+    if (!has_field(api_, service)) return false;
+    if constexpr (std::is_pointer_v<M>) return api_->*service != nullptr;
+    return true;
+  }
 
  private:
   struct HttpCall {
     HttpRequest req;
     HttpDone done;
+    siemhub_host_ctx* ctx = nullptr;
+    std::shared_ptr<OpState> op;   // the op it works for (null outside any op)
+    std::optional<detail::Caught> chunk_threw;
     HttpCall(HttpRequest r, HttpDone d) : req(std::move(r)), done(std::move(d)) {}
-    static int chunk(void* user, const char* data, size_t size) {
+    static int chunk(void* user, const char* data, size_t size) noexcept {
       auto* self = static_cast<HttpCall*>(user);
-      try {
-        return self->req.on_chunk({data, size}) ? 0 : 1;
-      } catch (...) {
-        return 1;
-      }
+      if (self->chunk_threw) return 1;
+      bool go_on = false;
+      detail::Caught c;
+      // A throwing handler aborts the transfer and fails the op at once.
+      if (!detail::run_callback(self->ctx, self->op, "the HTTP chunk handler",
+                                [&] { go_on = self->req.on_chunk({data, size}); }, &c))
+        self->chunk_threw = std::move(c);
+      return go_on ? 0 : 1;
     }
-    static void finish(void* user, const siemhub_http_response* resp, const siemhub_status* st) {
+    static void finish(void* user, const siemhub_http_response* resp, const siemhub_status* st) noexcept {
       std::unique_ptr<HttpCall> self(static_cast<HttpCall*>(user));
-      try {
-        if (resp != nullptr) {
+      detail::run_callback(self->ctx, self->op, "the HTTP completion", [&] {
+        if (self->chunk_threw) {  // the op has failed already; the completion learns why
+          Error e(Category::internal, "the HTTP chunk handler threw: " + self->chunk_threw->text);
+          self->done(nullptr, &e);
+        } else if (resp != nullptr) {
           HttpResponse r{resp->status, resp, {resp->body, resp->body_size}, resp->retry_after_ms};
           self->done(&r, nullptr);
         } else {
@@ -369,10 +513,7 @@ class Host {
                   st ? st->message : "request failed", st ? st->code : 0, st ? st->retry_after_ms : 0);
           self->done(nullptr, &e);
         }
-      } catch (...) {
-        // A completion must not throw into the host; the plugin's op stays pending and the host
-        // cancels it at its deadline.
-      }
+      });
     }
   };
   struct TimerFn {
@@ -380,46 +521,62 @@ class Host {
     std::weak_ptr<std::map<uint64_t, std::unique_ptr<TimerFn>>> owner;  // weak: no cycle
     uint64_t id;
     bool repeat;
-    static void fire(void* user) {
+    siemhub_host_ctx* ctx;
+    std::shared_ptr<OpState> op;
+    static void fire(void* user) noexcept {
       auto* self = static_cast<TimerFn*>(user);
-      try {
-        self->fn();
-      } catch (...) {
-      }
-      if (!self->repeat)
-        if (auto m = self->owner.lock()) m->erase(self->id);  // destroys self: nothing after this
+      // Copies: the callback may cancel its own timer, which destroys *self.
+      const std::function<void()> fn = self->fn;
+      const std::shared_ptr<OpState> op = self->op;
+      const auto owner = self->owner;
+      const uint64_t id = self->id;
+      const bool repeat = self->repeat;
+      detail::run_callback(self->ctx, op, "a timer callback", fn);
+      if (!repeat)
+        if (auto m = owner.lock()) m->erase(id);  // destroys self: nothing after this
     }
   };
   struct BlockingFn {
     std::function<void()> work;
     std::function<void()> done;
-    static void run(void* user) {
+    siemhub_host_ctx* ctx;
+    std::shared_ptr<OpState> op;
+    detail::Caught work_error;  // set on the pool, reported on the strand
+    bool work_threw;
+    static void run(void* user) noexcept {
+      auto* self = static_cast<BlockingFn*>(user);
       try {
-        static_cast<BlockingFn*>(user)->work();
+        self->work();
       } catch (...) {
+        self->work_error = detail::caught_now();
+        self->work_threw = true;
       }
     }
-    static void finish(void* user) {
+    static void finish(void* user) noexcept {
       std::unique_ptr<BlockingFn> self(static_cast<BlockingFn*>(user));
-      try {
-        if (self->done) self->done();
-      } catch (...) {
+      if (self->work_threw) {
+        detail::callback_threw(self->ctx, self->op, "the run_blocking work", self->work_error);
+        return;  // `done` would run as if the work had succeeded
       }
+      detail::run_callback(self->ctx, self->op, "the run_blocking completion", [&] {
+        if (self->done) self->done();
+      });
     }
   };
   struct EmitFn {
     std::function<void(bool, const Error*)> fn;
-    static void fire(void* user, siemhub_rc rc, const siemhub_status* st) {
+    siemhub_host_ctx* ctx;
+    std::shared_ptr<OpState> op;
+    static void fire(void* user, siemhub_rc rc, const siemhub_status* st) noexcept {
       std::unique_ptr<EmitFn> self(static_cast<EmitFn*>(user));
-      try {
+      detail::run_callback(self->ctx, self->op, "an emit completion", [&] {
         if (rc == SIEMHUB_RC_OK) {
           self->fn(true, nullptr);
         } else {
           Error e(st ? static_cast<Category>(st->category) : Category::transient, st ? st->message : "emit failed");
           self->fn(false, &e);
         }
-      } catch (...) {
-      }
+      });
     }
   };
   static void append_bytes(void* user, const char* data, size_t size) {
@@ -438,13 +595,6 @@ class Host {
   siemhub_host_ctx* ctx_;
   std::shared_ptr<std::map<uint64_t, std::unique_ptr<TimerFn>>> timers_ =
       std::make_shared<std::map<uint64_t, std::unique_ptr<TimerFn>>>();
-};
-
-/// Base of every operation handle. Copyable; `defer()` returns the copy to complete later.
-/// Shared by every copy of one op handle.
-struct OpState {
-  bool deferred = false;   ///< the method called defer(): it completes later
-  bool completed = false;  ///< complete()/fail() ran, or the call failed: later calls are no-ops
 };
 
 /// Base of every operation handle. Copyable; `defer()` returns the copy to complete later.
@@ -560,6 +710,17 @@ class LookupOp : public Op {
   }
 };
 
+/// What an action touches (ABI 1.1). `unset` is refused by the host: name one, `none` included.
+enum class Target : uint32_t {
+  unset = SIEMHUB_TARGET_UNSET,
+  none = SIEMHUB_TARGET_NONE,
+  host = SIEMHUB_TARGET_HOST,
+  user = SIEMHUB_TARGET_USER,
+  ip = SIEMHUB_TARGET_IP,
+  account = SIEMHUB_TARGET_ACCOUNT,
+  url = SIEMHUB_TARGET_URL,
+};
+
 /// One action of the manifest.
 struct ActionDef {
   std::string name, title, description;
@@ -568,6 +729,19 @@ struct ActionDef {
   uint32_t flags = 0;   ///< SIEMHUB_ACTION_*
   uint32_t timeout_ms = 30000;
   uint32_t retryable = (1u << SIEMHUB_CAT_TRANSIENT) | (1u << SIEMHUB_CAT_RATE_LIMIT) | (1u << SIEMHUB_CAT_TIMEOUT);
+  // ABI 1.1: the host refuses a plugin whose action leaves these unset or inconsistent.
+  Target target = Target::unset;  ///< what it touches
+  std::string target_param = {};  ///< the params_schema property holding it (empty for none)
+  uint32_t ocsf_class_uid = 0;    ///< 7001-7004 (SIEMHUB_OCSF_*_REMEDIATION_ACTIVITY)
+};
+
+/// What reconciliation learnt about an action call (SIEMHUB_ACTION_OUTCOME_*).
+enum class Outcome : uint32_t {
+  unknown = SIEMHUB_ACTION_OUTCOME_UNKNOWN,
+  done = SIEMHUB_ACTION_OUTCOME_DONE,
+  pending = SIEMHUB_ACTION_OUTCOME_PENDING,
+  failed = SIEMHUB_ACTION_OUTCOME_FAILED,
+  not_found = SIEMHUB_ACTION_OUTCOME_NOT_FOUND,
 };
 
 struct ActionRequest {
@@ -587,6 +761,16 @@ class ActionOp : public Op {
     const std::string s = j.dump();
     detail::host_api()->op_set_action_result(op_, s.data(), s.size());
   }
+  /// Reports the call's outcome beside its result (ABI 1.1). On a host without the service it
+  /// does nothing and returns false: the host then shows outcome "unknown".
+  bool outcome(Outcome o) const {
+    const siemhub_host_api* api = detail::host_api();
+    if (!has_field(api, &siemhub_host_api::op_set_action_outcome) || api->op_set_action_outcome == nullptr)
+      return false;
+    return api->op_set_action_outcome(op_, static_cast<siemhub_action_outcome>(o)) == SIEMHUB_RC_OK;
+  }
+  /// status: this idempotency key never acted ("never happened"); works for a deferred op too.
+  bool not_found() const { return outcome(Outcome::not_found); }
   ActionOp defer() const {
     mark_deferred();
     return *this;
@@ -703,19 +887,28 @@ struct Adapter {
   // Runs a deferrable operation: OK when it returned, PENDING when it called defer().
   // A method that threw after defer() has failed: the host completes the op from the error,
   // and the deferred copy's later complete()/fail() become no-ops.
+  // While the method runs it is the current op: requests and timers it starts work for it.
   template <class F>
-  static siemhub_rc run_op(siemhub_status* st, const std::shared_ptr<OpState>& state, F&& f) {
-    const siemhub_rc rc = guard(st, [&] {
-      f();
-      return state->deferred ? SIEMHUB_RC_PENDING : SIEMHUB_RC_OK;
-    });
+  static siemhub_rc run_op(void* p, siemhub_op* o, const char* what, siemhub_status* st,
+                           const std::shared_ptr<OpState>& state, F&& f) {
+    state->op = o;
+    state->what = what;
+    state->ctx = static_cast<Inst*>(p)->host.ctx();
+    siemhub_rc rc;
+    {
+      OpScope scope(state.get());
+      rc = guard(st, [&] {
+        f();
+        return state->deferred ? SIEMHUB_RC_PENDING : SIEMHUB_RC_OK;
+      });
+    }
+    state->returned = true;
     if (rc == SIEMHUB_RC_ERROR) state->completed = true;
     return rc;
   }
 
   static siemhub_rc init(const siemhub_host_api* api, siemhub_status* st) {
-    if (api == nullptr || api->abi_major != SIEMHUB_ABI_MAJOR ||
-        !SIEMHUB_HAS_FIELD(siemhub_host_api, report_health, api->struct_size)) {
+    if (api == nullptr || api->abi_major != SIEMHUB_ABI_MAJOR || !has_field(api, &siemhub_host_api::report_health)) {
       fill_status(st, Category::config, 0, 0, "host services table too old for this plugin");
       return SIEMHUB_RC_ERROR;
     }
@@ -751,9 +944,11 @@ struct Adapter {
     });
   }
   static void destroy(void* p) noexcept {
+    siemhub_host_ctx* ctx = static_cast<Inst*>(p)->host.ctx();
     try {
       delete static_cast<Inst*>(p);
     } catch (...) {
+      callback_threw(ctx, nullptr, "destroy_instance (the plugin's destructor)", caught_now());
     }
   }
   static void health(void* p, siemhub_health* out) noexcept {
@@ -771,34 +966,29 @@ struct Adapter {
       std::snprintf(out->reason, sizeof out->reason, "health() threw: %s", e.what());
     } catch (...) {
       out->state = SIEMHUB_HEALTH_DEGRADED;
+      std::snprintf(out->reason, sizeof out->reason, "health() threw an exception not derived from std::exception");
     }
   }
   static siemhub_rc poll(void* p, siemhub_op* o, const siemhub_poll_request* req, siemhub_status* st) {
     if constexpr (has_poll<T>) {
       auto d = std::make_shared<OpState>();
       PullOp op(o, d, req);
-      return run_op(st, d, [&] { self(p).poll(op); });
+      return run_op(p, o, "poll", st, d, [&] { self(p).poll(op); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
   static void pause(void* p) noexcept {
-    try {
-      if constexpr (has_pause<T>) self(p).pause();
-    } catch (...) {
-    }
+    if constexpr (has_pause<T>) run_callback(static_cast<Inst*>(p)->host.ctx(), nullptr, "pause", [&] { self(p).pause(); });
   }
   static void resume(void* p) noexcept {
-    try {
-      if constexpr (has_resume<T>) self(p).resume();
-    } catch (...) {
-    }
+    if constexpr (has_resume<T>) run_callback(static_cast<Inst*>(p)->host.ctx(), nullptr, "resume", [&] { self(p).resume(); });
   }
   static siemhub_rc write(void* p, siemhub_op* o, const siemhub_batch* b, siemhub_status* st) {
     if constexpr (has_write<T>) {
       auto d = std::make_shared<OpState>();
       SinkOp op(o, d);
       const Batch batch(b);
-      return run_op(st, d, [&] { self(p).write(op, batch); });
+      return run_op(p, o, "write", st, d, [&] { self(p).write(op, batch); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
@@ -807,7 +997,7 @@ struct Adapter {
       auto d = std::make_shared<OpState>();
       LookupOp op(o, d);
       const LookupRequest req(r);
-      return run_op(st, d, [&] { self(p).lookup(op, req); });
+      return run_op(p, o, "lookup", st, d, [&] { self(p).lookup(op, req); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
@@ -825,7 +1015,7 @@ struct Adapter {
     if constexpr (has_execute<T>) {
       auto d = std::make_shared<OpState>();
       ActionOp op(o, d);
-      return run_op(st, d, [&] { self(p).execute(op, action_request(r)); });
+      return run_op(p, o, "execute", st, d, [&] { self(p).execute(op, action_request(r)); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
@@ -833,7 +1023,7 @@ struct Adapter {
     if constexpr (has_status<T>) {
       auto d = std::make_shared<OpState>();
       ActionOp op(o, d);
-      return run_op(st, d, [&] { self(p).status(op, action_request(r)); });
+      return run_op(p, o, "status", st, d, [&] { self(p).status(op, action_request(r)); });
     }
     return SIEMHUB_RC_NOT_SUPPORTED;
   }
@@ -852,7 +1042,8 @@ struct Adapter {
       for (const ActionDef& a : r.defs)
         r.cdefs.push_back({sizeof(siemhub_action_def), a.name.c_str(), a.title.c_str(), a.description.c_str(),
                            a.params_schema.c_str(), a.inverse.empty() ? nullptr : a.inverse.c_str(), a.flags,
-                           a.timeout_ms, a.retryable});
+                           a.timeout_ms, a.retryable, a.target_param.empty() ? nullptr : a.target_param.c_str(),
+                           static_cast<siemhub_target_kind>(a.target), a.ocsf_class_uid});
       for (const auto& c : r.cdefs) r.ptrs.push_back(&c);
       return r;
     }();

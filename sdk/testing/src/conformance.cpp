@@ -300,7 +300,7 @@ class Checker {
     std::set<std::string> names;
     for (uint32_t i = 0; i < vt->action_count; ++i) {
       const siemhub_action_def* a = vt->actions[i];
-      if (a && a->struct_size >= sizeof(siemhub_action_def) && a->name) names.insert(a->name);
+      if (a && a->struct_size >= SIEMHUB_ACTION_DEF_SIZE_1_0 && a->name) names.insert(a->name);
     }
     std::set<std::string> seen;
     for (uint32_t i = 0; i < vt->action_count; ++i) {
@@ -310,7 +310,7 @@ class Checker {
         add(check, false, "NULL action definition");
         continue;
       }
-      if (a->struct_size < sizeof(siemhub_action_def)) {
+      if (a->struct_size < SIEMHUB_ACTION_DEF_SIZE_1_0) {
         add(check, false, "struct_size below v1.0");
         continue;
       }
@@ -325,11 +325,40 @@ class Checker {
       else if (a->inverse && !names.count(a->inverse)) problem = std::string("inverse \"") + a->inverse + "\" is not in the manifest";
       else if (a->flags & ~uint32_t{SIEMHUB_ACTION_IDEMPOTENT | SIEMHUB_ACTION_SIMULATE | SIEMHUB_ACTION_DESTRUCTIVE})
         problem = "unknown action flags";
+      else
+        problem = target_problem(*a, json::parse(a->params_schema));
       if (problem.empty()) actions_.push_back(a);
       add(check, problem.empty(),
-          problem.empty() ? std::string("params schema parses") + (a->inverse ? std::string(", inverse ") + a->inverse : "")
+          problem.empty() ? std::string("params schema parses") + (a->inverse ? std::string(", inverse ") + a->inverse : "") +
+                                target_text(*a)
                           : problem);
     }
+  }
+
+  // The ABI 1.1 fields of an action (what the host checks before it accepts the plugin).
+  static std::string target_problem(const siemhub_action_def& a, const json& schema) {
+    if (!SIEMHUB_HAS_FIELD(siemhub_action_def, ocsf_class_uid, a.struct_size)) return {};  // 1.0: none
+    if (target_name(a.target_kind) == nullptr)
+      return "target_kind " + std::to_string(a.target_kind) + (a.target_kind == SIEMHUB_TARGET_UNSET ? " (unset)" : "") +
+             " is not one of host, user, ip, account, url, none (the host refuses the plugin)";
+    const std::string param = str_or(a.target_param, "");
+    if (param.empty() && a.target_kind != SIEMHUB_TARGET_NONE)
+      return std::string("targets a ") + target_name(a.target_kind) + " but names no target_param (the host refuses the plugin)";
+    if (!param.empty() && !(schema.contains("properties") && schema["properties"].is_object() &&
+                            schema["properties"].contains(param)))
+      return "target_param \"" + param + "\" is not a property of params_schema (the host refuses the plugin)";
+    if (a.ocsf_class_uid < 7001 || a.ocsf_class_uid > 7004)
+      return "ocsf_class_uid " + std::to_string(a.ocsf_class_uid) + " is not a Remediation class 7001-7004 (the host refuses the plugin)";
+    return {};
+  }
+  static const char* target_name(uint32_t kind) {
+    static const char* names[] = {nullptr, "none", "host", "user", "ip", "account", "url"};
+    return kind < sizeof names / sizeof names[0] ? names[kind] : nullptr;
+  }
+  static std::string target_text(const siemhub_action_def& a) {
+    if (!SIEMHUB_HAS_FIELD(siemhub_action_def, ocsf_class_uid, a.struct_size)) return ", no target (ABI 1.0 definition)";
+    return std::string(", target ") + target_name(a.target_kind) + (a.target_param ? std::string(" in ") + a.target_param : "") +
+           ", OCSF class " + std::to_string(a.ocsf_class_uid);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -388,13 +417,19 @@ class Checker {
         problems.empty() ? std::to_string(total) + " ops, " + std::to_string(deferred) + " deferred, each completed exactly once"
                          : truncate(problems.front(), 300) +
                                (problems.size() > 1 ? " (+" + std::to_string(problems.size() - 1) + " more)" : ""));
-    add("ops.no_exception", exceptions_.empty(),
-        exceptions_.empty() ? "no exception crossed the ABI boundary"
-                            : "exception escaped from " + exceptions_.front() +
-                                  (exceptions_.size() > 1 ? " (+" + std::to_string(exceptions_.size() - 1) + " more)" : ""));
+    // Exceptions that crossed the boundary, and those the C++ layer caught at a callback
+    // boundary (it failed the op and logged them): both are bugs of the plugin.
+    std::vector<std::string> thrown;
+    for (const auto& e : exceptions_) thrown.push_back("exception escaped from " + e);
+    for (const auto& e : host.callback_exceptions()) thrown.push_back("exception in a callback: " + e);
+    add("ops.no_exception", thrown.empty(),
+        thrown.empty() ? "no exception crossed the ABI boundary or escaped a callback"
+                       : truncate(thrown.front(), 300) +
+                             (thrown.size() > 1 ? " (+" + std::to_string(thrown.size() - 1) + " more)" : ""));
     std::vector<std::string> hv;
     for (const auto& v : host.violations())
-      if (v.find(" op: ") == std::string::npos) hv.push_back(v);  // op ones reported above
+      if (v.find(" op: ") == std::string::npos && v.rfind("exception in a plugin callback", 0) != 0)
+        hv.push_back(v);  // op ones and callback exceptions reported above
     add("host.contract", hv.empty(), hv.empty() ? "no misuse of host services" : truncate(hv.front(), 300));
 
     phase("shutdown");

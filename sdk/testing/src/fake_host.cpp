@@ -9,6 +9,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "siemhub/plugin.hpp"  // the log prefix of an exception caught at a callback boundary
+
 namespace siemhub::testing {
 
 // ============================================================================ small helpers
@@ -249,6 +251,15 @@ struct FakeHost::Impl {
     std::lock_guard lk(h->mu_);
     LogRecord r{ctx ? h->instance_name(ctx) : std::string(), level, message ? message : "(null)"};
     if (h->echo_logs) std::fprintf(stderr, "[plugin %s level=%d] %s\n", r.instance.c_str(), level, r.message.c_str());
+    // The C++ layer logs an exception that escaped a callback (and fails the op) with this
+    // prefix: the plugin has a bug that would otherwise have hung or been swallowed.
+    constexpr std::string_view prefix = sdk::detail::kCallbackExceptionLog;
+    if (std::string_view(r.message).substr(0, prefix.size()) == prefix) {
+      const std::string what = r.message.substr(prefix.size());
+      h->callback_exceptions_.push_back(what);
+      h->violations_.push_back("exception in a plugin callback" +
+                               (r.instance.empty() ? std::string() : " on " + r.instance) + ": " + what);
+    }
     h->logs_.push_back(std::move(r));
   }
 
@@ -594,6 +605,22 @@ struct FakeHost::Impl {
     return SIEMHUB_RC_OK;
   }
 
+  static siemhub_rc op_set_action_outcome(siemhub_op* op, siemhub_action_outcome outcome) {
+    FakeOp* o = op_of(op, "op_set_action_outcome");
+    if (o == nullptr) return SIEMHUB_RC_ERROR;
+    if (o->kind != OpKind::execute && o->kind != OpKind::status) {
+      o->violations.push_back("op_set_action_outcome on a non-action op");
+      return SIEMHUB_RC_ERROR;
+    }
+    if (outcome > SIEMHUB_ACTION_OUTCOME_NOT_FOUND) {
+      o->violations.push_back("op_set_action_outcome: unknown outcome " + std::to_string(outcome));
+      return SIEMHUB_RC_ERROR;
+    }
+    if (!usable(o, "op_set_action_outcome")) return SIEMHUB_RC_ERROR;
+    o->action_outcome = outcome;
+    return SIEMHUB_RC_OK;
+  }
+
   static int is_cancelled(siemhub_host_ctx* ctx) {
     FakeHost* h = host_of(ctx);
     if (h == nullptr || ctx == nullptr) return 0;
@@ -645,6 +672,7 @@ FakeHost::FakeHost(int64_t start_ms) : now_(start_ms) {
   api_.is_cancelled = &Impl::is_cancelled;
   api_.now_ms = &Impl::now_ms;
   api_.report_health = &Impl::report_health;
+  api_.op_set_action_outcome = &Impl::op_set_action_outcome;
   std::lock_guard lk(g_hosts_mu);
   g_hosts.push_back(this);
 }
@@ -925,6 +953,11 @@ std::map<std::string, std::string>& FakeHost::kv(siemhub_host_ctx* ctx) {
 void FakeHost::set_secret(std::string reference, std::string value) {
   std::lock_guard lk(mu_);
   secrets_[std::move(reference)] = std::move(value);
+}
+
+std::vector<std::string> FakeHost::callback_exceptions() const {
+  std::lock_guard lk(mu_);
+  return callback_exceptions_;
 }
 
 std::vector<LogRecord> FakeHost::logs() const {

@@ -210,6 +210,15 @@ CallResult Instance::stop(int64_t deadline_ms) {
   host_.cancel_requests(ctx_);
   host_.run_pending();
   host_.cancel_timers(ctx_);
+  // Once stop returned and the cancelled requests' completions ran, nothing of the plugin will
+  // ever complete an op: one still pending would hang its caller until the host's deadline.
+  const std::string name = host_.instance_name(ctx_);
+  for (const auto& op : host_.ops())
+    if (op->instance == name && op->pending() && !op->stop_flagged_) {
+      op->stop_flagged_ = true;
+      op->violations.push_back("still pending after stop(): complete or fail every op by the time stop returns "
+                               "(or in the completions of the requests it cancels)");
+    }
   return r;
 }
 

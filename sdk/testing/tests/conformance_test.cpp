@@ -202,8 +202,10 @@ TEST_CASE("A vtable without its capability bit and a bad id version and schema a
 
 TEST_CASE("An action manifest with an unknown inverse and a broken params schema is flagged") {
   siemhub_plugin_descriptor d = raw_descriptor();
-  static const siemhub_action_def contain{sizeof(siemhub_action_def), "contain", "Contain", "", "{}", "release", 0, 1000, 0};
-  static const siemhub_action_def broken{sizeof(siemhub_action_def), "broken", "", "", "{not json", nullptr, 0, 1000, 0};
+  static const siemhub_action_def contain{sizeof(siemhub_action_def), "contain", "Contain", "", "{}", "release", 0, 1000, 0,
+                                          nullptr, SIEMHUB_TARGET_NONE, SIEMHUB_OCSF_REMEDIATION_ACTIVITY};
+  static const siemhub_action_def broken{sizeof(siemhub_action_def), "broken", "", "", "{not json", nullptr, 0, 1000, 0,
+                                         nullptr, SIEMHUB_TARGET_NONE, SIEMHUB_OCSF_REMEDIATION_ACTIVITY};
   static const siemhub_action_def* defs[] = {&contain, &broken};
   static const siemhub_action_vtable action{sizeof(siemhub_action_vtable), 2, defs,
                                             [](void*, siemhub_op*, const siemhub_action_request*, siemhub_status*) {

@@ -46,9 +46,15 @@ class BuiltinEnv {
   /// A created and started connector of built-in plugin T named `name`, stopped at scope exit.
   template <class T>
   std::shared_ptr<plugins::Connector> make(const nlohmann::json& cfg, const std::string& name = "conn") {
-    auto module = loader.find(T::id);
+    return make_from(sdk::descriptor_of<T>(), cfg, name);
+  }
+  /// The same for a descriptor (e.g. a hand-written C one).
+  std::shared_ptr<plugins::Connector> make_from(const siemhub_plugin_descriptor* d, const nlohmann::json& cfg,
+                                                const std::string& name = "conn") {
+    auto module = loader.find(d->id);
     if (!module) {
-      auto cand = loader.add_builtin(sdk::descriptor_of<T>());
+      auto cand = loader.add_builtin(d);
+      INFO(cand.error);
       REQUIRE(cand.accepted());
       module = cand.module;
     }

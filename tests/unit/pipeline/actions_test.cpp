@@ -2,6 +2,7 @@
 // plugin, and the outcome shapes, against in-process plugins run by real connectors.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <future>
 #include <string>
 #include <vector>
@@ -24,11 +25,19 @@ class Firewall {
     const std::string schema =
         R"({"type":"object","properties":{"ip":{"type":"string","pattern":"^[0-9.]+$"},)"
         R"("token":{"type":"string","minLength":40,"x-siemhub-secret":true}},"required":["ip"],"additionalProperties":false})";
-    return {sdk::ActionDef{"block", "Block", "", schema, "unblock", SIEMHUB_ACTION_SIMULATE, 1000},
-            sdk::ActionDef{"wipe", "Wipe", "", R"({"type":"object"})", "", SIEMHUB_ACTION_DESTRUCTIVE, 1000},
-            sdk::ActionDef{"slow_down", "", "", R"({"type":"object"})", "", 0, 1000,
-                           1u << SIEMHUB_CAT_RATE_LIMIT},
-            sdk::ActionDef{"never", "", "", R"({"type":"object"})", "", 0, 50}};
+    std::vector<sdk::ActionDef> defs{sdk::ActionDef{"block", "Block", "", schema, "unblock", SIEMHUB_ACTION_SIMULATE, 1000},
+                                     sdk::ActionDef{"wipe", "Wipe", "", R"({"type":"object"})", "", SIEMHUB_ACTION_DESTRUCTIVE, 1000},
+                                     sdk::ActionDef{"slow_down", "", "", R"({"type":"object"})", "", 0, 1000,
+                                                    1u << SIEMHUB_CAT_RATE_LIMIT},
+                                     sdk::ActionDef{"never", "", "", R"({"type":"object"})", "", 0, 50}};
+    for (auto& d : defs) {
+      d.target = sdk::Target::none;
+      d.ocsf_class_uid = SIEMHUB_OCSF_REMEDIATION_ACTIVITY;
+    }
+    defs[0].target = sdk::Target::ip;
+    defs[0].target_param = "ip";
+    defs[0].ocsf_class_uid = SIEMHUB_OCSF_NETWORK_REMEDIATION_ACTIVITY;
+    return defs;
   }
   Firewall(sdk::Host, const json&) {}
   void execute(sdk::ActionOp& op, const sdk::ActionRequest& req) {
@@ -43,8 +52,16 @@ class Firewall {
                {"prior", req.prior.empty() ? json() : json::parse(req.prior)},
                {"simulate", req.simulate}});
   }
+  // Key "done-1": outcome done; "never-1": never happened; "later-1": answered later, pending.
   void status(sdk::ActionOp& op, const sdk::ActionRequest& req) {
     op.result({{"state", "asked"}, {"key", std::string(req.idempotency_key)}});
+    if (req.idempotency_key == "done-1") op.outcome(sdk::Outcome::done);
+    if (req.idempotency_key == "never-1") op.not_found();
+    if (req.idempotency_key == "later-1") {  // a deferred answer reports its outcome the same way
+      const sdk::ActionOp later = op.defer();
+      later.outcome(sdk::Outcome::pending);
+      later.complete();
+    }
   }
   void stop(int64_t) {
     for (const auto& op : pending_) op.fail(sdk::Error(sdk::Category::cancelled, "stopping"));
@@ -53,6 +70,53 @@ class Firewall {
 
  private:
   std::vector<sdk::ActionOp> pending_;
+};
+
+// A C plugin whose status answers SIEMHUB_RC_NOT_FOUND at once; ABI minor as given.
+template <uint16_t Minor>
+struct NotFoundPlugin {
+  static siemhub_rc init(const siemhub_host_api*, siemhub_status*) { return SIEMHUB_RC_OK; }
+  static siemhub_rc create(siemhub_host_ctx*, const char*, size_t, void** out, siemhub_status*) {
+    static int instance;
+    *out = &instance;
+    return SIEMHUB_RC_OK;
+  }
+  static siemhub_rc start(void*, siemhub_status*) { return SIEMHUB_RC_OK; }
+  static siemhub_rc stop(void*, int64_t, siemhub_status*) { return SIEMHUB_RC_OK; }
+  static void destroy(void*) {}
+  static siemhub_rc execute(void*, siemhub_op*, const siemhub_action_request*, siemhub_status*) { return SIEMHUB_RC_OK; }
+  static siemhub_rc status(void*, siemhub_op*, const siemhub_action_request*, siemhub_status* st) {
+    std::snprintf(st->message, sizeof st->message, "no such call");
+    return SIEMHUB_RC_NOT_FOUND;
+  }
+  static const siemhub_plugin_descriptor* descriptor() {
+    // A 1.0 plugin's definition is 1.0-sized; a 1.1 one declares its target.
+    static const siemhub_action_def def{Minor == 0 ? static_cast<uint32_t>(SIEMHUB_ACTION_DEF_SIZE_1_0)
+                                                   : static_cast<uint32_t>(sizeof(siemhub_action_def)),
+                                        "probe", "Probe", "", R"({"type":"object"})", nullptr, 0, 1000, 0, nullptr,
+                                        SIEMHUB_TARGET_NONE, SIEMHUB_OCSF_REMEDIATION_ACTIVITY};
+    static const siemhub_action_def* defs[] = {&def};
+    static const siemhub_action_vtable vt{sizeof vt, 1, defs, &execute, &status};
+    static const siemhub_plugin_descriptor d = [] {
+      siemhub_plugin_descriptor x{};
+      x.struct_size = sizeof x;
+      x.abi_major = SIEMHUB_ABI_MAJOR;
+      x.abi_minor = Minor;
+      x.id = Minor == 0 ? "test.not-found-10" : "test.not-found-11";
+      x.version = "1.0.0";
+      x.capabilities = SIEMHUB_CAP_ACTION;
+      x.config_schema = R"({"type":"object"})";
+      x.ocsf_classes = "[]";
+      x.init = &init;
+      x.create_instance = &create;
+      x.start = &start;
+      x.stop = &stop;
+      x.destroy_instance = &destroy;
+      x.action = &vt;
+      return x;
+    }();
+    return &d;
+  }
 };
 
 class Sink {
@@ -107,6 +171,51 @@ TEST_CASE("the action list has each action connector's manifest with flag and ca
   CHECK(fw["actions"][0]["params_schema"]["required"] == json({"ip"}));
   CHECK(fw["actions"][1]["flags"] == json({"destructive"}));
   CHECK(fw["actions"][2]["retryable"] == json({"rate_limit"}));
+  CHECK(fw["actions"][0]["target"] == json({{"kind", "ip"}, {"param", "ip"}}));
+  CHECK(fw["actions"][0]["ocsf_class_uid"] == 7004);
+  CHECK(fw["actions"][1]["target"] == json({{"kind", "none"}, {"param", nullptr}}));
+}
+
+TEST_CASE("a status answer carries the outcome the plugin reported and unknown when it reported none", "[pipeline][action][abi11]") {
+  Env e;
+  json out;
+  auto r = request("fw", "block");
+  r.params_given = false;
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"k1", "unknown"}, {"done-1", "done"}, {"never-1", "not_found"}, {"later-1", "pending"}};
+  for (const auto& [key, outcome] : cases) {
+    r.idempotency_key = key;
+    REQUIRE(e.call(r, out, true).empty());
+    INFO(key << ": " << out.dump());
+    CHECK(out["ok"] == true);
+    CHECK(out["outcome"] == outcome);
+  }
+}
+
+TEST_CASE("NOT_FOUND from status is outcome not_found for a 1.1 plugin and stays an error for a 1.0 one", "[pipeline][action][abi11]") {
+  siemhub::testing::BuiltinEnv env;
+  auto old_plugin = env.make_from(NotFoundPlugin<0>::descriptor(), json::object(), "old");
+  auto new_plugin = env.make_from(NotFoundPlugin<1>::descriptor(), json::object(), "new");
+  ActionDispatcher dispatcher{{old_plugin, new_plugin}, env.clock};
+  auto ask = [&](const std::string& connector) {
+    auto p = std::make_shared<std::promise<json>>();
+    auto f = p->get_future();
+    ActionCallRequest r = request(connector, "probe");
+    r.params_given = false;
+    r.idempotency_key = "k";
+    REQUIRE_FALSE(dispatcher.call(true, std::move(r), [p](json o) { p->set_value(std::move(o)); }));
+    REQUIRE(f.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+    return f.get();
+  };
+  const json answer11 = ask("new");
+  CHECK(answer11["ok"] == true);
+  CHECK(answer11["outcome"] == "not_found");
+  const json answer10 = ask("old");
+  CHECK(answer10["ok"] == false);
+  CHECK(answer10["error"]["message"] == "no such call");
+  const json list = dispatcher.list();
+  CHECK(list["connectors"][0]["actions"][0]["target"].is_null());  // 1.0: not declared
+  CHECK(list["connectors"][1]["actions"][0]["target"]["kind"] == "none");
 }
 
 TEST_CASE("a call to an unknown connector or action is refused naming what exists", "[pipeline][action]") {

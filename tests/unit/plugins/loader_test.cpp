@@ -57,6 +57,20 @@ TEST_CASE("the good test plugin loads with its note and descriptor", "[loader]")
   CHECK(siemhub::plugins::capability_names(c.module->descriptor().capabilities) == "source-pull, sink");
 }
 
+TEST_CASE("a library built against the ABI 1.0 headers loads on this host with its 1.0 action definition", "[loader][abi11]") {
+  TempDir dir;
+  const auto path = install_test_plugin(dir.path(), "abi10");
+  Loader loader(LoaderOptions{{dir.path()}});
+  const Candidate c = loader.load(path);
+  INFO(c.error);
+  REQUIRE(c.accepted());
+  CHECK(c.module->abi_minor() == 0);
+  const auto& d = c.module->descriptor();
+  CHECK(d.capabilities == (SIEMHUB_CAP_SOURCE_PULL | SIEMHUB_CAP_ACTION));
+  REQUIRE(d.action->action_count == 1);
+  CHECK(d.action->actions[0]->struct_size == SIEMHUB_ACTION_DEF_SIZE_1_0);  // no 1.1 field to read
+}
+
 TEST_CASE("a file that is not a shared library is refused as such", "[loader]") {
   TempDir dir;
   install_test_plugin(dir.path(), "good");
@@ -92,12 +106,12 @@ TEST_CASE("an ABI major mismatch is refused without running the library's static
   ::setenv("SIEMHUB_TEST_CTOR_FILE", marker.c_str(), 1);
   const auto e = refusal_beside_good("abi_major");
   ::unsetenv("SIEMHUB_TEST_CTOR_FILE");
-  CHECK_THAT(e, Catch::Contains("ABI major mismatch: built for ABI 99.0, this host speaks 1.0"));
+  CHECK_THAT(e, Catch::Contains("ABI major mismatch: built for ABI 99.0, this host speaks 1.1"));
   CHECK_FALSE(fs::exists(marker));
 }
 
 TEST_CASE("a library built for a newer ABI minor is refused", "[loader]") {
-  CHECK_THAT(refusal_beside_good("minor_newer"), Catch::Contains("ABI minor too new: built for ABI 1.7"));
+  CHECK_THAT(refusal_beside_good("minor_newer"), Catch::Contains("ABI minor too new: built for ABI 1.8, this host speaks 1.1"));
 }
 
 TEST_CASE("a descriptor smaller than the v1 layout is refused as malformed", "[loader]") {

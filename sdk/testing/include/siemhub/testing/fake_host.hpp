@@ -16,8 +16,9 @@
 //     (repeating timers fire once per period);
 //   - every service copies what it is given;
 //   - contract violations (op_complete twice, results set after completion, a bad metric name,
-//     an exception thrown out of a plugin callback...) are recorded in violations(), never
-//     turned into a crash.
+//     an exception thrown out of a plugin callback, or one the C++ layer caught and logged at a
+//     callback boundary, an op still pending after stop()...) are recorded in violations(),
+//     never turned into a crash.
 //
 // Threads a plugin starts itself may call log, emit and now_ms concurrently (they are locked);
 // everything else must run on the test's thread, which plays the instance strand.
@@ -129,6 +130,7 @@ enum class OpKind { poll, write, lookup, execute, status };
 const char* op_kind_name(OpKind k);
 
 class FakeHost;
+class Instance;
 
 /// One operation handed to the plugin: records what the plugin set on it and how it completed.
 /// Owned by the FakeHost (valid as long as it), so a late or double op_complete is detected
@@ -145,6 +147,7 @@ class FakeOp {
   std::vector<EventResult> results;   ///< op_set_results, sized to the batch
   std::map<uint32_t, LookupAnswer> lookups; ///< op_set_lookup by key index
   std::optional<std::string> action_result; ///< op_set_action_result (last value)
+  std::optional<siemhub_action_outcome> action_outcome; ///< op_set_action_outcome (ABI 1.1, last value)
 
   // --- how it went ---
   bool returned = false;         ///< the plugin call returned (false if it threw)
@@ -179,7 +182,9 @@ class FakeOp {
 
  private:
   friend class FakeHost;
+  friend class Instance;
   uint32_t magic_ = 0x0fa4e0e9u;
+  bool stop_flagged_ = false;  ///< reported as pending after stop() already
   FakeHost* host_ = nullptr;
   uint32_t items_ = 0; ///< batch size / key count (bounds for results)
 };
@@ -196,7 +201,7 @@ class FakeHost {
   FakeHost(const FakeHost&) = delete;
   FakeHost& operator=(const FakeHost&) = delete;
 
-  /// The services table to hand to the plugin's `init` (ABI 1.0, every function set).
+  /// The services table to hand to the plugin's `init` (this SDK's ABI, every function set).
   const siemhub_host_api* api() const { return &api_; }
 
   // ---------------------------------------------------------------- instance contexts
@@ -271,6 +276,9 @@ class FakeHost {
   /// True when a captured log message contains `needle` (at `min_level` or above).
   bool logged(std::string_view needle, siemhub_log_level min_level = SIEMHUB_LOG_TRACE) const;
   const std::vector<HealthReport>& health_reports() const { return health_; }
+  /// Exceptions the C++ layer caught at a callback boundary and logged (each is also a
+  /// violation): "the HTTP completion of poll threw: ..." (the log text after its prefix).
+  std::vector<std::string> callback_exceptions() const;
   /// Echo captured logs to stderr as they arrive.
   bool echo_logs = false;
 
@@ -327,6 +335,7 @@ class FakeHost {
   std::vector<std::unique_ptr<Metric>> metrics_;
   std::map<std::string, std::string> secrets_;
   std::vector<LogRecord> logs_;
+  std::vector<std::string> callback_exceptions_;
   std::vector<HealthReport> health_;
   std::vector<std::unique_ptr<FakeOp>> ops_;
   std::vector<std::string> violations_;
