@@ -318,9 +318,10 @@ std::optional<Reply> route(HubControl& control, const http::request<http::string
     if (method != http::verb::post) return method_not_allowed("POST");
     std::string value;
     if (!req.body().empty()) {
-      const json body = json::parse(req.body(), nullptr, false);
-      if (body.is_discarded() || !body.is_object())
-        return error_reply(http::status::bad_request, "bad_request", "the body must be a JSON object");
+      json body;
+      if (auto bad = read_body_json(req.body(), body)) return bad;
+      if (!body.is_object())
+        return error_reply(http::status::bad_request, "bad_request", "the request body must be a JSON object");
       for (const auto& [key, v] : body.items()) {
         if (key != "cursor")
           return error_reply(http::status::bad_request, "bad_request", "unknown field \"" + key + "\" (cursor)");
