@@ -181,8 +181,9 @@ class Engine {
   std::size_t memory_used() const;
   /// How many times the engine entered Lua (protected calls) since it loaded.
   std::uint64_t lua_entries() const;
-  /// From any thread: every Lua call from now on fails at its next count hook (a stopping hub
-  /// does not wait for a rule that burns its budget on every event). Not undone.
+  /// From any thread: the running Lua call fails at its next count hook and every later one at
+  /// once, uncounted (a stopping hub does not wait for a rule that burns its budget on every
+  /// event). Not undone.
   void interrupt();
   /// Publishes siemhub_lua_rule_*{rule="<id>"} counters and gauges (call after process()).
   void export_metrics(core::MetricsRegistry& registry);
