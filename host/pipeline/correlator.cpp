@@ -78,7 +78,8 @@ void Correlator::start(const std::optional<std::string>& slot, uint64_t first_re
       core::log_warn("correlate", "the saved correlation state is not readable" + lane_text() + ": starting fresh");
     } else {
       std::string err;
-      if (!engine_->restore(snapshot, &err)) core::log_warn("correlate", "cannot restore the correlation state" + lane_text() + ": " + err);
+      if (!engine_->restore(snapshot, &err))
+        core::log_warn("correlate", "cannot restore the correlation state" + lane_text() + ": " + err);
       cursor = saved;
     }
   }
