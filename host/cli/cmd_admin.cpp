@@ -189,6 +189,20 @@ void print_status(const json& s) {
   const int64_t dlq = num(s.value("dlq", json::object()), "count");
   std::printf("dead letters %lld%s\n", static_cast<long long>(dlq), dlq > 0 ? "  (siemhub dlq list)" : "");
 
+  // The correlation lanes: how far each has read the journal (the native one never waits on Lua).
+  const json correlation = s.value("correlation", json::object());
+  if (correlation.contains("lanes")) {
+    std::string line = "cursor " + std::to_string(num(correlation, "cursor")) + ", " +
+                       std::to_string(num(correlation, "findings")) + " findings";
+    for (const char* lane : {"native", "lua"}) {
+      const json l = correlation["lanes"].value(lane, json::object());
+      if (num(l, "rules") == 0) continue;
+      line += std::string("; ") + lane + " lane: " + std::to_string(num(l, "rules")) + " rules, cursor " +
+              std::to_string(num(l, "cursor")) + ", " + std::to_string(num(l, "findings")) + " findings";
+    }
+    std::printf("correlation %s\n", line.c_str());
+  }
+
   // The correlation rules: one row each; the last fault of every rule that has one below.
   const json rules = s.value("rules", json::array());
   if (rules.is_array() && !rules.empty()) {
@@ -196,15 +210,16 @@ void print_status(const json& s) {
     std::vector<std::string> faults;
     for (const auto& r : rules) {
       const bool quarantined = r.value("quarantined", false);
-      rule_rows.push_back({str(r, "id"), std::to_string(num(r, "matched")), std::to_string(num(r, "findings")),
-                           std::to_string(num(r, "faults")), quarantined ? "QUARANTINED" : "active"});
+      rule_rows.push_back({str(r, "id"), str(r, "lane", "-"), std::to_string(num(r, "matched")),
+                           std::to_string(num(r, "findings")), std::to_string(num(r, "faults")),
+                           quarantined ? "QUARANTINED" : "active"});
       // A quarantined rule shows why it was quarantined (its own reason, kept from then on).
       const std::string reason = str(r, "quarantine_reason", "");
       const std::string f = quarantined && !reason.empty() ? "quarantined: " + reason : str(r, "last_fault", "");
       if (!f.empty()) faults.push_back(str(r, "id") + ": " + one_line(f, 200));
     }
     std::printf("\n");
-    print_table({"RULE", "MATCHED", "FINDINGS", "FAULTS", "STATE"}, rule_rows);
+    print_table({"RULE", "LANE", "MATCHED", "FINDINGS", "FAULTS", "STATE"}, rule_rows);
     for (const auto& f : faults) std::printf("  %s\n", f.c_str());
   }
 }

@@ -314,7 +314,8 @@ int run_rules_list(const RulesOptions& o) {
                    {"file", d->file},
                    {"window", window_text(*d)},
                    {"threshold", threshold_text(*d)},
-                   {"attack", d->attack}});
+                   {"attack", d->attack},
+                   {"lane", r.native ? "native" : "lua"}});
   }
   if (o.json) {
     std::printf("%s\n", all.dump(2).c_str());

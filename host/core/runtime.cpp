@@ -30,20 +30,24 @@ void Runtime::start() {
   if (!workers_.empty()) return;
   guard_ = std::make_unique<WorkGuard>(io_.get_executor());
   plugin_guard_ = std::make_unique<WorkGuard>(plugin_io_.get_executor());
+  script_guard_ = std::make_unique<WorkGuard>(script_io_.get_executor());
   for (unsigned i = 0; i < threads_; ++i) {
     workers_.emplace_back([this] { run_worker(io_); });
     workers_.emplace_back([this] { run_worker(plugin_io_); });
   }
+  workers_.emplace_back([this] { run_worker(script_io_); });
 }
 
 void Runtime::stop() {
   guard_.reset();
   plugin_guard_.reset();
+  script_guard_.reset();
   for (auto& t : workers_) t.join();
   workers_.clear();
   if (blocking_) blocking_->join();
   io_.restart();
   plugin_io_.restart();
+  script_io_.restart();
 }
 
 }  // namespace siemhub::core

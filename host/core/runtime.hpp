@@ -1,8 +1,9 @@
 // The hub's threads: one Boost.Asio io_context run by a pool (one thread per core) for the
 // host's own work (HTTP servers, admin API, pipeline timers), a second one of the same size whose
-// strands serialise each connector's plugin calls, and a separate bounded pool for blocking work.
-// Plugin code never runs on the host's threads, so a plugin that blocks or spins cannot starve
-// /healthz, the admin API or the shutdown.
+// strands serialise each connector's plugin calls, a third with one thread for the Lua
+// correlation lane, and a separate bounded pool for blocking work. Plugin code and Lua rules
+// never run on the host's threads, so a plugin that blocks or a rule that spins cannot starve
+// /healthz, the admin API, the native correlation lane or the shutdown.
 #pragma once
 
 #include <utility>  // before Asio: GCC 12 + Boost 1.74 coroutine support needs it
@@ -31,6 +32,10 @@ class Runtime {
   Strand make_strand() { return boost::asio::make_strand(io_); }
   /// A strand on the plugin threads: every call into plugin code runs on one of these.
   Strand make_plugin_strand() { return boost::asio::make_strand(plugin_io_); }
+  /// A strand on the script thread (one, of its own): the correlation lane whose rules call
+  /// Lua runs there, so a rule that burns its instruction budget on every event holds no thread
+  /// the host or the plugins need.
+  Strand make_script_strand() { return boost::asio::make_strand(script_io_); }
   boost::asio::thread_pool& blocking_pool() { return *blocking_; }
 
   /// Starts the worker threads (idempotent).
@@ -44,8 +49,10 @@ class Runtime {
   using WorkGuard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
   boost::asio::io_context io_;
   boost::asio::io_context plugin_io_;
+  boost::asio::io_context script_io_;
   std::unique_ptr<WorkGuard> guard_;
   std::unique_ptr<WorkGuard> plugin_guard_;
+  std::unique_ptr<WorkGuard> script_guard_;
   std::unique_ptr<boost::asio::thread_pool> blocking_;
   std::vector<std::thread> workers_;
   unsigned threads_;

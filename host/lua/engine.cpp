@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <unordered_set>
 
 namespace siemhub::lua {
 
@@ -112,14 +113,18 @@ bool Engine::finish_rules(std::string* error) {
       if (l->name() == name) return l.get();
     return nullptr;
   };
+  std::unordered_set<std::string> ids;  // of every lane: an id names one rule
+  std::size_t order = 0;
   for (const Pending& p : pending_) {
     if (!p.is_rule) continue;
     const auto table = nlohmann::json::parse(p.json, nullptr, false);
     const std::string declared = sources_[p.source].name + ":" + std::to_string(p.line);
     auto def = parse_rule(table, resolve_lookup, error);
     if (!def) return *error = declared + ": " + *error, false;
-    for (const auto& r : rules_)
-      if (r->def.id == def->id) return *error = declared + ": duplicate rule id '" + def->id + "'", false;
+    if (!ids.insert(def->id).second) return *error = declared + ": duplicate rule id '" + def->id + "'", false;
+    const std::size_t declared_as = order++;
+    const bool lua = runs_lua(*def);
+    if ((options_.lane == Lane::native && lua) || (options_.lane == Lane::lua && !lua)) continue;  // the other lane's
     def->file = sources_[p.source].name;
     const auto text_of = [&](int fn) {
       std::string where;
@@ -139,6 +144,7 @@ bool Engine::finish_rules(std::string* error) {
     rule->def = std::move(*def);
     rule->file = p.source;
     rule->where = declared;
+    rule->order = declared_as;
     const std::size_t index = rules_.size();
     const auto classes = rule->def.from.class_uids();
     if (classes.empty()) unindexed_.push_back(index);
@@ -171,6 +177,15 @@ void Engine::check_lookups() {
     if (l->reload_if_changed(&err)) core::log_info("lua", "lookup '" + l->name() + "' reloaded");
     else if (!err.empty()) core::log_warn("lua", err + " (keeping the previous rows)");
   }
+}
+
+const char* lane_name(Lane lane) {
+  switch (lane) {
+    case Lane::native: return "native";
+    case Lane::lua: return "lua";
+    case Lane::all: break;
+  }
+  return "all";
 }
 
 unsigned shard_of_seeded(std::uint64_t rule_seed, std::string_view key, unsigned shards) {
@@ -299,6 +314,11 @@ std::uint64_t Engine::lua_entries() const {
   std::uint64_t total = 0;
   for (const File& file : files_) total += file.sandbox->calls();
   return total;
+}
+
+void Engine::interrupt() {
+  interrupted_ = true;
+  for (File& file : files_) file.sandbox->interrupt();
 }
 
 std::int64_t Engine::now_ms() const { return clock_of(options_).now_ms(); }
@@ -526,6 +546,7 @@ void Engine::emit_finding(Rule& rule, Group& g, const Aggregate& agg, std::strin
 }
 
 void Engine::fault(Rule& rule, const Fault& f) {
+  if (interrupted_.load()) return;  // the hub stopping, not the rule: its results are dropped anyway
   RuleStats& s = rule.stats;
   ++s.faults;
   ++s.consecutive_faults;

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -24,6 +25,11 @@
 #include <vector>
 
 namespace siemhub::lua {
+
+/// Which rules an engine keeps: the hub runs the native rules and those that call Lua in two
+/// lanes of their own (every file is still loaded in both: its declarations, its lookups).
+enum class Lane { all, native, lua };
+const char* lane_name(Lane lane);
 
 struct EngineOptions {
   SandboxLimits sandbox;  ///< for each rule file's own state (memory_limit_bytes: per file)
@@ -42,6 +48,9 @@ struct EngineOptions {
   /// Sharding (ParallelEngine): this engine owns the state of the (rule, group key) pairs whose
   /// shard_of() is `shard` of `shards`; restore() keeps only those groups.
   unsigned shard = 0, shards = 1;
+  /// The rules this engine keeps (runs_lua() decides); the others are parsed and checked (ids
+  /// stay unique across lanes) but not run.
+  Lane lane = Lane::all;
 };
 
 /// Which of `shards` engines owns the state of group `key` of rule `rule_id` (stable across
@@ -111,6 +120,8 @@ struct RuleStats {
 
 struct RuleInfo {
   std::string id, version, title, file, code_hash;
+  std::size_t order = 0;  ///< declaration index among every rule{} of the files, whatever the lane
+  bool native = false;    ///< !runs_lua(): the rule never enters Lua while it matches
 };
 
 /// A rule file given as text (tests, `siemhub test-rule`); `name` is what errors report.
@@ -170,6 +181,10 @@ class Engine {
   std::size_t memory_used() const;
   /// How many times the engine entered Lua (protected calls) since it loaded.
   std::uint64_t lua_entries() const;
+  /// From any thread: the running Lua call fails at its next count hook and every later one at
+  /// once, uncounted (a stopping hub does not wait for a rule that burns its budget on every
+  /// event). Not undone.
+  void interrupt();
   /// Publishes siemhub_lua_rule_*{rule="<id>"} counters and gauges (call after process()).
   void export_metrics(core::MetricsRegistry& registry);
 
@@ -275,6 +290,7 @@ class Engine {
   std::vector<std::string> emitted_;  // ctx.emit payloads of the current call
   std::vector<std::vector<QueuedCall>> queued_;  // per rule index
   std::unordered_map<std::string, RuleStats> exported_;  // what export_metrics last published
+  std::atomic<bool> interrupted_{false};
 };
 
 }  // namespace siemhub::lua

@@ -14,6 +14,7 @@ struct Engine::Rule {
   std::uint64_t shard_seed = 0;  ///< core::text_hash(def.id), for shard_of_seeded
   GroupStore store;
   RuleStats stats;
+  std::size_t order = 0;  ///< declaration index among every rule{} of the files (RuleInfo::order)
   std::size_t file = 0;   ///< its file's index in Engine::files_ (and sources_)
   std::string where;      ///< "file.lua:12" of its rule{}: where faults without a Lua line point
   boost::circular_buffer<std::uint64_t> fault_calls;  ///< stats.lua_calls at each of the last faults

@@ -145,7 +145,8 @@ void Engine::restore_groups(Rule& rule, const nlohmann::json& r, bool v1) {
 
 std::vector<RuleInfo> Engine::rules() const {
   std::vector<RuleInfo> out;
-  for (const auto& r : rules_) out.push_back({r->def.id, r->def.version, r->def.title, r->def.file, r->def.code_hash});
+  for (const auto& r : rules_)
+    out.push_back({r->def.id, r->def.version, r->def.title, r->def.file, r->def.code_hash, r->order, !runs_lua(r->def)});
   return out;
 }
 

@@ -165,10 +165,10 @@ std::size_t ParallelEngine::memory_used() const {
   return total;
 }
 
-void ParallelEngine::export_metrics(core::MetricsRegistry& registry) {
+void ParallelEngine::export_metrics(core::MetricsRegistry& registry, std::size_t memory_besides) {
   std::vector<std::pair<std::string, RuleStats>> now;
   for (const auto& info : rules()) now.emplace_back(info.id, stats(info.id));
-  export_rule_metrics(registry, now, exported_, memory_used());
+  export_rule_metrics(registry, now, exported_, memory_used() + memory_besides);
 }
 
 }  // namespace siemhub::lua

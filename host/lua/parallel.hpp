@@ -45,7 +45,13 @@ class ParallelEngine {
   /// Summed over the workers (quarantined if any worker quarantined it).
   RuleStats stats(const std::string& rule_id) const;
   std::size_t memory_used() const;
-  void export_metrics(core::MetricsRegistry& registry);
+  /// `memory_besides`: bytes held by Lua states elsewhere (the hub's other correlation lane),
+  /// added to siemhub_lua_memory_bytes so it stays the sum of all.
+  void export_metrics(core::MetricsRegistry& registry, std::size_t memory_besides = 0);
+  /// From any thread: every Lua call of every worker fails from now on (Engine::interrupt).
+  void interrupt() {
+    for (auto& e : engines_) e->interrupt();
+  }
   unsigned workers() const { return static_cast<unsigned>(engines_.size()); }
 
   /// Batches smaller than this run on the calling thread only.

@@ -43,6 +43,13 @@ struct RuleDef {
   std::string code_hash;  ///< filled by the engine: definition + function source text
 };
 
+/// True when the rule calls Lua while it matches (a `where` function, a custom operator,
+/// `having` or `emit`); false for a native rule (match tables, `by`, window and threshold only),
+/// which the hub runs in the correlation lane that never waits on Lua.
+inline bool runs_lua(const RuleDef& r) {
+  return r.op == Operator::custom || r.where_fn != 0 || r.on_event_fn != 0 || r.having_fn != 0 || r.emit_fn != 0;
+}
+
 /// Parses "10m", "30s", "1h", "2d", "250ms" or a number of seconds into milliseconds.
 std::optional<std::int64_t> parse_duration(const nlohmann::json& v);
 

@@ -61,6 +61,7 @@ void* Sandbox::allocate(void* ud, void* ptr, std::size_t osize, std::size_t nsiz
 void Sandbox::count_hook(lua_State* L, lua_Debug*) {
   Sandbox& self = of(L);
   self.instructions_ += kHookEvery;
+  if (self.interrupted_.load(std::memory_order_relaxed)) luaL_error(L, "interrupted: the hub is stopping");
   if (self.instructions_ > self.limits_.instruction_budget) {
     self.budget_hit_ = true;
     luaL_error(L, "instruction budget exceeded (%I instructions)", (lua_Integer)self.limits_.instruction_budget);
@@ -93,6 +94,10 @@ std::string strip_location(const char* msg, std::size_t len, const std::string& 
 }  // namespace
 
 bool Sandbox::call(lua_CFunction fn, void* ud, Fault* fault) {
+  if (interrupted_.load(std::memory_order_relaxed)) {  // not even a short call: the hub is stopping
+    if (fault != nullptr) *fault = Fault{FaultKind::error, "interrupted: the hub is stopping", {}};
+    return false;
+  }
   ++calls_;
   instructions_ = 0;
   budget_hit_ = false;

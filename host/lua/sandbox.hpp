@@ -11,6 +11,7 @@ extern "C" {
 #include <lua.h>
 }
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -65,6 +66,8 @@ class Sandbox {
   void reset_budget() { instructions_ = 0; }
   /// Protected calls made so far (how often the host entered Lua).
   std::uint64_t calls() const { return calls_; }
+  /// From any thread: the running call and every later one fail at their next count hook.
+  void interrupt() { interrupted_ = true; }
 
   /// Builds a fresh rule-file environment on the stack top (inside a protected call): the
   /// allow-listed globals, private copies of string/table/math/utf8, `load` (text only) bound to
@@ -101,6 +104,7 @@ class Sandbox {
   std::int64_t instructions_ = 0;
   std::uint64_t calls_ = 0;
   bool budget_hit_ = false;
+  std::atomic<bool> interrupted_{false};
   bool memory_hit_ = false;
   char where_[256] = {};
   std::string scratch_;

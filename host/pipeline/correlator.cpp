@@ -35,12 +35,16 @@ bool decode_correlation(std::string_view bytes, uint64_t& cursor, std::string& s
 }
 
 Correlator::Correlator(core::Runtime& runtime, core::MetricsRegistry& metrics, Journal& journal,
-                       std::unique_ptr<lua::ParallelEngine> engine)
+                       std::unique_ptr<lua::ParallelEngine> engine, lua::Lane lane)
     : runtime_(runtime),
       metrics_(metrics),
       journal_(journal),
       engine_(std::move(engine)),
-      strand_(runtime.make_strand()),
+      lane_(lane),
+      rule_count_(engine_->rules().size()),
+      // The rules that call Lua on a thread of their own: however long they take, the native
+      // lane and the host's servers keep theirs.
+      strand_(lane == lua::Lane::lua ? runtime.make_script_strand() : runtime.make_strand()),
       findings_metric_(metrics.get("siemhub_correlation_findings_total", "Findings the correlator appended to the journal",
                                    core::MetricType::counter)),
       errors_metric_(metrics.get("siemhub_correlation_errors_total",
@@ -51,21 +55,44 @@ Correlator::Correlator(core::Runtime& runtime, core::MetricsRegistry& metrics, J
 
 Correlator::~Correlator() { halted_ = true; }
 
+std::string Correlator::lane_text() const {
+  return lane_ == lua::Lane::all ? std::string() : std::string(" by the ") + lua::lane_name(lane_) + " lane";
+}
+
+void Correlator::halt() {
+  halted_ = true;
+  engine_->interrupt();
+}
+
+std::pair<std::string, uint64_t> Correlator::last_slot() const {
+  std::lock_guard lk(stats_mu_);
+  return {last_slot_, last_slot_cursor_};
+}
+
 void Correlator::start(const std::optional<std::string>& slot, uint64_t first_retained) {
   uint64_t cursor = first_retained;
   if (slot) {
     std::string snapshot;
     uint64_t saved = 0;
     if (!decode_correlation(*slot, saved, snapshot)) {
-      core::log_warn("correlate", "the saved correlation state is not readable: starting fresh");
+      core::log_warn("correlate", "the saved correlation state is not readable" + lane_text() + ": starting fresh");
     } else {
       std::string err;
-      if (!engine_->restore(snapshot, &err)) core::log_warn("correlate", "cannot restore the correlation state: " + err);
+      if (!engine_->restore(snapshot, &err))
+        core::log_warn("correlate", "cannot restore the correlation state" + lane_text() + ": " + err);
       cursor = saved;
     }
   }
   cursor_ = cursor;
   fetched_ = cursor;
+  {
+    // What a final checkpoint saves for this lane if it never gets to take one of its own.
+    std::string state = engine_->snapshot();
+    std::lock_guard lk(stats_mu_);
+    last_slot_ = encode_correlation(cursor, state);
+    last_slot_cursor_ = cursor;
+  }
+  memory_bytes_ = engine_->memory_used();
   started_ = true;
   journal_.subscribe([this](uint64_t) { notify(); });
   notify();
@@ -99,15 +126,19 @@ void Correlator::pump() {
   if (!refs_.empty()) {
     try {
       for (auto& f : engine_->process(refs_)) found.push_back(Event{std::move(f.json), std::move(f.uid)});
+      // Halted while the batch ran: its Lua calls were cut short, so its findings are not whole.
+      // The cursor stays before it: the final checkpoint was taken before the halt.
+      if (halted_) return;
     } catch (const std::exception& e) {
       // A bug or memory exhaustion outside the Lua sandbox: these records go uncorrelated, the
       // hub and the events themselves are unaffected.
       errors_metric_->add(1);
       core::log_error("correlate", "records " + std::to_string(records.front()->seq) + ".." + std::to_string(last) +
-                                       " not correlated: " + e.what());
+                                       " not correlated" + lane_text() + ": " + e.what());
     }
   }
-  engine_->export_metrics(metrics_);
+  memory_bytes_ = engine_->memory_used();
+  engine_->export_metrics(metrics_, other_lane_ ? other_lane_->memory_bytes() : 0);
   refresh_stats();
   if (found.empty()) {
     cursor_ = last;
@@ -155,11 +186,18 @@ void Correlator::pump() {
 void Correlator::checkpoint(std::function<void(std::string slot, uint64_t cursor)> fn) {
   asio::post(strand_, [this, fn = std::move(fn)]() mutable {
     auto run = [this, fn = std::move(fn)] {
+      if (halted_) return;  // the final checkpoint went without this lane's new slot
       std::string state = engine_->snapshot();
       // A snapshot can quarantine a rule (its ctx.state cannot be kept): status must say so even
       // when no batch follows.
       refresh_stats();
-      fn(encode_correlation(cursor_.load(), state), cursor_.load());
+      std::string slot = encode_correlation(cursor_.load(), state);
+      {
+        std::lock_guard lk(stats_mu_);
+        last_slot_ = slot;
+        last_slot_cursor_ = cursor_.load();
+      }
+      fn(std::move(slot), cursor_.load());
     };
     if (busy_) deferred_.push_back(std::move(run));
     else run();

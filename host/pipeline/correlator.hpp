@@ -7,6 +7,10 @@
 // Its cursor and the engine's snapshot are saved in the pipeline checkpoint (one transaction with
 // the sink cursors) and restored at start; after a crash it replays the journal from the saved
 // cursor and, the findings being deterministic, re-emits the same finding uids.
+//
+// The hub runs two of them, one per lane (pipeline/correlation.hpp): the native rules on a strand
+// of the host's threads, the rules that call Lua on the runtime's script thread, so the first
+// never wait on the second.
 #pragma once
 
 #include <atomic>
@@ -37,8 +41,10 @@ bool decode_correlation(std::string_view bytes, uint64_t& cursor, std::string& s
 
 class Correlator {
  public:
+  /// `lane`: which rules the engine holds (it was loaded with that EngineOptions::lane); the Lua
+  /// lane pumps on the runtime's script thread, the others on a strand of its io threads.
   Correlator(core::Runtime& runtime, core::MetricsRegistry& metrics, Journal& journal,
-             std::unique_ptr<lua::ParallelEngine> engine);
+             std::unique_ptr<lua::ParallelEngine> engine, lua::Lane lane = lua::Lane::all);
   ~Correlator();
   Correlator(const Correlator&) = delete;
   Correlator& operator=(const Correlator&) = delete;
@@ -48,17 +54,27 @@ class Correlator {
   void start(const std::optional<std::string>& slot, uint64_t first_retained);
   /// Called on the journal's writer thread with the bytes of every findings batch made durable.
   void on_appended(std::function<void(uint64_t bytes)> fn) { appended_ = std::move(fn); }
-  /// No more processing (what is in flight completes).
-  void halt() { halted_ = true; }
+  /// No more processing: a batch in flight is cut short (its Lua calls fail at once) and its
+  /// findings dropped, so a stopping hub does not wait for a rule that burns its budget.
+  void halt();
 
   /// Runs `fn(slot, cursor)` on the correlator's strand once no append is in flight: the slot
   /// covers exactly the records up to `cursor`, whose findings are already durable.
   void checkpoint(std::function<void(std::string slot, uint64_t cursor)> fn);
+  /// The slot (and its cursor) the last checkpoint() took, or the one start() restored: what a
+  /// final checkpoint saves for a lane still busy with a batch. Thread-safe.
+  std::pair<std::string, uint64_t> last_slot() const;
 
   /// Every journal record <= cursor() was correlated and its findings are durable.
   uint64_t cursor() const { return cursor_.load(); }
   bool idle() const { return !busy_flag_.load(); }
   uint64_t findings() const { return findings_total_.load(); }
+  lua::Lane lane() const { return lane_; }
+  size_t rule_count() const { return rule_count_; }
+  /// Bytes held by the engine's Lua states as of its last batch.
+  size_t memory_bytes() const { return memory_bytes_.load(); }
+  /// The hub's other lane: its memory is added to siemhub_lua_memory_bytes (the sum of all).
+  void set_other_lane(const Correlator* other) { other_lane_ = other; }
 
   /// Per-rule status (id, title, matched, findings, faults, quarantined, last_fault), thread-safe.
   nlohmann::json rules_status() const;
@@ -69,12 +85,16 @@ class Correlator {
   void notify();
   void pump();
   void refresh_stats();
+  std::string lane_text() const;  // " by the lua lane" for the messages that name what failed
 
   core::Runtime& runtime_;
   core::MetricsRegistry& metrics_;
   Journal& journal_;
   std::unique_ptr<lua::ParallelEngine> engine_;
+  lua::Lane lane_;
+  size_t rule_count_;
   core::Strand strand_;
+  const Correlator* other_lane_ = nullptr;
   std::function<void(uint64_t)> appended_;
   // strand-only
   uint64_t fetched_ = 0;
@@ -92,7 +112,10 @@ class Correlator {
   std::atomic<bool> halted_{false};
   std::atomic<bool> started_{false};
   std::atomic<uint64_t> findings_total_{0};
+  std::atomic<size_t> memory_bytes_{0};
   mutable std::mutex stats_mu_;
+  std::string last_slot_;  // under stats_mu_
+  uint64_t last_slot_cursor_ = 0;
   nlohmann::json stats_ = nlohmann::json::array();
   std::vector<std::string> quarantined_;
   core::Metric* findings_metric_;

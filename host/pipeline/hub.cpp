@@ -12,7 +12,7 @@
 #include "builtin/builtin.hpp"
 #include "core/log.hpp"
 #include "ocsf/json_depth.hpp"
-#include "pipeline/correlator.hpp"
+#include "pipeline/correlation.hpp"
 #include "pipeline/normalize.hpp"
 #include "store/data_dir.hpp"
 #include "store/kv_store.hpp"
@@ -224,8 +224,9 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     sinks.insert(r.to.begin(), r.to.end());
   }
 
-  // The correlation rules: a file that does not load is a config error naming file:line.
-  std::unique_ptr<lua::ParallelEngine> engine;
+  // The correlation rules: a file that does not load is a config error naming file:line. Two
+  // lanes, each with an engine of its own rules: the native ones and those that call Lua.
+  std::unique_ptr<lua::ParallelEngine> native_engine, lua_engine;
   if (c.rules && c.rules->enabled) {
     std::string why;
     const auto files = rule_files(*c.rules, why);
@@ -237,8 +238,19 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
       eo.sandbox.instruction_budget = c.rules->instruction_budget;
       eo.quarantine_after = c.rules->quarantine_after;
       eo.max_groups_per_rule = static_cast<std::size_t>(c.rules->max_groups_per_rule);
-      engine = lua::ParallelEngine::load(files, eo, c.rules->workers, &why);
-      if (!engine) errors.lines.push_back(why.empty() ? std::string("rules: cannot load the rule files") : why);
+      eo.lane = lua::Lane::native;
+      native_engine = lua::ParallelEngine::load(files, eo, c.rules->workers, &why);
+      if (native_engine) {
+        eo.lane = lua::Lane::lua;
+        lua_engine = lua::ParallelEngine::load(files, eo, c.rules->workers, &why);
+      }
+      if (!native_engine || !lua_engine) {
+        errors.lines.push_back(why.empty() ? std::string("rules: cannot load the rule files") : why);
+      } else if (lua_engine->rules().empty()) {
+        lua_engine.reset();  // no lane without rules: it would parse every event for nothing
+      } else if (native_engine->rules().empty()) {
+        native_engine.reset();
+      }
     }
   }
   if (!errors.empty()) return nullptr;
@@ -337,9 +349,10 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
   hub->pipeline_ = std::make_unique<Pipeline>(*hub->runtime_, *hub->pipeline_clock_, hub->metrics_,
                                                std::move(source_specs), std::move(sink_specs), std::move(routes),
                                                make_normalizer(), *hub->journal_, *hub->dead_letters_, po);
-  if (engine) {
-    hub->correlator_ = std::make_unique<Correlator>(*hub->runtime_, hub->metrics_, *hub->journal_, std::move(engine));
-    hub->pipeline_->set_correlator(hub->correlator_.get());
+  if (native_engine || lua_engine) {
+    hub->correlation_ = std::make_unique<Correlation>(*hub->runtime_, hub->metrics_, *hub->journal_,
+                                                      std::move(native_engine), std::move(lua_engine));
+    hub->pipeline_->set_correlation(hub->correlation_.get());
   }
   hub->started_ms_ = core::SystemClock::instance().now_ms();
 
@@ -374,7 +387,7 @@ std::unique_ptr<Hub> Hub::build(config::HubConfig cfg, const HubOptions& options
     ingest::HealthFn health{[raw] { return raw->started_.load() && raw->pipeline_->accepting(kIngestSource); },
                             [raw] {
                               nlohmann::json d{{"connectors", raw->status()["connectors"]}};
-                              if (raw->correlator_) d["rules"] = {{"quarantined", raw->correlator_->quarantined()}};
+                              if (raw->correlation_) d["rules"] = {{"quarantined", raw->correlation_->quarantined()}};
                               return d;
                             }};
     try {
@@ -403,7 +416,7 @@ Hub::~Hub() {
     (void)kv_.release();
     (void)journal_.release();
     (void)pipeline_.release();
-    (void)correlator_.release();
+    (void)correlation_.release();
     (void)actions_.release();
     return;
   }
@@ -412,7 +425,7 @@ Hub::~Hub() {
   // completion and subscriber callbacks, so the pipeline must still be alive then.
   journal_.reset();
   pipeline_.reset();
-  correlator_.reset();
+  correlation_.reset();
 }
 
 namespace {
@@ -601,9 +614,9 @@ nlohmann::json Hub::status() {
     out["checkpoint"] = {{"last_ms", journal_->last_checkpoint_ms()}, {"journal_seq", row ? row->journal_seq : 0}};
   }
   if (dead_letters_) out["dlq"] = {{"count", dead_letters_->count()}};
-  if (correlator_) {
-    out["rules"] = correlator_->rules_status();
-    out["correlation"] = {{"cursor", correlator_->cursor()}, {"findings", correlator_->findings()}};
+  if (correlation_) {
+    out["rules"] = correlation_->rules_status();
+    out["correlation"] = correlation_->status();
   }
   return out;
 }

@@ -50,7 +50,7 @@ struct HubErrors {
   bool empty() const { return lines.empty(); }
 };
 
-class Correlator;
+class Correlation;
 
 class Hub final : public admin::HubControl {
  public:
@@ -117,7 +117,7 @@ class Hub final : public admin::HubControl {
   std::unique_ptr<plugins::Watchdog> watchdog_;
   bool plugins_stuck_ = false;  // stop() left plugin code running
   std::unique_ptr<Pipeline> pipeline_;
-  std::unique_ptr<Correlator> correlator_;
+  std::unique_ptr<Correlation> correlation_;
   std::unique_ptr<ingest::IngestServer> ingest_;
   std::vector<std::string> warnings_;
   std::atomic<bool> started_{false};

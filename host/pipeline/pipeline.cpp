@@ -10,7 +10,7 @@
 
 #include "core/log.hpp"
 #include "pipeline/source_retry.hpp"
-#include "pipeline/correlator.hpp"
+#include "pipeline/correlation.hpp"
 
 namespace siemhub::pipeline {
 
@@ -644,10 +644,10 @@ bool Pipeline::accepting(const std::string& source) const {
   return true;
 }
 
-void Pipeline::set_correlator(Correlator* correlator) {
-  correlator_ = correlator;
-  if (correlator_)
-    correlator_->on_appended([this](uint64_t bytes) { on_appended(kCorrelateSource, bytes); });
+void Pipeline::set_correlation(Correlation* correlation) {
+  correlation_ = correlation;
+  if (correlation_)
+    correlation_->on_appended([this](uint64_t bytes) { on_appended(kCorrelateSource, bytes); });
 }
 
 void Pipeline::start() {
@@ -669,11 +669,11 @@ void Pipeline::start() {
       if (r.seq > from && sink->routed(r.source)) bytes += static_cast<int64_t>(r.bytes);
     sink->outbox_bytes = bytes;
   }
-  // The correlator resumes after its saved cursor with its saved state (first run: after what
-  // the journal no longer retains).
-  if (correlator_) {
+  // Each correlation lane resumes after its saved cursor with its saved state (first run: after
+  // what the journal no longer retains).
+  if (correlation_) {
     const auto row = journal_.load_checkpoint();
-    correlator_->start(row ? row->correlation : std::nullopt, first_retained);
+    correlation_->start(row ? row->correlation : std::nullopt, first_retained);
   }
   journal_.subscribe([this](uint64_t) {
     for (auto& [n, s] : sinks_) s->notify();
@@ -722,23 +722,25 @@ void Pipeline::tick() {
   });
 }
 
-void Pipeline::checkpoint(std::function<void(bool)> done) {
+void Pipeline::checkpoint(std::function<void(bool)> done, int64_t lane_wait_ms) {
   std::map<std::string, uint64_t> outboxes;
   uint64_t min_acked = journal_.last_seq();
   for (auto& [name, s] : sinks_) {
     outboxes[name] = s->acked.load();
     min_acked = std::min(min_acked, s->acked.load());
   }
-  if (!correlator_) {
+  if (!correlation_) {
     journal_.checkpoint(std::move(outboxes), std::nullopt, min_acked, std::move(done));
     return;
   }
-  // The correlation slot is taken on the correlator's strand once its findings are durable; the
-  // journal keeps every record it has not consumed yet.
-  correlator_->checkpoint([this, outboxes = std::move(outboxes), min_acked, done = std::move(done)](
-                              std::string slot, uint64_t cursor) mutable {
-    journal_.checkpoint(std::move(outboxes), std::move(slot), std::min(min_acked, cursor), std::move(done));
-  });
+  // Each lane's slot is taken on its strand once its findings are durable; the journal keeps
+  // every record the slower lane has not consumed yet.
+  correlation_->checkpoint(
+      [this, outboxes = std::move(outboxes), min_acked, done = std::move(done)](std::string slot,
+                                                                               uint64_t cursor) mutable {
+        journal_.checkpoint(std::move(outboxes), std::move(slot), std::min(min_acked, cursor), std::move(done));
+      },
+      lane_wait_ms);
 }
 
 bool Pipeline::drained() const {
@@ -747,7 +749,7 @@ bool Pipeline::drained() const {
   const uint64_t last = journal_.last_seq();
   for (const auto& [name, s] : sinks_)
     if (s->acked.load() < last) return false;
-  if (correlator_ && (!correlator_->idle() || correlator_->cursor() < last)) return false;
+  if (correlation_ && (!correlation_->idle() || correlation_->cursor() < last)) return false;
   return true;
 }
 
@@ -785,11 +787,13 @@ void Pipeline::stop(int64_t deadline_ms, std::chrono::milliseconds checkpoint_wa
   if (!drained()) core::log_warn("pipeline", "stopped before every sink confirmed everything: the rest is resent after a restart");
   auto written = std::make_shared<std::promise<bool>>();
   auto f = written->get_future();
-  checkpoint([written](bool ok) { written->set_value(ok); });
+  // A correlation lane still busy with a batch after kFinalLaneWaitMs saves the slot it took
+  // last (its batch is replayed after a restart): the Lua lane cannot hold the stop.
+  checkpoint([written](bool ok) { written->set_value(ok); }, kFinalLaneWaitMs);
   // Bounded: a correlator stuck retrying a failed append must not hang the stop.
   if (f.wait_for(checkpoint_wait) != std::future_status::ready || !f.get())
     core::log_error("pipeline", "the final checkpoint failed; the last second of confirmations is resent");
-  if (correlator_) correlator_->halt();
+  if (correlation_) correlation_->halt();
   // Halt: no more writes, retries or ticks, so the runtime's threads can finish.
   halted_ = true;
   asio::post(timer_.get_executor(), [this] { timer_.cancel(); });

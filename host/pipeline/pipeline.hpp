@@ -90,7 +90,7 @@ struct ConnectorStats {
   bool paused = false;        // source: held back by backpressure
 };
 
-class Correlator;
+class Correlation;
 
 class Pipeline {
  public:
@@ -101,9 +101,10 @@ class Pipeline {
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
-  /// The Lua correlator (optional; set before start()): its cursor and state join the checkpoint,
-  /// the journal keeps what it has not consumed, and its findings (source `correlate`) are routed.
-  void set_correlator(Correlator* correlator);
+  /// The correlation lanes (optional; set before start()): their cursors and state join the
+  /// checkpoint, the journal keeps what the slower lane has not consumed, and their findings
+  /// (source `correlate`) are routed.
+  void set_correlation(Correlation* correlation);
 
   /// Sinks resume from their outbox cursors; pull sources start polling; push emits are taken.
   void start();
@@ -150,7 +151,11 @@ class Pipeline {
 
   bool refuse(const std::string& source, std::vector<Refusal> refused, bool keep);
   void tick();
-  void checkpoint(std::function<void(bool)> done = {});
+  /// `lane_wait_ms` >= 0: a correlation lane that has not taken its slot by then gives its last
+  /// one (Correlation::checkpoint).
+  void checkpoint(std::function<void(bool)> done = {}, int64_t lane_wait_ms = -1);
+  /// How long the final checkpoint waits for a correlation lane busy with a batch.
+  static constexpr int64_t kFinalLaneWaitMs = 1000;
   void on_appended(const std::string& source, uint64_t bytes);
   std::vector<SinkRunner*> targets_of(const std::string& source) const;
 
@@ -172,7 +177,7 @@ class Pipeline {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> halted_{false};  // after stop(): sinks make no more attempts
   int ticks_ = 0;
-  Correlator* correlator_ = nullptr;
+  Correlation* correlation_ = nullptr;
   core::Metric* journal_bytes_;
   core::Metric* dlq_total_;
 };

@@ -293,3 +293,92 @@ TEST_CASE("the embedded default runs the shipped rules and the generator's burst
   CHECK(o.events >= 200);
   CHECK(o.rules.count("corr.auth.bruteforce_then_success") == 1);
 }
+
+namespace {
+
+// A native rule and a rule whose `where` spins for most of its instruction budget on every event:
+// the Lua lane takes seconds over what the native lane does in milliseconds.
+constexpr size_t kLaneUsers = 10, kLanePerUser = 8, kLaneEvents = kLaneUsers * kLanePerUser;
+constexpr size_t kLaneNative = kLaneUsers * (kLanePerUser / 2), kLaneLua = kLaneUsers * (kLanePerUser / 4);
+const char* kLaneRules = R"(
+rule { id = "lanes.native", from = { class_uid = 3002, status_id = 2 }, by = { "user.name" },
+       window = { span = "1h" }, count = { gte = 2 } }
+rule { id = "lanes.spinner", from = { class_uid = 3002, status_id = 2 }, by = { "user.name" },
+       where = function(e) local x = 0 for i = 1, 12000000 do x = x + i end return x > 0 end,
+       window = { span = "1h" }, count = { gte = 4 } }
+)";
+
+// rule id -> finding uids (duplicates kept) in `p`.
+std::map<std::string, std::multiset<std::string>> findings_by_rule(const fs::path& p) {
+  std::map<std::string, std::multiset<std::string>> out;
+  for (const auto& j : json_lines(p))
+    if (j.value("class_uid", 0) == 2004)
+      out[j.at("finding_info").at("analytic").at("uid").get<std::string>()].insert(
+          j.at("finding_info").at("uid").get<std::string>());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a Lua rule spinning near its budget on every event holds back neither the native findings nor the stop "
+          "and after a restart no finding is lost",
+          "[correlation][lanes]") {
+  TempDir dir;
+  const fs::path in = dir / "in.ndjson", out = dir / "out.ndjson", data = dir / "data";
+  write(dir / "rules.lua", kLaneRules);
+  std::string events;
+  for (size_t i = 0; i < kLaneEvents; ++i)
+    events += R"({"class_uid":3002,"category_uid":3,"activity_id":1,"type_uid":300201,"severity_id":3,"status_id":2,"time":)" +
+              std::to_string(1700000000000 + static_cast<int64_t>(i) * 1000) + R"(,"user":{"name":"u)" +
+              std::to_string(i % kLaneUsers) + R"("},"metadata":{"product":{"name":"lanes"},"version":"1.8.0","uid":"l)" +
+              std::to_string(i) + "\"}}\n";
+  write(in, events);
+  write(dir / "hub.yaml", "data_dir: data\nlimits: {checkpoint_interval_ms: 100}\nrules:\n  files: [rules.lua]\n"
+                          "  instruction_budget: 30000000\n"
+                          "connectors:\n  in:\n    plugin: file\n    config: {path: " + in.string() +
+                          "}\n  out:\n    plugin: file\n    config: {path: " + out.string() +
+                          "}\nroutes:\n  - from: [in, correlate]\n    to: [out]\n");
+  constexpr int64_t kDrainMs = 1000;
+  const std::vector<std::string> run = {siemhub_binary().string(), "run", "-c", (dir / "hub.yaml").string(),
+                                        "--summary-every", "0", "--drain-ms", std::to_string(kDrainMs)};
+  {
+    Process hub(run, dir.path());
+    const bool native_done =
+        eventually([&] { return findings_by_rule(out)["lanes.native"].size() == kLaneNative; }, std::chrono::seconds(30));
+    INFO(hub.err());
+    REQUIRE(native_done);
+    const auto st = run_siemhub({"status", "--json", "-d", data.string()}, dir.path());
+    REQUIRE(st.code == 0);
+    const json c = json::parse(st.out).at("correlation");
+    INFO(c.dump());
+    // Every native finding is out while the Lua lane is still on its first batch.
+    CHECK(c.at("lanes").at("native").at("findings") == kLaneNative);
+    CHECK(c.at("lanes").at("native").at("rules") == 1);
+    CHECK(c.at("lanes").at("lua").at("rules") == 1);
+    CHECK(c.at("lanes").at("lua").at("cursor").get<uint64_t>() < c.at("lanes").at("native").at("cursor").get<uint64_t>());
+    CHECK(c.at("cursor") == c.at("lanes").at("lua").at("cursor"));
+    CHECK(findings_by_rule(out)["lanes.spinner"].size() < kLaneLua);
+    const auto text = run_siemhub({"status", "-d", data.string()}, dir.path());
+    CHECK_THAT(text.out, Catch::Contains("native lane: 1 rules") && Catch::Contains("lua lane: 1 rules"));
+
+    // The stop cuts the Lua batch short instead of waiting for it.
+    const auto t0 = std::chrono::steady_clock::now();
+    hub.signal(SIGTERM);
+    CHECK(hub.wait(std::chrono::seconds(30)) == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(kDrainMs + 5000));
+  }
+  // After the restart the Lua lane correlates what it had not finished; the native lane, whose
+  // cursor was saved at the end, repeats nothing.
+  Process hub(run, dir.path());
+  const bool done = eventually([&] { return distinct(findings_by_rule(out)["lanes.spinner"]).size() == kLaneLua; },
+                               std::chrono::seconds(120));
+  hub.signal(SIGTERM);
+  INFO(hub.err());
+  REQUIRE(done);
+  CHECK(hub.wait(std::chrono::seconds(30)) == 0);
+  auto found = findings_by_rule(out);
+  CHECK(found["lanes.native"].size() == kLaneNative);
+  CHECK(distinct(found["lanes.native"]).size() == kLaneNative);
+  CHECK(distinct(found["lanes.spinner"]).size() == kLaneLua);
+  CHECK(found.size() == 2);
+}

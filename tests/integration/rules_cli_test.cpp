@@ -144,6 +144,7 @@ TEST_CASE("rules list shows every shipped rule with its version severity window 
   CHECK(rules[0]["severity"] == "medium");
   CHECK(rules[0]["threshold"] == "distinct(user.name) >= 20");
   CHECK(rules[0]["attack"] == json::array({"T1110.003"}));
+  CHECK(rules[0]["lane"] == "lua");  // its having and emit call Lua
 }
 
 TEST_CASE("rules list -c reads the files of the config's rules section", "[rules-cli]") {

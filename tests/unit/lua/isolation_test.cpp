@@ -373,3 +373,100 @@ TEST_CASE("a rule file's own sandboxed state costs tens of kilobytes") {
   CHECK(per_file < (64u << 10));
   CHECK(one->stats("a").memory_bytes == one->memory_used());
 }
+
+// --- lanes (issue 13: the native operators never wait on Lua) ------------------------------------
+
+namespace {
+
+// Two native rules around four that call Lua, one of each way in.
+const char* kLaneRules = R"(
+rule { id = "lane.native_count", from = { class_uid = 3002, status_id = 2 }, by = { "user.name" },
+       window = { span = "10m" }, count = { gte = 3 } }
+rule { id = "lane.where", from = { class_uid = 3002 }, where = function(e) return e.status_id == 2 end,
+       by = { "user.name" }, window = { span = "10m" }, count = { gte = 3 } }
+rule { id = "lane.custom", from = { class_uid = 3002 }, by = { "user.name" },
+       on_event = function(e, ctx) end }
+rule { id = "lane.native_distinct", from = { class_uid = 3002 }, by = { "user.name" }, window = { span = "10m" },
+       distinct = { field = "src_endpoint.ip", gte = 2 } }
+rule { id = "lane.having", from = { class_uid = 3002 }, by = { "user.name" }, window = { span = "10m" },
+       count = { gte = 1 }, having = function(agg) return true end }
+rule { id = "lane.emit", from = { class_uid = 3002 }, by = { "user.name" }, window = { span = "10m" },
+       count = { gte = 1 }, emit = function(agg) return { message = "x" } end }
+)";
+
+std::vector<std::string> ids_of(const Engine& engine) {
+  std::vector<std::string> out;
+  for (const auto& r : engine.rules()) out.push_back(r.id);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("an engine of the native lane keeps only the rules that never call Lua and the Lua lane the others",
+          "[lua][isolation][lanes]") {
+  EngineOptions native, lua;
+  native.lane = Lane::native;
+  lua.lane = Lane::lua;
+  const auto all = load_text(kLaneRules);
+  const auto n = load_text(kLaneRules, native);
+  const auto l = load_text(kLaneRules, lua);
+  CHECK(ids_of(*n) == std::vector<std::string>{"lane.native_count", "lane.native_distinct"});
+  CHECK(ids_of(*l) == std::vector<std::string>{"lane.where", "lane.custom", "lane.having", "lane.emit"});
+  CHECK(ids_of(*all).size() == 6);
+  // The declaration order over both lanes, so the hub lists every rule once and in file order.
+  std::vector<std::pair<std::size_t, std::string>> merged;
+  for (const auto* e : {n.get(), l.get()})
+    for (const auto& r : e->rules()) merged.emplace_back(r.order, r.id);
+  std::sort(merged.begin(), merged.end());
+  std::vector<std::string> in_order;
+  for (const auto& [order, id] : merged) in_order.push_back(id);
+  CHECK(in_order == ids_of(*all));
+  for (const auto& r : n->rules()) CHECK(r.native);
+  for (const auto& r : l->rules()) CHECK_FALSE(r.native);
+
+  // The native lane's engine never enters Lua while it matches.
+  Feed feed;
+  for (int i = 0; i < 6; ++i) feed.add(auth(kT0 + i, "u", "10.0.0." + std::to_string(i), 2, "e" + std::to_string(i)));
+  const std::uint64_t entries = n->lua_entries();
+  const auto found = feed.run(*n);
+  CHECK(n->lua_entries() == entries);
+  CHECK(count_of(found, "lane.native_count") == 2);
+  CHECK(count_of(found, "lane.native_distinct") == 3);
+  const std::uint64_t lua_before = l->lua_entries();
+  feed.run(*l);
+  CHECK(l->lua_entries() > lua_before);
+}
+
+TEST_CASE("a rule id declared twice is refused even when the two rules fall in different lanes",
+          "[lua][isolation][lanes]") {
+  const std::string text = R"(
+rule { id = "twice", from = { class_uid = 3002 }, by = { "user.name" }, window = { span = "1m" }, count = { gte = 2 } }
+rule { id = "twice", from = { class_uid = 3002 }, on_event = function(e, ctx) end }
+)";
+  for (const Lane lane : {Lane::native, Lane::lua}) {
+    EngineOptions o;
+    o.lane = lane;
+    std::string error;
+    CHECK(Engine::load(std::vector<Source>{{"twice.lua", text, {}}}, o, &error) == nullptr);
+    CHECK_THAT(error, Catch::Contains("twice.lua:3") && Catch::Contains("duplicate rule id 'twice'"));
+  }
+}
+
+TEST_CASE("an interrupted engine fails its Lua calls without counting faults against the rules",
+          "[lua][isolation][lanes]") {
+  EngineOptions lua;
+  lua.lane = Lane::lua;
+  lua.quarantine_after = 1;
+  const auto engine = load_text(kLaneRules, lua);
+  Feed feed;
+  for (int i = 0; i < 300; ++i) feed.add(auth(kT0 + i, "u" + std::to_string(i % 3), "10.0.0.1", 2, "e" + std::to_string(i)));
+  engine->interrupt();
+  const auto found = feed.run(*engine);
+  CHECK(count_of(found, "lane.where") == 0);  // its predicate never ran
+  for (const auto& r : engine->rules()) {
+    const auto st = engine->stats(r.id);
+    INFO(r.id);
+    CHECK(st.faults == 0);
+    CHECK_FALSE(st.quarantined);
+  }
+}
