@@ -375,17 +375,32 @@ TEST_CASE("a pull interrupted by kill -9 resumes with no gap and no duplicate", 
     for (const auto& e : lines_of(d.root / "out.ndjson")) ++seen[e["finding_info"]["uid"].get<std::string>()];
     return seen;
   };
-  // Everything the sink wrote is checkpointed (so a kill now cannot make the *sink* repeat).
+  // Everything the sink wrote is checkpointed (so a kill now cannot make the *sink* repeat). A
+  // checkpoint takes the sinks' cursors when it starts and records the journal's end when it is
+  // written, so the one written just after the sink caught up may still hold an older cursor:
+  // wait for two more checkpoints after the sink was seen caught up.
   const auto settled = [&] {
-    const json s = admin(d, {"status"});
-    if (!s.is_object()) return false;
-    for (const auto& c : s["connectors"])
-      if (c["name"] == "out" && c.value("queue_events", 1) != 0) return false;
-    return s["checkpoint"].value("journal_seq", 0) >= s["journal"].value("last_seq", 1);
+    const auto caught_up = [&](int64_t& checkpoint_ms) {
+      const json s = admin(d, {"status"});
+      if (!s.is_object()) return false;
+      for (const auto& c : s["connectors"])
+        if (c["name"] == "out" && c.value("queue_events", 1) != 0) return false;
+      checkpoint_ms = s["checkpoint"].value("last_ms", int64_t{0});
+      return s["checkpoint"].value("journal_seq", 0) >= s["journal"].value("last_seq", 1);
+    };
+    int64_t prev = 0, now = 0;
+    if (!caught_up(prev)) return false;
+    for (int k = 0; k < 2; ++k) {
+      if (!eventually([&] { return caught_up(now) && now > prev; })) return false;
+      prev = now;
+    }
+    return true;
   };
   {
     auto hub = start_hub(d, cfg);
-    REQUIRE(eventually([&] { return fake.export_requests() >= 1; }));
+    const bool exported = eventually([&] { return fake.export_requests() >= 1; });
+    INFO(hub->err());
+    REQUIRE(exported);
     hub->signal(SIGKILL);
     hub->wait();
   }
