@@ -731,7 +731,7 @@ int run_new_plugin(const NewPluginOptions& opts) {
       return kExitFailure;
     }
   }
-  std::printf("created %s: a %s plugin \"%s\" (%zu files)\n", dir.c_str(), opts.kind.c_str(), id.c_str(), files.size());
+  std::printf("created %s: plugin \"%s\", kind %s (%zu files)\n", dir.c_str(), id.c_str(), opts.kind.c_str(), files.size());
   std::printf("next:\n  cmake -S %s -B %s/build -DCMAKE_PREFIX_PATH=/path/to/siemhub-sdk\n  cmake --build %s/build\n"
               "  ctest --test-dir %s/build --output-on-failure\n(see %s/README.md: installing the SDK alone)\n",
               dir.c_str(), dir.c_str(), dir.c_str(), dir.c_str(), dir.c_str());

@@ -31,7 +31,7 @@ TEST_CASE("new-plugin writes a project of each kind with no placeholder left", "
     const auto r = run_in(dir.path(), logs, {"new-plugin", name, "--kind", kind, "--dir", (dir / name).string()});
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
-    CHECK_THAT(r.out, Catch::Contains("a " + kind + " plugin \"com.example.demo-" + kind + "\""));
+    CHECK_THAT(r.out, Catch::Contains("plugin \"com.example.demo-" + kind + "\", kind " + kind));
     const std::vector<std::string> files = {"CMakeLists.txt", "README.md", "conformance.json", "src/" + name + ".cpp",
                                             "tests/" + name + "_test.cpp", "tests/http_script.json"};
     for (const std::string& rel : files) {

@@ -3,8 +3,9 @@
 // Runs the SDK's conformance checks on a plugin library and prints one line per check
 // ("PASS name: reason" / "FAIL name: reason"). `@WORKDIR@` in the config is replaced by DIR, or
 // by a fresh directory under $TMPDIR removed at exit. --script replays scripted HTTP exchanges
-// (siemhub/testing/http_script.hpp) for a pull source's success path (the script.* checks). Exit status: 0 all passed, 1 a check failed,
-// 2 usage error, 3 the plugin crashed the runner (the line before says where).
+// (siemhub/testing/http_script.hpp) for a pull source's success path (the script.* checks).
+// Exit status: 0 all passed, 1 a check failed, 2 usage error, 3 the plugin crashed the runner
+// (the line before says where).
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
