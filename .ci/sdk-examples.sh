@@ -8,11 +8,15 @@
 #      (SDK headers, CMake package, test kit, conformance runner);
 #   2. copy sdk/examples/* to a temporary directory outside the repository;
 #   3. configure each with -DCMAKE_PREFIX_PATH=<prefix>, build it;
-#   4. run the installed siemhub-conformance on each plugin (with the example's
-#      conformance.json, @WORKDIR@ replaced by a scratch directory, when there is one);
-#   5. run `siemhub plugins inspect` on each plugin, then load both into the real hub:
+#   4. run each example's own tests (ctest), then the installed siemhub-conformance on each
+#      plugin (with the example's conformance.json, when there is one: the runner replaces
+#      @WORKDIR@ by a scratch directory given with --workdir);
+#   5. run `siemhub plugins inspect` on each plugin, then load them into the real hub:
 #      `siemhub plugins list` (runs their init) and `siemhub run` with the C source feeding the
-#      C++ sink, checking events arrive.
+#      C++ sink, checking events arrive;
+#   6. install the SDK alone (`--component sdk`) into a second prefix, check it holds no hub,
+#      then `siemhub new-plugin demo --kind source` (and sink, action) and the generated
+#      project's own build and test commands from its README, against that prefix.
 # Exits non-zero on the first failure.
 set -euo pipefail
 
@@ -32,7 +36,7 @@ else
 fi
 PREFIX="$TMP/sdk-prefix"
 
-echo "== [1/5] installing the SDK from $BUILD into $PREFIX"
+echo "== [1/6] installing the SDK from $BUILD into $PREFIX"
 cmake --install "$BUILD" --prefix "$PREFIX" >"$TMP/install.log" || { cat "$TMP/install.log"; exit 1; }
 
 LIBDIR=lib
@@ -44,6 +48,7 @@ for f in \
   include/siemhub/testing/fake_host.hpp \
   include/siemhub/testing/loader.hpp \
   include/siemhub/testing/conformance.hpp \
+  include/siemhub/testing/http_script.hpp \
   "$LIBDIR/cmake/siemhub-sdk/siemhub-sdkConfig.cmake" \
   "$LIBDIR/cmake/siemhub-sdk/siemhub-sdkConfigVersion.cmake" \
   "$LIBDIR/cmake/siemhub-sdk/siemhub-sdk-targets.cmake" \
@@ -60,7 +65,7 @@ done
 echo "   installed layout OK (headers, cmake package, test kit, conformance runner)"
 CONFORMANCE="$PREFIX/bin/siemhub-conformance"
 
-echo "== [2/5] copying $SRC/sdk/examples to $TMP/examples (outside the repository)"
+echo "== [2/6] copying $SRC/sdk/examples to $TMP/examples (outside the repository)"
 mkdir -p "$TMP/examples"
 cp -R "$SRC"/sdk/examples/. "$TMP/examples/"
 
@@ -71,7 +76,7 @@ status=0
 for dir in "$TMP"/examples/*/; do
   name=$(basename "$dir")
   [[ -f "$dir/CMakeLists.txt" ]] || continue
-  echo "== [3/5] $name: configure and build against the installed SDK"
+  echo "== [3/6] $name: configure and build against the installed SDK"
   cmake -S "$dir" -B "$TMP/build-$name" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     >"$TMP/configure-$name.log" 2>&1 || { cat "$TMP/configure-$name.log"; echo "FAIL: $name: configure" >&2; exit 1; }
   cmake --build "$TMP/build-$name" -j "$JOBS" 2>&1 | tee "$TMP/build-$name.log"
@@ -85,20 +90,24 @@ for dir in "$TMP"/examples/*/; do
     exit 1
   fi
 
+  if [[ -f "$TMP/build-$name/CTestTestfile.cmake" ]]; then
+    echo "== [4/6] $name: its own tests (ctest)"
+    if ! ctest --test-dir "$TMP/build-$name" --output-on-failure --timeout 120; then
+      echo "FAIL: $name: ctest" >&2
+      status=1
+    fi
+  fi
   args=()
   if [[ -f "$dir/conformance.json" ]]; then
-    work="$TMP/work-$name"
-    mkdir -p "$work"
-    sed "s|@WORKDIR@|$work|g" "$dir/conformance.json" >"$work/config.json"
-    args=(--config "$work/config.json")
+    args=(--config "$dir/conformance.json" --workdir "$TMP/work-$name")
   fi
   for so in "${plugins[@]}"; do
-    echo "== [4/5] $name: siemhub-conformance $(basename "$so") ${args[*]}"
+    echo "== [4/6] $name: siemhub-conformance $(basename "$so") ${args[*]}"
     if ! "$CONFORMANCE" "$so" "${args[@]}"; then
       echo "FAIL: $name: conformance" >&2
       status=1
     fi
-    echo "== [5/5] $name: siemhub plugins inspect $(basename "$so")"
+    echo "== [5/6] $name: siemhub plugins inspect $(basename "$so")"
     if ! "$CLI" plugins inspect "$so"; then
       echo "FAIL: $name: siemhub plugins inspect" >&2
       status=1
@@ -107,7 +116,7 @@ for dir in "$TMP"/examples/*/; do
   done
 done
 
-echo "== [5/5] loading both examples into siemhub"
+echo "== [5/6] loading the examples into siemhub"
 chmod 0755 "$TMP/plugins" "$TMP/plugins"/*.so
 "$CLI" plugins list --plugin-dir "$TMP/plugins" || { echo "FAIL: siemhub refused an example" >&2; exit 1; }
 cat >"$TMP/hub.yaml" <<YAML
@@ -136,8 +145,42 @@ else
   echo "   the C source fed $lines events through siemhub into the C++ sink"
 fi
 
+echo "== [6/6] the SDK alone (--component sdk), then siemhub new-plugin and the generated projects"
+SDK_ONLY="$TMP/sdk-only"
+cmake --install "$BUILD" --prefix "$SDK_ONLY" --component sdk >"$TMP/install-sdk.log" || { cat "$TMP/install-sdk.log"; exit 1; }
+for f in include/siemhub/plugin.hpp include/siemhub/testing/http_script.hpp "$LIBDIR/libsiemhub_testkit.a" \
+         "$LIBDIR/cmake/siemhub-sdk/siemhub-sdkConfig.cmake" bin/siemhub-conformance; do
+  [[ -e "$SDK_ONLY/$f" ]] || { echo "FAIL: the SDK component lacks $f" >&2; exit 1; }
+done
+if [[ -e "$SDK_ONLY/bin/siemhub" || -e "$SDK_ONLY/$LIBDIR/siemhub/plugins" ]]; then
+  echo "FAIL: the SDK component installed the hub or its plugins" >&2
+  exit 1
+fi
+echo "   the SDK component holds the SDK only: $(find "$SDK_ONLY" -type f | wc -l) files"
+mkdir -p "$TMP/new"
+for kind in source sink action; do
+  name=demo
+  [[ $kind != source ]] && name="demo_$kind"
+  "$CLI" new-plugin "$name" --kind "$kind" --dir "$TMP/new/$name"
+  # The README's commands, with the SDK-only prefix; bounded in time.
+  if ! (cd "$TMP/new/$name" &&
+        timeout 300 cmake -S . -B build -DCMAKE_PREFIX_PATH="$SDK_ONLY" >"$TMP/new-$name-configure.log" &&
+        timeout 600 cmake --build build -j "$JOBS" >"$TMP/new-$name-build.log" 2>&1 &&
+        timeout 300 ctest --test-dir build --output-on-failure); then
+    cat "$TMP/new-$name-configure.log" "$TMP/new-$name-build.log" 2>/dev/null | tail -50
+    echo "FAIL: new-plugin $name --kind $kind: the generated project does not build or pass its tests" >&2
+    status=1
+  elif grep -q "warning:" "$TMP/new-$name-build.log"; then
+    cat "$TMP/new-$name-build.log"
+    echo "FAIL: new-plugin $name --kind $kind: the generated project builds with warnings" >&2
+    status=1
+  else
+    echo "   new-plugin $name --kind $kind: built and passed its tests against the SDK alone"
+  fi
+done
+
 if [[ $status -ne 0 ]]; then
   echo "== sdk-examples: FAILED" >&2
   exit 1
 fi
-echo "== sdk-examples: all examples built out of tree and passed"
+echo "== sdk-examples: all examples and generated projects built out of tree and passed"

@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
   add_action_commands(app, action);
   RulesCommands rules;
   add_rules_commands(app, rules);
+  auto new_plugin_opts = std::make_shared<NewPluginOptions>();
+  auto* new_plugin = add_new_plugin_command(app, new_plugin_opts);
 
   try {
     app.parse(argc, argv);
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
   if (admin.cursor->parsed()) return run_cursor(admin);
   if (action.action->parsed()) return run_action(action);
   if (rules.parsed()) return run_rules(rules);
+  if (new_plugin->parsed()) return run_new_plugin(*new_plugin_opts);
   return kExitUsage;
 }
 

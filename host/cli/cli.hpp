@@ -1,4 +1,4 @@
-// The command line: run, validate, plugins list|inspect, status, dlq, action, version. Exit codes (docs/cli.md):
+// The command line: run, validate, plugins list|inspect, status, dlq, action, new-plugin, version. Exit codes (docs/cli.md):
 //   0 success, 1 runtime failure, 2 usage or configuration error, 3 a plugin was refused.
 #pragma once
 
@@ -145,5 +145,17 @@ struct RulesCommands {
 };
 void add_rules_commands(CLI::App& app, RulesCommands& cmds);
 int run_rules(const RulesCommands& cmds);
+
+/// Options of `new-plugin NAME --kind source|sink|action [--dir DIR] [--id ID]` (cmd_new_plugin.cpp).
+struct NewPluginOptions {
+  std::string name;  // NAME
+  std::string kind;  // --kind
+  std::string dir;   // --dir (default ./NAME)
+  std::string id;    // --id (default com.example.NAME)
+};
+CLI::App* add_new_plugin_command(CLI::App& app, const std::shared_ptr<NewPluginOptions>& opts);
+int run_new_plugin(const NewPluginOptions& opts);
+/// [a-z][a-z0-9_]*, at most 40 characters, no trailing or doubled '_'.
+bool valid_new_plugin_name(const std::string& name);
 
 }  // namespace siemhub::cli

@@ -711,9 +711,13 @@ ConformanceReport check_plugin(Plugin& plugin, const ConformanceOptions& options
   const bool runnable = c.descriptor(plugin.descriptor());
   if (plugin.descriptor()->struct_size >= sizeof(siemhub_plugin_descriptor)) compare_note(c, plugin);
   if (!options.static_only) {
-    if (runnable)
+    if (runnable) {
       c.lifecycle(plugin);
-    else
+      if (options.http_script) {
+        ConformanceReport s = check_script(plugin, *options.http_script, options);
+        c.report_.checks.insert(c.report_.checks.end(), s.checks.begin(), s.checks.end());
+      }
+    } else
       c.add("lifecycle", false, "skipped: the descriptor cannot be driven safely (see above)");
   }
   return std::move(c.report_);

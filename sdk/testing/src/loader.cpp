@@ -136,6 +136,7 @@ CallResult Plugin::init(FakeHost& host) {
   }
   CallResult r = guarded([&](siemhub_status* st) { return desc_->init(host.api(), st); });
   initialised_ = r.ok();
+  if (initialised_) shut_down_ = false;  // init again after shutdown (a scripted run after the lifecycle)
   return r;
 }
 

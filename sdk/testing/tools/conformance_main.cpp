@@ -1,13 +1,19 @@
-// siemhub-conformance PATH.so [--config FILE.json] [--verbose]
+// siemhub-conformance PATH.so [--config FILE.json] [--script FILE.json] [--workdir DIR] [--verbose]
 //
 // Runs the SDK's conformance checks on a plugin library and prints one line per check
-// ("PASS name: reason" / "FAIL name: reason"). Exit status: 0 all passed, 1 a check failed,
-// 2 usage error, 3 the plugin crashed the runner (the line before says where).
+// ("PASS name: reason" / "FAIL name: reason"). `@WORKDIR@` in the config is replaced by DIR, or
+// by a fresh directory under $TMPDIR removed at exit. --script replays scripted HTTP exchanges
+// (siemhub/testing/http_script.hpp) for a pull source's success path (the script.* checks).
+// Exit status: 0 all passed, 1 a check failed, 2 usage error, 3 the plugin crashed the runner
+// (the line before says where).
 #include <signal.h>
+#include <stdlib.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -38,8 +44,11 @@ void on_crash(int sig) {
 }
 
 int usage() {
-  std::cerr << "usage: siemhub-conformance PATH.so [--config FILE.json] [--verbose]\n"
-               "Checks a siemhub plugin against the ABI 1.0 contract; exits non-zero on any failure.\n";
+  std::cerr << "usage: siemhub-conformance PATH.so [--config FILE.json] [--script FILE.json] [--workdir DIR] [--verbose]\n"
+               "Checks a siemhub plugin against the ABI 1.x contract; exits non-zero on any failure.\n"
+               "  --config   the configuration to create instances with; @WORKDIR@ in it is replaced by the work directory\n"
+               "  --script   scripted HTTP exchanges: runs a pull source's success path on them (script.* checks)\n"
+               "  --workdir  the work directory (default: a fresh one under $TMPDIR, removed at exit)\n";
   return 2;
 }
 
@@ -59,12 +68,16 @@ std::optional<std::string> compile(const nlohmann::json& schema, valijson::Schem
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path, config_file;
+  std::string path, config_file, script_file, workdir;
   bool verbose = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--config" && i + 1 < argc) {
       config_file = argv[++i];
+    } else if (a == "--script" && i + 1 < argc) {
+      script_file = argv[++i];
+    } else if (a == "--workdir" && i + 1 < argc) {
+      workdir = argv[++i];
     } else if (a == "--verbose" || a == "-v") {
       verbose = true;
     } else if (a == "--help" || a == "-h") {
@@ -90,6 +103,37 @@ int main(int argc, char** argv) {
     std::stringstream ss;
     ss << in.rdbuf();
     opt.config_json = ss.str();
+  }
+  // @WORKDIR@: paths a plugin writes to during the run (a sink's output file...).
+  std::string made_workdir;
+  if (opt.config_json.find("@WORKDIR@") != std::string::npos) {
+    if (workdir.empty()) {
+      const char* tmp = std::getenv("TMPDIR");
+      std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/siemhub-conformance.XXXXXX";
+      if (::mkdtemp(tmpl.data()) == nullptr) {
+        std::cerr << "siemhub-conformance: cannot create a work directory " << tmpl << ": " << std::strerror(errno) << "\n";
+        return 2;
+      }
+      workdir = made_workdir = tmpl;
+    } else {
+      std::error_code ec;
+      std::filesystem::create_directories(workdir, ec);
+      if (ec) {
+        std::cerr << "siemhub-conformance: cannot create the work directory " << workdir << ": " << ec.message() << "\n";
+        return 2;
+      }
+    }
+    for (size_t at = 0; (at = opt.config_json.find("@WORKDIR@", at)) != std::string::npos; at += workdir.size())
+      opt.config_json.replace(at, 9, workdir);
+    std::cout << "INFO workdir: " << workdir << std::endl;
+  }
+  if (!script_file.empty()) {
+    try {
+      opt.http_script = siemhub::testing::HttpScript::load(script_file);
+    } catch (const std::exception& e) {
+      std::cerr << "siemhub-conformance: " << e.what() << "\n";
+      return 2;
+    }
   }
 
   for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT}) ::signal(sig, on_crash);
@@ -141,6 +185,10 @@ int main(int argc, char** argv) {
   std::cout << (report.passed() ? "PASS" : "FAIL") << " siemhub-conformance " << path << ": " << report.checks.size()
             << " checks, " << report.failures() << " failed" << std::endl;
   std::cout.flush();
+  if (!made_workdir.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(made_workdir, ec);
+  }
   // Leave without running the plugin's static destructors twice (the library stays loaded).
   std::_Exit(report.passed() ? 0 : 1);
 }

@@ -18,6 +18,10 @@
 //   lifecycle.*   init, create/start/one call per capability/stop/destroy (twice), two instances
 //                 at once, invalid configs refused with an error status
 //   ops.*         deferred ops complete exactly once; no exception crosses the boundary
+//   script.*      with `http_script` (a pull source): its success path on scripted HTTP
+//                 (http_script.hpp): polls, passing each cursor back, until the script is
+//                 consumed; every exchange requested as scripted, events emitted, the cursor
+//                 moving, and the rest resumed by a new instance from the stored cursor
 #ifndef SIEMHUB_TESTING_CONFORMANCE_HPP
 #define SIEMHUB_TESTING_CONFORMANCE_HPP
 
@@ -31,6 +35,7 @@
 #include <nlohmann/json.hpp>
 
 #include "siemhub/plugin.h"
+#include "siemhub/testing/http_script.hpp"
 #include "siemhub/testing/loader.hpp"
 
 namespace siemhub::testing {
@@ -57,6 +62,10 @@ struct ConformanceOptions {
   std::function<std::optional<std::string>(const nlohmann::json& schema)> compile_schema;
   /// validate `value` against `schema`; return the first error, or nullopt when valid.
   std::function<std::optional<std::string>(const nlohmann::json& schema, const nlohmann::json& value)> validate;
+  /// Scripted HTTP for a pull source's success path (the script.* checks); unset = none.
+  std::optional<HttpScript> http_script;
+  /// Fake time between two polls of the scripted run when the plugin asked for no wait.
+  int64_t poll_interval_ms = 1000;
   /// Receives the FakeHost after the run (e.g. to print the plugin's logs with --verbose).
   std::function<void(const FakeHost&)> on_done;
 };
@@ -74,6 +83,10 @@ ConformanceReport check_file(const std::string& path, const ConformanceOptions& 
 /// Descriptor, schema, manifest and lifecycle checks on a loaded or wrapped plugin (plus the
 /// note comparison when it was loaded from a file).
 ConformanceReport check_plugin(Plugin& plugin, const ConformanceOptions& options = {});
+/// The script.* checks alone (see the top), on a fresh FakeHost: init, then one instance polled
+/// until `script` is consumed or `script.expect.max_polls` polls were made; the instance is
+/// destroyed after its first poll that set a cursor and a new one resumes from that cursor.
+ConformanceReport check_script(Plugin& plugin, const HttpScript& script, const ConformanceOptions& options = {});
 /// Static checks only (descriptor, schema, manifest); no plugin code runs.
 ConformanceReport check_descriptor(const siemhub_plugin_descriptor* descriptor, const ConformanceOptions& options = {});
 
