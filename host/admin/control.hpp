@@ -81,10 +81,12 @@ class HubControl {
   /// {"connector", "cursor" (text, or "cursor_hex" when it is not UTF-8), "bytes"}: a pull source's
   /// durable cursor. Throws NotFound when `connector` is not a pull source of this hub.
   virtual nlohmann::json cursor_show(const std::string& connector) = 0;
-  /// Sets a pull source's cursor ("" = poll from the start) durably; it polls from it at once.
-  /// Returns what cursor_show then answers, with "previous" (its form). Throws NotFound as above,
-  /// std::runtime_error when the new cursor could not be made durable.
-  virtual nlohmann::json cursor_reset(const std::string& connector, const std::string& cursor) = 0;
+  /// Sets a pull source's cursor ("" = poll from the start) without blocking: `done` gets what
+  /// cursor_show then answers, with "previous" (its form), once the new cursor is durable (after
+  /// the poll in flight, if any, has ended), or an error text when it could not be made durable.
+  /// Throws NotFound (and never calls `done`) when `connector` is not a pull source of this hub.
+  using CursorDone = std::function<void(nlohmann::json result, std::string error)>;
+  virtual void cursor_reset(const std::string& connector, const std::string& cursor, CursorDone done) = 0;
 
   /// {"connectors":[{"connector","plugin","actions":[{"name","title","description","params_schema",
   ///   "inverse","flags":["idempotent","simulate","destructive"],"timeout_ms","retryable":[category…]}]}]}

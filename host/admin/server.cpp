@@ -329,7 +329,21 @@ std::optional<Reply> route(HubControl& control, const http::request<http::string
         value = v.get<std::string>();
       }
     }
-    return Reply{http::status::ok, control.cursor_reset(*name, value), {}};
+    // Answered once the source has taken it (after its poll in flight): the control strand is free meanwhile.
+    auto once = std::make_shared<LaterReply>(later);
+    try {
+      control.cursor_reset(*name, value, [once](json result, std::string error) {
+        if (!error.empty()) {
+          (*once)(error_reply(http::status::internal_server_error, "internal", core::redact(error)));
+          return;
+        }
+        (*once)(Reply{http::status::ok, std::move(result), {}});
+      });
+    } catch (...) {
+      once->disarm();  // NotFound: 404; anything else: 500
+      throw;
+    }
+    return std::nullopt;
   }
 
   constexpr std::string_view kEntryPrefix = "/v1/dlq/";

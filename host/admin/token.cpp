@@ -1,5 +1,7 @@
 #include "admin/token.hpp"
 
+#include "core/hash.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -160,13 +162,8 @@ std::string random_hex(std::size_t count) {
   if (count > 0 && RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
     throw AdminError("cannot generate random bytes: the system random generator failed");
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(2 * count);
-  for (const unsigned char b : bytes) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xF]);
-  }
+  std::string out =
+      core::to_hex(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
   OPENSSL_cleanse(bytes.data(), bytes.size());
   return out;
 }

@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
+#include <siemhub/url.hpp>
 
 #include "admin/client.hpp"
 #include "admin/token.hpp"
@@ -367,21 +368,6 @@ int run_dlq_purge(const AdminOptions& o) {
 
 // --- cursor ---------------------------------------------------------------------------------------
 
-std::string path_segment(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    }
-  }
-  return out;
-}
-
 std::string cursor_text(const json& j, const char* text_key, const char* hex_key) {
   if (j.contains(text_key) && j[text_key].is_string()) {
     const auto v = j[text_key].get<std::string>();
@@ -393,7 +379,7 @@ std::string cursor_text(const json& j, const char* text_key, const char* hex_key
 
 int run_cursor_show(const AdminOptions& o) {
   admin::AdminResponse res;
-  if (const int rc = call(o, false, "/v1/cursors/" + path_segment(o.connector), nullptr, res); rc != kExitOk) return rc;
+  if (const int rc = call(o, false, "/v1/cursors/" + sdk::encode_path_segment(o.connector), nullptr, res); rc != kExitOk) return rc;
   if (o.json) {
     print_json(res.body);
   } else {
@@ -419,7 +405,7 @@ int run_cursor_reset(const AdminOptions& o) {
   }
   admin::AdminResponse res;
   const json body{{"cursor", o.cursor_to}};
-  if (const int rc = call(o, true, "/v1/cursors/" + path_segment(o.connector) + "/reset", body, res); rc != kExitOk)
+  if (const int rc = call(o, true, "/v1/cursors/" + sdk::encode_path_segment(o.connector) + "/reset", body, res); rc != kExitOk)
     return rc;
   if (o.json) {
     print_json(res.body);

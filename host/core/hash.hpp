@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace siemhub::core {
@@ -12,5 +13,17 @@ namespace siemhub::core {
 /// recomputed outside the hub (`xxhsum -H3` for seed 0). `seed` chains hashes (hash of b seeded
 /// with hash of a).
 std::uint64_t text_hash(std::string_view s, std::uint64_t seed = 0);
+
+/// Lower-case hex of the bytes of `s` (two digits a byte).
+inline std::string to_hex(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * s.size());
+  for (const unsigned char b : s) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xF]);
+  }
+  return out;
+}
 
 }  // namespace siemhub::core

@@ -10,6 +10,7 @@
 #include <simdjson.h>
 
 #include "builtin/builtin.hpp"
+#include "core/hash.hpp"
 #include "core/log.hpp"
 #include "ocsf/json_depth.hpp"
 #include "pipeline/correlation.hpp"
@@ -646,13 +647,7 @@ nlohmann::json cursor_json(const std::string& connector, const std::string& curs
   if (simdjson::validate_utf8(cursor.data(), cursor.size())) {
     out["cursor"] = cursor;
   } else {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string hex;
-    for (unsigned char c : cursor) {
-      hex.push_back(kHex[c >> 4]);
-      hex.push_back(kHex[c & 15]);
-    }
-    out["cursor_hex"] = hex;
+    out["cursor_hex"] = core::to_hex(cursor);
   }
   return out;
 }
@@ -664,27 +659,20 @@ nlohmann::json Hub::cursor_show(const std::string& connector) {
   return cursor_json(connector, *cursor);
 }
 
-nlohmann::json Hub::cursor_reset(const std::string& connector, const std::string& cursor) {
+void Hub::cursor_reset(const std::string& connector, const std::string& cursor, CursorDone done) {
   auto previous = pipeline_ ? pipeline_->source_cursor(connector) : std::nullopt;
   if (!previous) throw admin::NotFound("no pull source named \"" + connector + "\"");
-  auto result = std::make_shared<std::promise<std::string>>();
-  auto answer = result->get_future();
-  if (!pipeline_->reset_cursor(connector, cursor, [result](std::string error) { result->set_value(std::move(error)); }))
-    throw admin::NotFound("no pull source named \"" + connector + "\"");
-  // The source takes it once its poll in flight (bounded by its call deadline) has ended.
-  uint32_t call_timeout = plugins::Connector::kDefaultCallTimeoutMs;
-  for (const auto& k : connectors_)
-    if (k->id() == connector) call_timeout = k->call_timeout_ms();
-  const auto wait = std::chrono::milliseconds(int64_t{call_timeout} + 5000);
-  if (answer.wait_for(wait) != std::future_status::ready)
-    throw std::runtime_error("the source " + connector + " did not take the new cursor within " +
-                             std::to_string(wait.count()) + " ms (it is applied before its next poll)");
-  if (const std::string error = answer.get(); !error.empty()) throw std::runtime_error(error);
-  auto out = cursor_json(connector, cursor);
   auto before = cursor_json(connector, *previous);
-  out["previous"] = before.contains("cursor") ? before["cursor"] : before["cursor_hex"];
-  core::Log::write(core::LogLevel::warn, "admin", "cursor of " + connector + " reset through the admin API", connector);
-  return out;
+  auto answer = [connector, cursor, before = std::move(before), done = std::move(done)](std::string error) {
+    if (!error.empty()) return done(nullptr, std::move(error));
+    core::Log::write(core::LogLevel::warn, "admin", "cursor of " + connector + " reset through the admin API", connector);
+    auto out = cursor_json(connector, cursor);
+    out["previous"] = before.contains("cursor") ? before["cursor"] : before["cursor_hex"];
+    done(std::move(out), {});
+  };
+  // The source takes it once its poll in flight (bounded by its call deadline) has ended.
+  if (!pipeline_->reset_cursor(connector, cursor, std::move(answer)))
+    throw admin::NotFound("no pull source named \"" + connector + "\"");
 }
 
 nlohmann::json Hub::dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink, const std::string& to_sink) {

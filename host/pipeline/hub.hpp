@@ -92,7 +92,7 @@ class Hub final : public admin::HubControl {
   nlohmann::json dlq_replay(const std::vector<uint64_t>& ids, const std::string& sink, const std::string& to_sink) override;
   nlohmann::json dlq_purge(const std::vector<uint64_t>& ids, const std::string& sink) override;
   nlohmann::json cursor_show(const std::string& connector) override;
-  nlohmann::json cursor_reset(const std::string& connector, const std::string& cursor) override;
+  void cursor_reset(const std::string& connector, const std::string& cursor, CursorDone done) override;
   nlohmann::json actions_list() override;
   std::optional<admin::ActionRefusal> action_execute(admin::ActionCallRequest request, admin::ActionDone done) override;
   std::optional<admin::ActionRefusal> action_status(admin::ActionCallRequest request, admin::ActionDone done) override;

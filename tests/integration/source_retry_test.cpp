@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <future>
 #include <mutex>
 
 #include "config/config.hpp"
@@ -228,7 +229,10 @@ TEST_CASE("A reset cursor is durable before the source polls from it at once") {
   h.wait_idle_after(2);  // a page, then an empty poll: it waits on its interval
   CHECK(h.hub->cursor_show("feed")["cursor"] == "page=1");
   const int64_t now = h.clock.now_ms();
-  const json reset = h.hub->cursor_reset("feed", "");
+  std::promise<std::pair<json, std::string>> answered;
+  h.hub->cursor_reset("feed", "", [&](json result, std::string error) { answered.set_value({result, error}); });
+  const auto [reset, error] = answered.get_future().get();
+  CHECK(error.empty());
   CHECK(reset["previous"] == "page=1");
   CHECK(reset["cursor"] == "");
   CHECK(h.hub->cursor_show("feed")["cursor"] == "");
@@ -244,5 +248,7 @@ TEST_CASE("Cursor show and reset of a connector that is not a pull source is not
   RetryHub h;
   REQUIRE(h.hub->start().empty());
   CHECK_THROWS_AS(h.hub->cursor_show("out"), admin::NotFound);
-  CHECK_THROWS_AS(h.hub->cursor_reset("nope", ""), admin::NotFound);
+  bool called = false;
+  CHECK_THROWS_AS(h.hub->cursor_reset("nope", "", [&](json, std::string) { called = true; }), admin::NotFound);
+  CHECK_FALSE(called);
 }

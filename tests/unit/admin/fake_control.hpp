@@ -82,13 +82,17 @@ class FakeControl : public siemhub::admin::HubControl {
     if (connector != "feed") throw siemhub::admin::NotFound("no pull source named \"" + connector + "\"");
     return json{{"connector", "feed"}, {"cursor", cursor}, {"bytes", cursor.size()}};
   }
-  json cursor_reset(const std::string& connector, const std::string& value) override {
-    std::lock_guard lock(mu);
-    ++calls;
-    if (connector != "feed") throw siemhub::admin::NotFound("no pull source named \"" + connector + "\"");
-    json out{{"connector", "feed"}, {"previous", cursor}, {"cursor", value}, {"bytes", value.size()}};
-    cursor = value;
-    return out;
+  // Answers at once, from the calling thread, as the hub does when no poll is in flight.
+  void cursor_reset(const std::string& connector, const std::string& value, CursorDone done) override {
+    json out;
+    {
+      std::lock_guard lock(mu);
+      ++calls;
+      if (connector != "feed") throw siemhub::admin::NotFound("no pull source named \"" + connector + "\"");
+      out = json{{"connector", "feed"}, {"previous", cursor}, {"cursor", value}, {"bytes", value.size()}};
+      cursor = value;
+    }
+    done(std::move(out), {});
   }
   std::string cursor = "page=3";
 
